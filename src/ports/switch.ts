@@ -1,0 +1,145 @@
+// The switch port: everything the core asks of a media switch, in vendor-neutral words.
+// FreeSWITCH (ESL) and Asterisk (ARI) adapters implement it; vendor vocabulary (UUIDs,
+// channel variables, Stasis, Q.850 numbers, dialstatus) stops inside the adapter.
+
+/** The one normalised result of a dial. Connection-rate maths uses these, never vendor strings. */
+export type DialOutcomeKind =
+  | 'answered'
+  | 'busy'
+  | 'no-answer'
+  | 'rejected'
+  | 'unreachable'
+  | 'failed'
+  | 'cancelled'
+
+export const DIAL_OUTCOMES: readonly DialOutcomeKind[] = [
+  'answered', 'busy', 'no-answer', 'rejected', 'unreachable', 'failed', 'cancelled'
+]
+
+/** What the switch said, kept for logs and records (never for decisions). */
+export interface VendorCause {
+  /** Vendor text, e.g. FreeSWITCH `USER_BUSY` or Asterisk `User busy`. */
+  text: string
+  /** Q.850 cause code where known. */
+  q850?: number
+}
+
+export type DialOutcome =
+  | { kind: 'answered', legId: string, ringMs: number }
+  | { kind: Exclude<DialOutcomeKind, 'answered'>, ringMs: number, cause: VendorCause }
+
+/** A number from the directory. Only these are ever dialled. */
+export interface DialTarget {
+  /** Digits only; checked by the directory schema and again by the adapter. */
+  number: string
+  /** Which trunk template of the switch config to dial through (default: the department trunk). */
+  trunk?: string
+}
+
+export interface DialRequest {
+  target: DialTarget
+  /** Caller ID shown to the far end (the hotline's number, never caller input). */
+  callerIdNumber: string
+  /** Ring timeout: after this the dial ends `no-answer`. */
+  ringTimeoutMs: number
+  /** Aborting cancels the dial in progress; it then ends `cancelled`. */
+  signal?: AbortSignal
+}
+
+/** Why the controller hangs a leg up; adapters map it to a vendor cause. */
+export type HangupReason = 'normal' | 'busy' | 'no-answer' | 'rejected' | 'shutdown' | 'error'
+
+/** Normalised cause of a leg's end, from the switch's report. */
+export type HangupCause =
+  | 'normal'
+  | 'caller-hangup'
+  | 'busy'
+  | 'no-answer'
+  | 'rejected'
+  | 'unreachable'
+  | 'cancelled'
+  | 'failed'
+
+export type LegEvent =
+  | { type: 'answered', at: number }
+  | { type: 'dtmf', digit: string, at: number }
+  | { type: 'conference-joined', room: string, at: number }
+  | { type: 'conference-left', room: string, at: number }
+  | { type: 'hangup', cause: HangupCause, vendor: VendorCause, at: number }
+
+export type LegListener = (event: LegEvent) => void
+
+/** An inbound call offered to the controller (parked, not yet answered). */
+export interface InboundCall {
+  /** The switch's id of the caller's leg (FreeSWITCH Unique-ID, Asterisk channel id). */
+  legId: string
+  /** Caller ID number as the switch reports it (personal data: mask before logging). */
+  from: string
+  /** The number dialled (12345). */
+  to: string
+  /** When the switch offered the call (ms since epoch). */
+  at: number
+}
+
+export interface PlayOptions {
+  signal?: AbortSignal
+}
+
+export interface CollectOptions {
+  /** Prompt played while waiting for the first digit; a digit stops it. */
+  prompt: string
+  minDigits: number
+  maxDigits: number
+  /** How long to wait for the first digit after the prompt ends. */
+  timeoutMs: number
+  /** How long to wait between digits. */
+  interDigitTimeoutMs?: number
+  /** Keys that end input early (not included in the result), e.g. `#`. */
+  terminators?: string
+  signal?: AbortSignal
+}
+
+export interface CollectResult {
+  /** The digits entered, terminator excluded; empty when nothing was entered in time. */
+  digits: string
+  /** `timeout`: nothing or too little entered; `complete`: max digits or terminator. */
+  reason: 'complete' | 'timeout'
+}
+
+export type SwitchState = 'connecting' | 'ready' | 'disconnected' | 'closed'
+
+export interface SwitchStatus {
+  state: SwitchState
+  /** Human text for /ready and logs. */
+  detail: string
+  since: number
+}
+
+export interface SwitchPort {
+  readonly vendor: 'freeswitch' | 'asterisk'
+
+  /** Connect and keep connected (reconnecting with capped backoff) until close(). */
+  start(): Promise<void>
+  status(): SwitchStatus
+  onStatus(listener: (status: SwitchStatus) => void): () => void
+
+  /** Called for every call offered to the controller. */
+  onInboundCall(listener: (call: InboundCall) => void): () => void
+  /** The event stream of one leg; returns the unsubscribe function. */
+  onLegEvent(legId: string, listener: LegListener): () => void
+
+  answer(legId: string): Promise<void>
+  /** Plays a prompt from the catalogue to the end (or until aborted). */
+  play(legId: string, prompt: string, options?: PlayOptions): Promise<void>
+  collectDigits(legId: string, options: CollectOptions): Promise<CollectResult>
+  dial(request: DialRequest): Promise<DialOutcome>
+  joinConference(legId: string, room: string): Promise<void>
+  leaveConference(legId: string, room: string): Promise<void>
+  /** Hangs a leg up; a leg already gone is not an error. */
+  hangup(legId: string, reason?: HangupReason): Promise<void>
+
+  /** Graceful: stop reconnecting, close the connection after requests in flight settle. */
+  close(): Promise<void>
+  /** Forced: drop the connection now, failing requests in flight. */
+  destroy(): void
+}
