@@ -52,7 +52,7 @@ export type HangupReason = 'normal' | 'busy' | 'no-answer' | 'rejected' | 'shutd
 /** Normalised cause of a leg's end, from the switch's report. */
 export type HangupCause =
   | 'normal'
-  | 'caller-hangup'
+  | 'remote-hangup'
   | 'busy'
   | 'no-answer'
   | 'rejected'

@@ -1,0 +1,217 @@
+// One inbound Event Socket connection, on drachtio-modesl, made safe to build on.
+//
+// Why drachtio-modesl 1.3.x rather than modesl 1.2.1: it is the maintained fork, runs on
+// Node 20, and subscribes to nothing by itself (modesl sends its own `event json
+// BACKGROUND_JOB CHANNEL_EXECUTE_COMPLETE` after auth). Its known faults are fenced here:
+//  - `execute()` sends `sendmsg` without queueing a callback for its `command/reply`, so that
+//    `+OK` is handed to the next caller waiting on a reply (e.g. a `filter()`), and it never
+//    calls back for apps that do not return. We never call `execute()`: every command that
+//    answers with a `command/reply` goes through `sendRecv()`, so replies and callbacks stay
+//    one-to-one in FIFO order (FreeSWITCH answers commands on one socket strictly in order,
+//    mod_event_socket docs), and app completion is tracked by `Application-UUID` elsewhere.
+//  - Its reconnect does not re-subscribe, keeps stale callbacks, and when the first connect is
+//    refused it retries with a NaN delay (its retry counters are only set after a connect).
+//    We switch it off (`closing = true`) and make a fresh connection per attempt in the
+//    adapter, so no callback outlives the socket it was queued on.
+//  - Nothing times out in the library; a lost reply would stall its queue forever. Every
+//    request here has a deadline, and a reply that misses it tears the connection down
+//    (after a missed reply the FIFO can no longer be trusted).
+
+import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import esl, { type Connection as ModeslConnection, type Event as ModeslEvent } from 'drachtio-modesl'
+import { HotlineError } from '../../errors.js'
+
+export interface EslEvent {
+  name: string
+  /** Header value (JSON events: every field is a string). */
+  get(header: string): string | undefined
+  body: string
+}
+
+export interface EslClientOptions {
+  host: string
+  port: number
+  password: string
+  /** Deadline for connect + auth and for every command reply. */
+  timeoutMs: number
+}
+
+interface Pending {
+  reject: (err: Error) => void
+  timer: NodeJS.Timeout | undefined
+}
+
+function wrap (event: ModeslEvent): EslEvent {
+  return {
+    name: event.getHeader('Event-Name') ?? event.getType(),
+    get: (header) => event.getHeader(header) ?? undefined,
+    body: event.getBody() ?? ''
+  }
+}
+
+export class EslClient extends EventEmitter<{ event: [EslEvent], close: [Error | undefined] }> {
+  readonly #conn: ModeslConnection
+  readonly #timeoutMs: number
+  readonly #pending = new Set<Pending>()
+  readonly #jobs = new Map<string, (body: string) => void>()
+  #closed = false
+  #closeError: Error | undefined
+
+  private constructor (conn: ModeslConnection, timeoutMs: number) {
+    super()
+    this.#conn = conn
+    this.#timeoutMs = timeoutMs
+    conn.onAny((name, ...args) => {
+      const eventName = Array.isArray(name) ? name.join('::') : name
+      if (!eventName.startsWith('esl::event::')) return
+      const headers = args[1] as Record<string, string> | undefined
+      const type = headers?.['Content-Type']
+      if (type === 'text/disconnect-notice') {
+        this.#closeError = new HotlineError('HC_SWITCH_NOT_CONNECTED', 'FreeSWITCH sent a disconnect notice')
+        return
+      }
+      if (type !== 'text/event-json' && type !== 'text/event-plain') return
+      const event = wrap(args[0] as ModeslEvent)
+      if (event.name === 'BACKGROUND_JOB') {
+        const jobId = event.get('Job-UUID')
+        const done = jobId === undefined ? undefined : this.#jobs.get(jobId)
+        if (done !== undefined && jobId !== undefined) {
+          this.#jobs.delete(jobId)
+          done(event.body)
+        }
+      }
+      this.emit('event', event)
+    })
+    conn.on('esl::end', () => { this.#onClosed() })
+  }
+
+  /** Connects and authenticates; rejects with HC_SWITCH_AUTH on a wrong password. */
+  static async connect (options: EslClientOptions): Promise<EslClient> {
+    return await new Promise<EslClient>((resolve, reject) => {
+      const conn = new esl.Connection(options.host, options.port, options.password)
+      // We own reconnection (see the header comment): stop the library's own.
+      conn.closing = true
+      const client = new EslClient(conn, options.timeoutMs)
+      let settled = false
+      const fail = (err: Error): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        client.destroy()
+        reject(err)
+      }
+      const timer = setTimeout(() => {
+        fail(new HotlineError('HC_SWITCH_TIMEOUT', `no ESL auth within ${options.timeoutMs} ms`))
+      }, options.timeoutMs)
+      conn.once('esl::ready', () => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resolve(client)
+      })
+      conn.once('esl::event::auth::fail', () => {
+        fail(new HotlineError('HC_SWITCH_AUTH', 'FreeSWITCH refused the ESL password'))
+      })
+      conn.on('error', (err: unknown) => {
+        client.#closeError = err as Error
+        fail(new HotlineError('HC_SWITCH_NOT_CONNECTED', `ESL connect failed: ${(err as Error).message}`, { cause: err }))
+      })
+      client.once('close', (err) => {
+        fail(err ?? new HotlineError('HC_SWITCH_NOT_CONNECTED', 'ESL connection closed during auth'))
+      })
+    })
+  }
+
+  get closed (): boolean {
+    return this.#closed
+  }
+
+  /** Sends a command answered by `command/reply`; resolves with its Reply-Text. */
+  async command (line: string, headers: Record<string, string> | null = null): Promise<string> {
+    return await this.#request<string>(`command ${line.split(' ')[0] ?? ''}`, (done) => {
+      this.#conn.sendRecv(line, headers, (event) => { done(event.getHeader('Reply-Text') ?? '') })
+    })
+  }
+
+  /** `api <cmd>`: resolves with the api/response body. */
+  async api (command: string): Promise<string> {
+    return await this.#request<string>(`api ${command.split(' ')[0] ?? ''}`, (done) => {
+      this.#conn.api(command, (event) => { done(event.getBody() ?? '') })
+    })
+  }
+
+  /**
+   * `bgapi <cmd>`: resolves with the BACKGROUND_JOB body. `jobTimeoutMs` bounds the job
+   * itself (an originate rings for its own timeout first).
+   */
+  async bgapi (command: string, jobTimeoutMs: number): Promise<string> {
+    const jobId = randomUUID()
+    const job = this.#request<string>(`job ${command.split(' ')[0] ?? ''}`, (done) => {
+      this.#jobs.set(jobId, done)
+    }, jobTimeoutMs, () => { this.#jobs.delete(jobId) })
+    // Registered before sending: the job's event cannot be missed whatever the order.
+    const reply = await this.command(`bgapi ${command}`, { 'Job-UUID': jobId })
+    if (!reply.startsWith('+OK')) {
+      this.#jobs.delete(jobId)
+      throw new HotlineError('HC_SWITCH_COMMAND', `bgapi refused: ${reply}`, { switchCause: reply })
+    }
+    return await job
+  }
+
+  /** Graceful close: `exit`, then the socket ends. */
+  close (): void {
+    if (this.#closed) return
+    this.#conn.disconnect()
+  }
+
+  /** Drops the socket now; every request in flight fails. */
+  destroy (): void {
+    this.#conn.socket?.destroy()
+    this.#onClosed()
+  }
+
+  async #request<T> (
+    what: string,
+    send: (done: (value: T) => void) => void,
+    timeoutMs = this.#timeoutMs,
+    cleanup?: () => void
+  ): Promise<T> {
+    if (this.#closed) {
+      throw new HotlineError('HC_SWITCH_NOT_CONNECTED', `ESL connection closed (${what})`)
+    }
+    return await new Promise<T>((resolve, reject) => {
+      const pending: Pending = {
+        reject: (err) => { cleanup?.(); reject(err) },
+        timer: setTimeout(() => {
+          this.#pending.delete(pending)
+          cleanup?.()
+          reject(new HotlineError('HC_SWITCH_TIMEOUT', `no reply to ${what} within ${timeoutMs} ms`))
+          // A reply that missed its deadline may still come and would be handed to the next
+          // waiter: the connection is no longer trustworthy.
+          this.destroy()
+        }, timeoutMs)
+      }
+      this.#pending.add(pending)
+      send((value) => {
+        if (!this.#pending.delete(pending)) return
+        clearTimeout(pending.timer)
+        resolve(value)
+      })
+    })
+  }
+
+  #onClosed (): void {
+    if (this.#closed) return
+    this.#closed = true
+    const err = new HotlineError('HC_SWITCH_NOT_CONNECTED', 'ESL connection lost', { cause: this.#closeError })
+    for (const p of this.#pending) {
+      clearTimeout(p.timer)
+      p.reject(err)
+    }
+    this.#pending.clear()
+    this.#jobs.clear()
+    this.#conn.removeAllListeners()
+    this.emit('close', this.#closeError)
+  }
+}
