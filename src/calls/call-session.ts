@@ -1,0 +1,183 @@
+// CallSession runs one call: answer, then the call's script step by step, then the end. It
+// knows no vendor. When the caller hangs up, everything the script is doing is cancelled
+// through an AbortSignal. Nothing that happens inside a call may escape it: errors end the
+// call cleanly with a final state, never the process.
+
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { HotlineError, isHotlineError } from '../errors.js'
+import { maskNumber } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { Clock } from '../ports/clock.js'
+import type { CollectOptions, CollectResult, InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
+import { type CallState, type FinalState, transition } from './call-state.js'
+
+export interface CallContext {
+  readonly callId: string
+  readonly caller: string
+  readonly log: Logger
+  play(prompt: string): Promise<void>
+  collect(options: Omit<CollectOptions, 'signal'>): Promise<CollectResult>
+  /** Remembers what the caller chose (shown to the agent, stored with the call). */
+  choose(key: string, value: string): void
+}
+
+/** What a script reports when it ends normally. */
+export interface ScriptEnd {
+  reason: string
+}
+
+export type CallScript = (ctx: CallContext, signal: AbortSignal) => Promise<ScriptEnd>
+
+export interface CallSummary {
+  callId: string
+  legId: string
+  /** Masked caller number. */
+  caller: string
+  startedAt: number
+  endedAt: number
+  finalState: FinalState
+  reason: string
+  choices: Record<string, string>
+}
+
+export interface CallSessionDeps {
+  switch: SwitchPort
+  script: CallScript
+  logger: Logger
+  metrics: Metrics
+  clock: Clock
+}
+
+export class CallSession {
+  readonly callId = randomUUID()
+  readonly #call: InboundCall
+  readonly #deps: CallSessionDeps
+  readonly #log: Logger
+  readonly #abort = new AbortController()
+  readonly #choices: Record<string, string> = {}
+  #state: CallState = 'offered'
+  #callerGone = false
+  #stopListening: () => void = () => undefined
+
+  constructor (call: InboundCall, deps: CallSessionDeps) {
+    this.#call = call
+    this.#deps = deps
+    this.#log = deps.logger.child({ callId: this.callId, leg: call.legId })
+  }
+
+  get state (): CallState {
+    return this.#state
+  }
+
+  get legId (): string {
+    return this.#call.legId
+  }
+
+  /** Runs the call to its end; never throws. */
+  async run (): Promise<CallSummary> {
+    const { metrics, clock } = this.#deps
+    metrics.callsInProgress.inc()
+    this.#log.info({ from: this.#call.from, to: this.#call.to }, 'call offered')
+    this.#stopListening = this.#deps.switch.onLegEvent(this.#call.legId, (e) => { this.#onLegEvent(e) })
+    let finalState: FinalState
+    let reason: string
+    try {
+      this.#move('answering')
+      await this.#deps.switch.answer(this.#call.legId)
+      this.#log.info('answered')
+      this.#move('in-ivr')
+      const end = await this.#deps.script(this.#context(), this.#abort.signal)
+      finalState = 'completed'
+      reason = end.reason
+    } catch (err) {
+      if (this.#callerGone) {
+        finalState = 'abandoned'
+        reason = `caller hung up while ${this.#state}`
+      } else {
+        finalState = 'failed'
+        reason = isHotlineError(err) ? err.code : 'HC_INTERNAL'
+        metrics.callErrors.inc({ code: reason })
+        this.#log.error({ err }, 'call failed')
+      }
+    }
+    await this.#end()
+    const endedAt = clock.now()
+    const summary: CallSummary = {
+      callId: this.callId,
+      legId: this.#call.legId,
+      caller: maskNumber(this.#call.from),
+      startedAt: this.#call.at,
+      endedAt,
+      finalState,
+      reason,
+      choices: { ...this.#choices }
+    }
+    metrics.callsInProgress.dec()
+    metrics.callsEnded.inc({ final_state: finalState, reason: reasonLabel(reason) })
+    metrics.callDuration.observe({ final_state: finalState }, (endedAt - this.#call.at) / 1000)
+    this.#log.info({ finalState, reason, durationMs: endedAt - this.#call.at, choices: summary.choices }, 'call ended')
+    return summary
+  }
+
+  /** Ends the call from outside (shutdown deadline): the script is cancelled, the leg hung up. */
+  cancel (why: string): void {
+    this.#abort.abort(new HotlineError('HC_SHUTTING_DOWN', why))
+  }
+
+  #context (): CallContext {
+    const { switch: sw } = this.#deps
+    const legId = this.#call.legId
+    const signal = this.#abort.signal
+    return {
+      callId: this.callId,
+      caller: this.#call.from,
+      log: this.#log,
+      play: async (prompt) => {
+        this.#log.info({ prompt }, 'playing prompt')
+        await sw.play(legId, prompt, { signal })
+      },
+      collect: async (options) => {
+        this.#log.info({ prompt: options.prompt }, 'waiting for keys')
+        const result = await sw.collectDigits(legId, { ...options, signal })
+        this.#deps.metrics.ivrInputs.inc({ result: result.digits === '' ? 'timeout' : 'digits' })
+        this.#log.info({ digits: result.digits, result: result.reason },
+          result.digits === '' ? 'no key pressed' : `caller pressed ${result.digits}`)
+        return result
+      },
+      choose: (key, value) => {
+        this.#choices[key] = value
+      }
+    }
+  }
+
+  #onLegEvent (event: LegEvent): void {
+    if (event.type !== 'hangup') return
+    this.#callerGone = true
+    this.#log.info({ cause: event.cause, switchCause: event.vendor.text }, 'caller leg hung up')
+    this.#abort.abort(new HotlineError('HC_CALL_GONE', 'caller hung up'))
+  }
+
+  async #end (): Promise<void> {
+    this.#move('ending')
+    if (!this.#callerGone) {
+      try {
+        await this.#deps.switch.hangup(this.#call.legId, 'normal')
+        this.#log.info('hung up by the controller')
+      } catch (err) {
+        this.#log.warn({ err }, 'hangup failed (leg may be gone already)')
+      }
+    }
+    this.#stopListening()
+    this.#move('ended')
+  }
+
+  #move (to: CallState): void {
+    this.#state = transition(this.#state, to)
+  }
+}
+
+/** Reasons become a metric label: keep the set small and free of numbers or ids. */
+function reasonLabel (reason: string): string {
+  return /^[a-z0-9_ -]{1,40}$/i.test(reason) && !/\d{3,}/.test(reason) ? reason : 'other'
+}

@@ -1,0 +1,120 @@
+// Wiring: the one place that knows every piece. From a loaded config it picks the switch
+// (the embedded simulator or a real FreeSWITCH — the controller speaks real ESL to both),
+// builds the call manager and the HTTP app, and shuts them down in order.
+
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { EslServer } from './adapters/sim/esl-server.js'
+import { SimSwitch } from './adapters/sim/sim-switch.js'
+import { FreeswitchSwitch } from './adapters/freeswitch/freeswitch-switch.js'
+import { buildApp } from './app.js'
+import { CallManager } from './calls/call-manager.js'
+import type { CallScript } from './calls/call-session.js'
+import { firstCallScript } from './calls/scripts/first-call.js'
+import type { AppConfig } from './config/app-config.js'
+import { Metrics } from './metrics.js'
+import { type Clock, systemClock } from './ports/clock.js'
+import type { SwitchPort } from './ports/switch.js'
+
+export interface ControllerOptions {
+  config: AppConfig
+  logger: Logger
+  clock?: Clock
+  script?: CallScript
+  /** The embedded simulator to use when `switch.kind` is `sim` (one is made if absent). */
+  sim?: SimSwitch
+}
+
+export interface EmbeddedSim {
+  model: SimSwitch
+  esl: EslServer
+  eslPort: number
+}
+
+export class Controller {
+  readonly app: FastifyInstance
+  readonly switch: SwitchPort
+  readonly calls: CallManager
+  readonly metrics: Metrics
+  readonly sim: EmbeddedSim | undefined
+  readonly #logger: Logger
+  readonly #config: AppConfig
+
+  constructor (parts: {
+    app: FastifyInstance, switch: SwitchPort, calls: CallManager, metrics: Metrics
+    sim: EmbeddedSim | undefined, logger: Logger, config: AppConfig
+  }) {
+    this.app = parts.app
+    this.switch = parts.switch
+    this.calls = parts.calls
+    this.metrics = parts.metrics
+    this.sim = parts.sim
+    this.#logger = parts.logger
+    this.#config = parts.config
+  }
+
+  /**
+   * Drain, then close: stop taking calls (/ready turns 503), let calls in progress finish up
+   * to the deadline, then close the HTTP server, the switch connection and the simulator.
+   */
+  async shutdown (deadlineMs = this.#config.shutdown.drainDeadlineMs): Promise<void> {
+    const drained = await this.calls.drain(deadlineMs)
+    this.#logger.info(drained, 'calls drained')
+    await this.app.close()
+    await this.switch.close()
+    if (this.sim !== undefined) {
+      await this.sim.esl.close()
+      this.sim.model.close()
+    }
+    this.#logger.info('controller stopped')
+  }
+}
+
+async function startEmbeddedSim (config: AppConfig, model: SimSwitch): Promise<EmbeddedSim> {
+  const esl = new EslServer(model, { password: config.switch.sim.password, host: '127.0.0.1', port: config.switch.sim.eslPort })
+  const { port } = await esl.listen()
+  return { model, esl, eslPort: port }
+}
+
+export async function startController (options: ControllerOptions): Promise<Controller> {
+  const { config, logger } = options
+  const clock = options.clock ?? systemClock
+  const metrics = new Metrics()
+
+  let sim: EmbeddedSim | undefined
+  let esl: { host: string, port: number, password: string }
+  if (config.switch.kind === 'sim') {
+    const model = options.sim ?? new SimSwitch({ timeScale: config.switch.sim.timeScale })
+    sim = await startEmbeddedSim(config, model)
+    esl = { host: '127.0.0.1', port: sim.eslPort, password: config.switch.sim.password }
+    logger.info({ eslPort: sim.eslPort }, 'embedded simulated FreeSWITCH listening (set SWITCH_KIND=freeswitch to use a real one)')
+  } else {
+    const fs = config.switch.freeswitch
+    esl = { host: fs.host, port: fs.port, password: fs.password ?? '' }
+  }
+
+  const sw = new FreeswitchSwitch({
+    ...esl,
+    requestTimeoutMs: config.switch.requestTimeoutMs,
+    reconnect: config.switch.reconnect,
+    dialTemplate: config.switch.dialTemplate,
+    conferenceProfile: 'hotline',
+    lineNumbers: [config.switch.hotlineNumber],
+    promptPath: (prompt) => join(config.switch.soundPrefix, `${prompt}.wav`),
+    clock,
+    logger
+  })
+  sw.onStatus((status) => {
+    metrics.switchUp.set({ vendor: sw.vendor }, status.state === 'ready' ? 1 : 0)
+    if (status.state === 'disconnected') metrics.switchReconnects.inc({ vendor: sw.vendor })
+  })
+  metrics.switchUp.set({ vendor: sw.vendor }, 0)
+
+  const calls = new CallManager({ switch: sw, script: options.script ?? firstCallScript, logger, metrics, clock })
+  calls.start()
+  const app = await buildApp({ switch: sw, calls, metrics, logger })
+  // Connecting goes on in the background: /ready answers 503 until the switch is up.
+  sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
+  return new Controller({ app, switch: sw, calls, metrics, sim, logger, config })
+}

@@ -1,0 +1,47 @@
+// Process entry: config → controller → listen → drain on SIGTERM/SIGINT.
+
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import closeWithGrace from 'close-with-grace'
+import { ConfigError, formatProblem, loadConfig } from './config/index.js'
+import { startController } from './controller.js'
+import { createLogger } from './logger.js'
+
+// src/main.ts sits one level below the repository root, dist/src/main.js two.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..').replace(/[\\/]dist$/, '')
+const configDir = process.env.HOTLINE_CONFIG_DIR ?? join(root, 'config')
+
+async function main (): Promise<void> {
+  let config
+  try {
+    config = await loadConfig(configDir, process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration refused:\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`)
+      process.exit(78) // EX_CONFIG
+    }
+    throw err
+  }
+  const logger = createLogger({ level: config.app.log.level })
+  const controller = await startController({ config: config.app, logger })
+  const { host, port } = config.app.http
+  const address = await controller.app.listen({ host, port })
+  logger.info({ address, switch: config.app.switch.kind }, 'controller listening')
+  if (config.app.switch.kind === 'sim') {
+    logger.info('running on the embedded simulated switch; to drive a real FreeSWITCH set ' +
+      'SWITCH_KIND=freeswitch ESL_HOST=<host> ESL_PORT=8021 ESL_PASSWORD=<password> (see README)')
+  }
+
+  // The drain deadline plus a margin for closing sockets; close-with-grace forces exit after it.
+  const drainMs = config.app.shutdown.drainDeadlineMs
+  closeWithGrace({ delay: drainMs + 10_000 }, async ({ signal, err }) => {
+    if (err !== undefined) logger.error({ err }, 'fatal error; shutting down')
+    logger.info({ signal, drainMs }, 'shutting down: no new calls, draining calls in progress')
+    await controller.shutdown(drainMs)
+  })
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`controller failed to start: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})
