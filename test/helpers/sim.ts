@@ -1,0 +1,38 @@
+// Starts the simulated switch (call model + ESL server on a free loopback port) for a test
+// and stops it afterwards.
+import type { Test } from 'tap'
+import { EslServer } from '../../src/adapters/sim/esl-server.js'
+import { SimSwitch } from '../../src/adapters/sim/sim-switch.js'
+import type { SimSwitchOptions } from '../../src/adapters/sim/model-types.js'
+
+export const SIM_PASSWORD = 'sim-secret'
+
+export interface RunningSim {
+  model: SimSwitch
+  esl: EslServer
+  host: string
+  port: number
+  password: string
+}
+
+export async function startSim (t: Test, options: SimSwitchOptions = {}): Promise<RunningSim> {
+  const model = new SimSwitch({ timeScale: 0.02, ...options })
+  const esl = new EslServer(model, { password: SIM_PASSWORD, host: '127.0.0.1', port: 0 })
+  const { host, port } = await esl.listen()
+  t.teardown(async () => {
+    await esl.close()
+    model.close()
+  })
+  return { model, esl, host, port, password: SIM_PASSWORD }
+}
+
+/** Resolves with the first value `poll` returns that is not undefined (checked every 5 ms). */
+export async function eventually<T> (poll: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = poll()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
