@@ -40,6 +40,7 @@ export class Controller {
   readonly sim: EmbeddedSim | undefined
   readonly #logger: Logger
   readonly #config: AppConfig
+  #stopping: Promise<void> | undefined
 
   constructor (parts: {
     app: FastifyInstance, switch: SwitchPort, calls: CallManager, metrics: Metrics
@@ -59,8 +60,14 @@ export class Controller {
    * to the deadline, then close the HTTP server, the switch connection and the simulator.
    */
   async shutdown (deadlineMs = this.#config.shutdown.drainDeadlineMs): Promise<void> {
+    this.#stopping ??= this.#shutdown(deadlineMs)
+    await this.#stopping
+  }
+
+  async #shutdown (deadlineMs: number): Promise<void> {
     const drained = await this.calls.drain(deadlineMs)
     this.#logger.info(drained, 'calls drained')
+    this.calls.stop()
     await this.app.close()
     await this.switch.close()
     if (this.sim !== undefined) {

@@ -56,8 +56,8 @@ export class CallManager {
    * rest (their scripts are aborted and their legs hung up) and waits for them to end.
    */
   async drain (deadlineMs: number): Promise<{ finished: number, cut: number }> {
+    // Still listening: calls offered from now on are refused, not left parked.
     this.#draining = true
-    this.#stop()
     const log = this.#deps.logger
     const pending = [...this.#sessions.values()]
     log.info({ calls: pending.length, deadlineMs }, 'draining: no new calls, waiting for calls in progress')
@@ -76,6 +76,11 @@ export class CallManager {
       await all
     }
     return { finished: pending.length - cut, cut }
+  }
+
+  /** Stops listening to the switch (after the drain). */
+  stop (): void {
+    this.#stop()
   }
 
   #take (call: InboundCall): void {
