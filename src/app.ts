@@ -1,7 +1,7 @@
 // Builds the Fastify app from ready-made parts; it never listens (main.ts does). Tests build
 // it and use `inject()`.
 
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { CallManager } from './calls/call-manager.js'
 import type { Metrics } from './metrics.js'
@@ -15,8 +15,8 @@ export interface AppDeps {
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'http' }),
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     disableRequestLogging: true
   })
 

@@ -2,7 +2,7 @@
 // the library faults it fences must not reach the adapter.
 import { createServer, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
-import esl from 'drachtio-modesl'
+import esl, { type Event as ModeslEvent } from 'drachtio-modesl'
 import { EslClient } from '../../../src/adapters/freeswitch/esl-client.js'
 import { startSim } from '../../helpers/sim.js'
 
@@ -15,7 +15,7 @@ t.test('the library fault we fence: execute() leaves its +OK for the next comman
   await new Promise<void>((resolve) => conn.once('esl::ready', () => { resolve() }))
   const raw = conn as unknown as {
     execute: (app: string, arg: string, uuid: string, cb: () => void) => void
-    filter: (h: string, v: string, cb: (e: esl.Event) => void) => void
+    filter: (h: string, v: string, cb: (e: ModeslEvent) => void) => void
   }
   raw.execute('answer', '', call.channel.id, () => undefined)
   const filterReply = await new Promise<string>((resolve) => {
