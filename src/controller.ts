@@ -13,6 +13,8 @@ import { CallManager } from './calls/call-manager.js'
 import type { CallScript } from './calls/call-session.js'
 import { firstCallScript } from './calls/scripts/first-call.js'
 import type { AppConfig } from './config/app-config.js'
+import { watchCalendar } from './calendar-watch.js'
+import type { WorkCalendar } from './domain/calendar.js'
 import { Metrics } from './metrics.js'
 import { type Clock, systemClock } from './ports/clock.js'
 import type { SwitchPort } from './ports/switch.js'
@@ -24,6 +26,8 @@ export interface ControllerOptions {
   script?: CallScript
   /** The embedded simulator to use when `switch.kind` is `sim` (one is made if absent). */
   sim?: SimSwitch
+  /** Watched for missing years (log + metric). */
+  calendar?: WorkCalendar
 }
 
 export interface EmbeddedSim {
@@ -88,6 +92,9 @@ export async function startController (options: ControllerOptions): Promise<Cont
   const { config, logger } = options
   const clock = options.clock ?? systemClock
   const metrics = new Metrics()
+  const stopCalendarWatch = options.calendar === undefined
+    ? () => undefined
+    : watchCalendar(options.calendar, metrics, logger, clock)
 
   let sim: EmbeddedSim | undefined
   let esl: { host: string, port: number, password: string }
@@ -123,5 +130,6 @@ export async function startController (options: ControllerOptions): Promise<Cont
   const app = await buildApp({ switch: sw, calls, metrics, logger })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
+  app.addHook('onClose', async () => { stopCalendarWatch() })
   return new Controller({ app, switch: sw, calls, metrics, sim, logger, config })
 }

@@ -23,7 +23,7 @@ async function main (): Promise<void> {
     throw err
   }
   const logger = createLogger({ level: config.app.log.level })
-  const controller = await startController({ config: config.app, logger })
+  const controller = await startController({ config: config.app, calendar: config.calendar, logger })
   const { host, port } = config.app.http
   const address = await controller.app.listen({ host, port })
   logger.info({ address, switch: config.app.switch.kind }, 'controller listening')
