@@ -1,0 +1,239 @@
+// The controller's own settings: config/default.yaml, then environment overrides, both
+// checked against one schema. This is the only module that reads environment variables, and
+// it does not read `process.env` itself: the entry point passes the environment in, so tests
+// pass a plain object and the code under test is the code in production.
+//
+// Secrets come from the environment only. A password in a YAML file ends up in the
+// repository, in backups and in support bundles, so the loader refuses one outright rather
+// than quietly preferring the environment.
+
+import { join } from 'node:path'
+import { type Static, Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { ConfigError, type ConfigProblem, loadYamlFile, validate } from './validate.js'
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+/** Where environment problems are reported: `environment: HTTP_PORT: <reason>`. */
+export const ENV_SOURCE = 'environment'
+
+// A pattern rather than a union of literals, so a wrong value is answered with the allowed
+// ones instead of TypeBox's "Expected union value".
+function oneOf<const T extends readonly string[]> (values: T, options: { default: T[number], description?: string }) {
+  return Type.Unsafe<T[number]>(Type.String({ ...options, pattern: `^(${values.join('|')})$` }))
+}
+
+const Port = (defaultPort: number, minimum: number) =>
+  Type.Integer({ minimum, maximum: 65535, default: defaultPort })
+
+// Every object has a `default: {}` so a partial file (or none of a section) is completed from
+// the property defaults below; config/default.yaml repeats them with comments for operators.
+const section = <T extends Parameters<typeof Type.Object>[0]> (properties: T) =>
+  Type.Object(properties, { additionalProperties: false, default: {} })
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const AppConfigSchema = Type.Object({
+  http: section({
+    host: Type.String({ minLength: 1, default: '0.0.0.0' }),
+    port: Port(3000, 0)
+  }),
+  log: section({
+    level: oneOf(LOG_LEVELS, { default: 'info' })
+  }),
+  switch: section({
+    kind: oneOf(['sim', 'freeswitch'] as const, { default: 'sim' }),
+    // One `{number}` and no whitespace: the template becomes one argument of `originate`.
+    dialTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'sofia/gateway/department/{number}' }),
+    hotlineNumber: Type.String({ pattern: '^[0-9]{3,20}$', default: '12345' }),
+    soundPrefix: Type.String({ default: '/usr/share/freeswitch/sounds/hotline12345/' }),
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+    reconnect: section({
+      initialDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 500 }),
+      maxDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 30_000 })
+    }),
+    freeswitch: section({
+      host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+      port: Port(8021, 1),
+      // Environment only (ESL_PASSWORD); a value from the file is refused by the loader.
+      password: Type.Optional(Type.String({ minLength: 1 }))
+    }),
+    sim: section({
+      eslPort: Port(0, 0),
+      password: Type.String({ minLength: 1, default: 'ClueCon' }),
+      timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 })
+    })
+  }),
+  shutdown: section({
+    drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })
+  }),
+  store: section({
+    kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' }))
+  })
+}, { additionalProperties: false })
+
+export type AppConfig = Static<typeof AppConfigSchema>
+
+interface EnvVariable {
+  name: string
+  path: readonly string[]
+  integer?: boolean
+  /** Never echoed in an error message. */
+  secret?: boolean
+}
+
+/** Every variable the controller reads, and the setting it overrides. */
+export const ENV_VARIABLES: readonly EnvVariable[] = [
+  { name: 'HTTP_HOST', path: ['http', 'host'] },
+  { name: 'HTTP_PORT', path: ['http', 'port'], integer: true },
+  { name: 'LOG_LEVEL', path: ['log', 'level'] },
+  { name: 'SWITCH_KIND', path: ['switch', 'kind'] },
+  { name: 'ESL_HOST', path: ['switch', 'freeswitch', 'host'] },
+  { name: 'ESL_PORT', path: ['switch', 'freeswitch', 'port'], integer: true },
+  { name: 'ESL_PASSWORD', path: ['switch', 'freeswitch', 'password'], secret: true },
+  { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
+  { name: 'STORE_KIND', path: ['store', 'kind'] },
+  { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true }
+]
+
+// The password FreeSWITCH ships in event_socket.conf.xml. It is public, and a switch still
+// using it can be taken over by anyone who reaches port 8021 (CVE-2019-19492), so it is
+// accepted for the embedded simulator only.
+const FREESWITCH_DEFAULT_PASSWORD = 'ClueCon'
+
+type Tree = Record<string, unknown>
+
+const isTree = (v: unknown): v is Tree => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+function get (tree: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((node, key) => (isTree(node) ? node[key] : undefined), tree)
+}
+
+function set (tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree
+  for (const key of path.slice(0, -1)) {
+    const next = node[key]
+    if (!isTree(next)) throw new TypeError(`no section ${key} on the way to ${path.join('.')}`)
+    node = next
+  }
+  node[path[path.length - 1] as string] = value
+}
+
+const pointer = (path: readonly string[]) => '/' + path.join('/')
+
+/** Passwords and credentials written in the file: refused, with where to put them instead. */
+function secretsInFile (raw: unknown, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  if (get(raw, ['switch', 'freeswitch', 'password']) !== undefined) {
+    problems.push({
+      file,
+      path: '/switch/freeswitch/password',
+      reason: 'a password may not be written in a config file: remove it and set ESL_PASSWORD in the environment'
+    })
+  }
+  const redisUrl = get(raw, ['store', 'redisUrl'])
+  if (typeof redisUrl === 'string' && /^rediss?:\/\/[^/@]*@/.test(redisUrl)) {
+    problems.push({
+      file,
+      path: '/store/redisUrl',
+      reason: 'credentials may not be written in a config file: remove them and set REDIS_URL in the environment'
+    })
+  }
+  return problems
+}
+
+function collect (fn: () => void): ConfigProblem[] {
+  try {
+    fn()
+    return []
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+}
+
+/** Applies the environment onto a copy of the file's settings; problems name the variable. */
+function applyEnv (fromFile: AppConfig, env: Env): { config: AppConfig, problems: ConfigProblem[] } {
+  const merged = Value.Clone(fromFile) as unknown as Tree
+  const used: EnvVariable[] = []
+  for (const v of ENV_VARIABLES) {
+    const text = env[v.name]
+    // An empty variable counts as unset: `FOO=` in a unit file or compose file means "no value".
+    if (text === undefined || text === '') continue
+    // Digits become a number; anything else stays text so the schema rejects it by name.
+    set(merged, v.path, v.integer === true && /^[0-9]{1,15}$/.test(text.trim()) ? Number(text.trim()) : text)
+    used.push(v)
+  }
+  const problems: ConfigProblem[] = []
+  for (const e of Value.Errors(AppConfigSchema, merged)) {
+    const v = used.find((u) => e.path === pointer(u.path) || e.path.startsWith(pointer(u.path) + '/'))
+    // Only variables can be wrong here: the file alone already passed the same schema.
+    const got = v === undefined || v.secret === true ? '' : ` (got "${env[v.name] ?? ''}")`
+    problems.push({ file: ENV_SOURCE, path: v?.name ?? e.path, reason: `${e.message}${got}` })
+  }
+  return { config: merged as unknown as AppConfig, problems }
+}
+
+/** Rules between settings, checked once file and environment are merged. */
+function crossCheck (config: AppConfig, env: Env, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const fromEnv = (name: string) => env[name] !== undefined && env[name] !== ''
+  const sw = config.switch
+  if (sw.kind === 'freeswitch') {
+    const source = fromEnv('SWITCH_KIND') ? 'SWITCH_KIND' : 'switch.kind in ' + file
+    if (sw.freeswitch.password === undefined) {
+      problems.push({ file: ENV_SOURCE, path: 'ESL_PASSWORD', reason: `required when the switch is freeswitch (set by ${source}): the event socket password` })
+    } else if (sw.freeswitch.password === FREESWITCH_DEFAULT_PASSWORD) {
+      problems.push({ file: ENV_SOURCE, path: 'ESL_PASSWORD', reason: 'is FreeSWITCH\'s shipped default: change the event socket password on the switch first (CVE-2019-19492)' })
+    }
+  }
+  if (sw.reconnect.maxDelayMs < sw.reconnect.initialDelayMs) {
+    problems.push({ file, path: '/switch/reconnect/maxDelayMs', reason: `must be at least initialDelayMs (${sw.reconnect.initialDelayMs})` })
+  }
+  if (config.store.kind === 'redis' && config.store.redisUrl === undefined) {
+    problems.push({ file: ENV_SOURCE, path: 'REDIS_URL', reason: 'required when the store is redis (redis://host:port/db)' })
+  }
+  return problems
+}
+
+function deepFreeze<T> (value: T): T {
+  if (isTree(value)) for (const v of Object.values(value)) deepFreeze(v)
+  return Object.freeze(value)
+}
+
+export interface LoadAppConfigOptions {
+  /** Folder holding default.yaml. */
+  configDir: string
+  /** The environment; the entry point passes `process.env`. */
+  env: Env
+}
+
+/**
+ * Loads `<configDir>/default.yaml`, fills defaults, applies the environment (see
+ * ENV_VARIABLES) and returns frozen settings. Throws a ConfigError listing every problem: a
+ * file problem names the file and path, an environment problem names the variable.
+ */
+export async function loadAppConfig ({ configDir, env }: LoadAppConfigOptions): Promise<AppConfig> {
+  const file = join(configDir, 'default.yaml')
+  // An empty file parses to null: every setting then takes its default.
+  const raw = (await loadYamlFile(Type.Unknown(), file)) ?? {}
+  return resolveAppConfig(raw, file, env)
+}
+
+/** The same as loadAppConfig for settings already parsed (`file` names them in errors). */
+export function resolveAppConfig (raw: unknown, file: string, env: Env): AppConfig {
+  const filled: unknown = isTree(raw) ? Value.Default(AppConfigSchema, Value.Clone(raw)) : raw
+  let fromFile: AppConfig | undefined
+  const problems = [
+    ...secretsInFile(raw, file),
+    ...collect(() => { fromFile = validate(AppConfigSchema, filled, file) })
+  ]
+  if (problems.length > 0 || fromFile === undefined) throw new ConfigError(problems)
+  const { config, problems: envProblems } = applyEnv(fromFile, env)
+  if (envProblems.length > 0) throw new ConfigError(envProblems)
+  const crossProblems = crossCheck(config, env, file)
+  if (crossProblems.length > 0) throw new ConfigError(crossProblems)
+  return deepFreeze(config)
+}
+
