@@ -33,13 +33,13 @@ export function formatProblem (p: ConfigProblem): string {
 
 /** Parses YAML text; syntax errors become problems with the line and column. */
 export function parseYaml (text: string, file: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true })
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => ({
       file,
       path: '/',
-      reason: `YAML syntax: ${e.message.split('\n')[0] ?? e.message}` +
-        (e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '')
+      // With prettyErrors the message already ends "at line L, column C:".
+      reason: `YAML syntax: ${(e.message.split('\n')[0] ?? e.message).replace(/:$/, '')}`
     })))
   }
   return doc.toJS() as unknown
