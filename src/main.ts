@@ -3,13 +3,13 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
-import { ConfigError, formatProblem, loadConfig } from './config/index.js'
+import { ConfigError, configDirOf, formatProblem, loadConfig } from './config/index.js'
 import { startController } from './controller.js'
 import { createLogger } from './logger.js'
 
 // src/main.ts sits one level below the repository root, dist/src/main.js two.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..').replace(/[\\/]dist$/, '')
-const configDir = process.env.HOTLINE_CONFIG_DIR ?? join(root, 'config')
+const configDir = configDirOf(process.env, root)
 
 async function main (): Promise<void> {
   let config

@@ -125,3 +125,9 @@ export class ConfigHolder<T> extends EventEmitter<ConfigHolderEvents<T>> {
     return run
   }
 }
+
+/** The config folder: `HOTLINE_CONFIG_DIR` when set, else `config/` under the install root. */
+export function configDirOf (env: Env, root: string): string {
+  const fromEnv = env.HOTLINE_CONFIG_DIR
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(root, 'config')
+}
