@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { EslServer } from './adapters/sim/esl-server.js'
 import { SimSwitch } from './adapters/sim/sim-switch.js'
+import { startDemoCallers } from './adapters/sim/demo-callers.js'
 import { FreeswitchSwitch } from './adapters/freeswitch/freeswitch-switch.js'
 import { buildApp } from './app.js'
 import { CallManager } from './calls/call-manager.js'
@@ -113,7 +114,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     requestTimeoutMs: config.switch.requestTimeoutMs,
     reconnect: config.switch.reconnect,
     dialTemplate: config.switch.dialTemplate,
-    conferenceProfile: 'hotline',
+    conferenceProfile: config.switch.conferenceProfile,
     lineNumbers: [config.switch.hotlineNumber],
     promptPath: (prompt) => join(config.switch.soundPrefix, `${prompt}.wav`),
     clock,
@@ -130,6 +131,10 @@ export async function startController (options: ControllerOptions): Promise<Cont
   const app = await buildApp({ switch: sw, calls, metrics, logger })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
-  app.addHook('onClose', async () => { stopCalendarWatch() })
+  const interval = config.switch.sim.demoCallIntervalSec
+  const stopDemo = sim !== undefined && interval > 0
+    ? startDemoCallers(sim.model, { intervalMs: interval * 1000, to: config.switch.hotlineNumber, logger })
+    : () => undefined
+  app.addHook('onClose', async () => { stopCalendarWatch(); stopDemo() })
   return new Controller({ app, switch: sw, calls, metrics, sim, logger, config })
 }

@@ -47,6 +47,7 @@ export const AppConfigSchema = Type.Object({
     dialTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'sofia/gateway/department/{number}' }),
     hotlineNumber: Type.String({ pattern: '^[0-9]{3,20}$', default: '12345' }),
     soundPrefix: Type.String({ default: '/usr/share/freeswitch/sounds/hotline12345/' }),
+    conferenceProfile: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'hotline' }),
     requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
     reconnect: section({
       initialDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 500 }),
@@ -61,7 +62,8 @@ export const AppConfigSchema = Type.Object({
     sim: section({
       eslPort: Port(0, 0),
       password: Type.String({ minLength: 1, default: 'ClueCon' }),
-      timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 })
+      timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
+      demoCallIntervalSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 0 })
     })
   }),
   shutdown: section({
