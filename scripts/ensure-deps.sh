@@ -1,0 +1,91 @@
+#!/bin/sh
+# Makes a fresh clone runnable, and cheap to call before every `npm start` / `npm test`.
+#
+#   sh scripts/ensure-deps.sh          npm dependencies only
+#   sh scripts/ensure-deps.sh --test   also the Debian packages the test suite runs for real
+#
+# The suite starts a real redis-server and real SIPp peers (docs/ARCHITECTURE.md, "Real Redis
+# in tests", "Real SIP where SIP is involved"), so those are system packages, not npm ones.
+# When everything is present this script runs no npm and no apt-get at all.
+set -eu
+
+# Debian packages the test suite needs, as `binary:package` pairs: the binary is looked up on
+# PATH, the package is what apt-get installs when it is missing. Add new needs here, e.g.
+# `chromium:chromium` (browser tests) or `promtool:prometheus` (rule checks).
+TEST_PACKAGES='redis-server:redis-server sipp:sip-tester'
+
+usage() {
+  echo "usage: sh scripts/ensure-deps.sh [--test]" >&2
+  exit 2
+}
+
+want_test=no
+for arg in "$@"; do
+  case $arg in
+    --test) want_test=yes ;;
+    -h|--help) usage ;;
+    *) echo "ensure-deps: unknown argument: $arg" >&2; usage ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+
+# --- npm dependencies -------------------------------------------------------------------
+# npm writes node_modules/.package-lock.json at the end of every install; a package-lock.json
+# newer than it (a pull, a branch switch, an edit) means the tree may no longer match.
+npm_marker=node_modules/.package-lock.json
+[ -e "$npm_marker" ] || npm_marker=node_modules
+if [ ! -d node_modules ] || [ -n "$(find package-lock.json -newer "$npm_marker" 2>/dev/null)" ]; then
+  echo "ensure-deps: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+  # npm ci does not rewrite package-lock.json; make the marker newer so the next run is a no-op.
+  touch "$npm_marker"
+fi
+
+[ "$want_test" = yes ] || exit 0
+
+# --- system packages for the test suite -------------------------------------------------
+missing_packages() {
+  missing=''
+  for pair in $TEST_PACKAGES; do
+    bin=${pair%%:*}
+    pkg=${pair#*:}
+    command -v "$bin" >/dev/null 2>&1 || missing="$missing $pkg"
+  done
+  echo "${missing# }"
+}
+
+missing=$(missing_packages)
+[ -n "$missing" ] || exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=''
+elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+  as_root='sudo -n'
+else
+  {
+    echo "ensure-deps: the test suite needs these Debian packages, which are not installed:"
+    echo "    $missing"
+    echo "Install them as root, then run the tests again:"
+    echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends $missing"
+  } >&2
+  exit 1
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-deps: missing packages ($missing) and no apt-get here; install the equivalents of these Debian packages by hand." >&2
+  exit 1
+fi
+
+echo "ensure-deps: installing Debian packages: $missing" >&2
+# $as_root and $missing are word lists on purpose.
+# shellcheck disable=SC2086
+$as_root apt-get update -q
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+
+still=$(missing_packages)
+if [ -n "$still" ]; then
+  echo "ensure-deps: apt-get finished but these packages' programs are still not on PATH: $still" >&2
+  exit 1
+fi
