@@ -26,7 +26,9 @@ export default tseslint.config(
       'no-console': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-non-null-assertion': 'off'
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // tap test bodies are async by convention, awaited or not.
+      '@typescript-eslint/require-await': 'off'
     }
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked }

@@ -15,13 +15,15 @@ export interface AppDeps {
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
-  const app: FastifyInstance = Fastify({
-    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+  // Typed as Fastify's logger so the instance is a plain FastifyInstance for plugins.
+  const httpLogger: FastifyBaseLogger = deps.logger.child({ component: 'http' })
+  const app = Fastify({
+    loggerInstance: httpLogger,
     disableRequestLogging: true
   })
 
   // Liveness: the process answers. Restarting it would not fix a switch that is down.
-  app.get('/health', async () => ({ status: 'ok' }))
+  app.get('/health', () => ({ status: 'ok' }))
 
   // Readiness: take calls only while the switch is connected and we are not draining.
   app.get('/ready', async (_req, reply) => {

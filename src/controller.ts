@@ -135,6 +135,6 @@ export async function startController (options: ControllerOptions): Promise<Cont
   const stopDemo = sim !== undefined && interval > 0
     ? startDemoCallers(sim.model, { intervalMs: interval * 1000, to: config.switch.hotlineNumber, logger })
     : () => undefined
-  app.addHook('onClose', async () => { stopCalendarWatch(); stopDemo() })
+  app.addHook('onClose', (_instance, done) => { stopCalendarWatch(); stopDemo(); done() })
   return new Controller({ app, switch: sw, calls, metrics, sim, logger, config })
 }

@@ -8,7 +8,7 @@ import { ManualClock } from '../src/ports/clock.js'
 
 const configDir = new URL('../config/', import.meta.url).pathname
 
-t.test('December without next year: warning in the log and the metric set', async (t) => {
+void t.test('December without next year: warning in the log and the metric set', async (t) => {
   const calendar = new WorkCalendar(await loadCalendar(configDir))
   const lines: string[] = []
   const logger = pino({ level: 'warn' }, { write: (s: string) => { lines.push(s) } })
@@ -21,7 +21,7 @@ t.test('December without next year: warning in the log and the metric set', asyn
   t.match(JSON.parse(lines[0] ?? '{}'), { year: 2027, level: 40 })
 })
 
-t.test('November: nothing missing yet', async (t) => {
+void t.test('November: nothing missing yet', async (t) => {
   const calendar = new WorkCalendar(await loadCalendar(configDir))
   const lines: string[] = []
   const logger = pino({ level: 'warn' }, { write: (s: string) => { lines.push(s) } })

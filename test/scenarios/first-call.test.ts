@@ -35,7 +35,7 @@ async function start (t: Test, overrides: Record<string, unknown> = {}): Promise
 
 const sounds = (heard: readonly string[]): string[] => heard.map((h) => h.replace(/^.*\//, '').replace(/\.wav$/, ''))
 
-t.test('greeting, a key, goodbye, hang up — told by the log and counted by /metrics', async (t) => {
+void t.test('greeting, a key, goodbye, hang up — told by the log and counted by /metrics', async (t) => {
   const { controller, lines, raw } = await start(t)
   const sim = controller.sim
   if (sim === undefined) throw new Error('no embedded simulator')
@@ -73,7 +73,7 @@ t.test('greeting, a key, goodbye, hang up — told by the log and counted by /me
   t.match(metrics.body, /process_cpu_user_seconds_total/, 'default Node metrics included')
 })
 
-t.test('a caller who hangs up in the IVR is an abandoned call', async (t) => {
+void t.test('a caller who hangs up in the IVR is an abandoned call', async (t) => {
   const { controller } = await start(t)
   const caller = controller.sim!.model.placeCall({ from: '13900001111', to: '12345' })
   await eventually(() => sounds(caller.heard).includes('welcome') ? true : undefined, 'greeting')
@@ -82,7 +82,7 @@ t.test('a caller who hangs up in the IVR is an abandoned call', async (t) => {
   t.equal(summary.finalState, 'abandoned')
 })
 
-t.test('health, and ready only while the switch is connected', async (t) => {
+void t.test('health, and ready only while the switch is connected', async (t) => {
   const { controller } = await start(t)
   t.equal((await controller.app.inject({ url: '/health' })).statusCode, 200)
   const ready = await controller.app.inject({ url: '/ready' })
@@ -95,7 +95,7 @@ t.test('health, and ready only while the switch is connected', async (t) => {
   t.match(notReady.json(), { ready: false, switch: { state: 'disconnected' } })
 })
 
-t.test('shutdown: new calls refused, the call in progress finishes, then close', async (t) => {
+void t.test('shutdown: new calls refused, the call in progress finishes, then close', async (t) => {
   const { controller } = await start(t)
   const sim = controller.sim!
   const first = sim.model.placeCall({ from: '13700000001', to: '12345' })
@@ -111,7 +111,7 @@ t.test('shutdown: new calls refused, the call in progress finishes, then close',
   t.match(await first.ended, { cause: 'NORMAL_CLEARING' })
 })
 
-t.test('shutdown deadline: a call still in progress is cut', async (t) => {
+void t.test('shutdown deadline: a call still in progress is cut', async (t) => {
   const { controller } = await start(t)
   const caller = controller.sim!.model.placeCall({ from: '13700000003', to: '12345' })
   await eventually(() => sounds(caller.heard).includes('first-call-menu') ? true : undefined, 'menu prompt')

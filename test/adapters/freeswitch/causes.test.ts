@@ -1,7 +1,7 @@
 import t from 'tap'
 import { FREESWITCH_CAUSES, dialOutcomeOf, hangupCauseOf, q850Of } from '../../../src/adapters/freeswitch/causes.js'
 
-t.test('dial outcomes of the causes an originate ends with', async (t) => {
+void t.test('dial outcomes of the causes an originate ends with', async (t) => {
   const cases: Array<[string, string]> = [
     ['USER_BUSY', 'busy'],
     ['NO_ANSWER', 'no-answer'],
@@ -19,7 +19,7 @@ t.test('dial outcomes of the causes an originate ends with', async (t) => {
   for (const [cause, outcome] of cases) t.equal(dialOutcomeOf(cause), outcome, cause)
 })
 
-t.test('Q.850 codes as FreeSWITCH documents them', async (t) => {
+void t.test('Q.850 codes as FreeSWITCH documents them', async (t) => {
   t.equal(q850Of('UNALLOCATED_NUMBER'), 1)
   t.equal(q850Of('NORMAL_CLEARING'), 16)
   t.equal(q850Of('USER_BUSY'), 17)
@@ -35,7 +35,7 @@ t.test('Q.850 codes as FreeSWITCH documents them', async (t) => {
   t.equal(new Set(codes).size, codes.length, 'no two causes share a code')
 })
 
-t.test('who hung up decides normal vs remote hangup', async (t) => {
+void t.test('who hung up decides normal vs remote hangup', async (t) => {
   t.equal(hangupCauseOf('NORMAL_CLEARING', 'recv_bye'), 'remote-hangup')
   t.equal(hangupCauseOf('NORMAL_CLEARING', 'recv_cancel'), 'remote-hangup')
   t.equal(hangupCauseOf('NORMAL_CLEARING', 'send_bye'), 'normal')

@@ -1,13 +1,13 @@
 import t from 'tap'
 import { buildDialString } from '../../../src/adapters/freeswitch/dial-string.js'
 
-t.test('a directory number fills the template', async (t) => {
+void t.test('a directory number fills the template', async (t) => {
   t.equal(buildDialString('sofia/gateway/department/{number}', { number: '02155010001' }),
     'sofia/gateway/department/02155010001')
   t.equal(buildDialString('sofia/internal/{number}@10.0.0.5', { number: '8101' }), 'sofia/internal/8101@10.0.0.5')
 })
 
-t.test('anything but digits is refused: nothing else can reach a dial string', async (t) => {
+void t.test('anything but digits is refused: nothing else can reach a dial string', async (t) => {
   const attacks = [
     '', '12', '123 &park()', '8101,user/9999', '{origination_uuid=x}8101', '8101|sofia/gateway/x/110',
     '8101\nsendmsg', '８１０１', '+8613800000000', '1'.repeat(21), '8101;transport=tcp', '8101@evil.example'
@@ -18,7 +18,7 @@ t.test('anything but digits is refused: nothing else can reach a dial string', a
   }
 })
 
-t.test('a template without a placeholder is refused', async (t) => {
+void t.test('a template without a placeholder is refused', async (t) => {
   t.throws(() => buildDialString('sofia/gateway/department/8101', { number: '8101' }),
     { code: 'HC_DIAL_TARGET' })
 })

@@ -6,7 +6,7 @@ import esl, { type Event as ModeslEvent } from 'drachtio-modesl'
 import { EslClient } from '../../../src/adapters/freeswitch/esl-client.js'
 import { startSim } from '../../helpers/sim.js'
 
-t.test('the library fault we fence: execute() leaves its +OK for the next command', async (t) => {
+void t.test('the library fault we fence: execute() leaves its +OK for the next command', async (t) => {
   const sim = await startSim(t)
   const call = sim.model.placeCall({ from: '13800000000', to: '12345' })
   const conn = new esl.Connection(sim.host, sim.port, sim.password)
@@ -24,7 +24,7 @@ t.test('the library fault we fence: execute() leaves its +OK for the next comman
   t.equal(filterReply, '+OK', 'the filter got the sendmsg reply, not its own (+OK filter added…)')
 })
 
-t.test('through EslClient every command gets its own reply', async (t) => {
+void t.test('through EslClient every command gets its own reply', async (t) => {
   const sim = await startSim(t)
   const call = sim.model.placeCall({ from: '13800000000', to: '12345' })
   const client = await EslClient.connect({ host: sim.host, port: sim.port, password: sim.password, timeoutMs: 2000 })
@@ -43,7 +43,7 @@ t.test('through EslClient every command gets its own reply', async (t) => {
   t.equal(bad, '-ERR invalid session id [00000000-0000-0000-0000-000000000000]')
 })
 
-t.test('bgapi resolves with its own BACKGROUND_JOB body', async (t) => {
+void t.test('bgapi resolves with its own BACKGROUND_JOB body', async (t) => {
   const sim = await startSim(t)
   sim.model.defineEndpoint('02100000002', { kind: 'busy' })
   const client = await EslClient.connect({ host: sim.host, port: sim.port, password: sim.password, timeoutMs: 2000 })
@@ -57,7 +57,7 @@ t.test('bgapi resolves with its own BACKGROUND_JOB body', async (t) => {
   t.equal(missing, '-ERR UNALLOCATED_NUMBER\n')
 })
 
-t.test('a wrong password is an auth error', async (t) => {
+void t.test('a wrong password is an auth error', async (t) => {
   const sim = await startSim(t)
   await t.rejects(EslClient.connect({ host: sim.host, port: sim.port, password: 'nope', timeoutMs: 2000 }),
     { code: 'HC_SWITCH_AUTH' })
@@ -80,7 +80,7 @@ async function silentServer (t: Test): Promise<{ port: number, connections: () =
   return { port: address.port, connections: () => count }
 }
 
-t.test('a reply that never comes times out and drops the connection', async (t) => {
+void t.test('a reply that never comes times out and drops the connection', async (t) => {
   const server = await silentServer(t)
   const client = await EslClient.connect({ host: '127.0.0.1', port: server.port, password: 'x', timeoutMs: 200 })
   const closed = new Promise<void>((resolve) => client.once('close', () => { resolve() }))
@@ -90,7 +90,7 @@ t.test('a reply that never comes times out and drops the connection', async (t) 
   await t.rejects(client.command('event json ALL'), { code: 'HC_SWITCH_NOT_CONNECTED' })
 })
 
-t.test('a refused connection fails once; the library does not retry behind our back', async (t) => {
+void t.test('a refused connection fails once; the library does not retry behind our back', async (t) => {
   const server = await silentServer(t)
   const closing = createServer((socket) => { socket.destroy() })
   await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve))

@@ -39,7 +39,7 @@ function recordLeg (sw: FreeswitchSwitch, legId: string): LegEvent[] {
   return events
 }
 
-t.test('a parked call to 12345 is offered; answer, play, collect, hang up', async (t) => {
+void t.test('a parked call to 12345 is offered; answer, play, collect, hang up', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   t.equal(sw.status().state, 'ready')
@@ -72,7 +72,7 @@ t.test('a parked call to 12345 is offered; answer, play, collect, hang up', asyn
   t.match(hangup, { type: 'hangup', cause: 'normal', vendor: { text: 'NORMAL_CLEARING', q850: 16 } })
 })
 
-t.test('collecting with nobody pressing anything times out empty', async (t) => {
+void t.test('collecting with nobody pressing anything times out empty', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   const offered = nextInbound(sw)
@@ -83,7 +83,7 @@ t.test('collecting with nobody pressing anything times out empty', async (t) => 
   t.same(got, { digits: '', reason: 'timeout' })
 })
 
-t.test('calls to other numbers are not ours', async (t) => {
+void t.test('calls to other numbers are not ours', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   let offered = 0
@@ -96,7 +96,7 @@ t.test('calls to other numbers are not ours', async (t) => {
   t.equal(other.channel.answerState, 'ringing', 'the other call is left alone')
 })
 
-t.test('the caller hanging up reaches the leg stream as a remote hangup', async (t) => {
+void t.test('the caller hanging up reaches the leg stream as a remote hangup', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   const offered = nextInbound(sw)
@@ -111,7 +111,7 @@ t.test('the caller hanging up reaches the leg stream as a remote hangup', async 
   t.match(hangup, { cause: 'remote-hangup', vendor: { text: 'NORMAL_CLEARING' } })
 })
 
-t.test('every endpoint behaviour gives its normalised dial outcome', async (t) => {
+void t.test('every endpoint behaviour gives its normalised dial outcome', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   sim.model.defineEndpoint('02100000001', { kind: 'answer', afterMs: 300 })
@@ -136,7 +136,7 @@ t.test('every endpoint behaviour gives its normalised dial outcome', async (t) =
   await t.rejects(dial('8101&park()'), { code: 'HC_DIAL_TARGET' }, 'a non-directory string never reaches the switch')
 })
 
-t.test('aborting a ringing dial cancels it on the switch', async (t) => {
+void t.test('aborting a ringing dial cancels it on the switch', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   sim.model.defineEndpoint('02100000003', { kind: 'no-answer' })
@@ -148,7 +148,7 @@ t.test('aborting a ringing dial cancels it on the switch', async (t) => {
   t.equal(leg.hangupCause, 'ORIGINATOR_CANCEL')
 })
 
-t.test('conference join and leave are confirmed by conference events', async (t) => {
+void t.test('conference join and leave are confirmed by conference events', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   sim.model.defineEndpoint('02100000001', { kind: 'answer', afterMs: 100 })
@@ -168,7 +168,7 @@ t.test('conference join and leave are confirmed by conference events', async (t)
   t.equal(sim.model.channel(dialled.legId)?.answerState, 'answered', 'leaving is not hanging up')
 })
 
-t.test('a dropped event socket: not ready, reconnects, re-subscribes, fails what was in flight', async (t) => {
+void t.test('a dropped event socket: not ready, reconnects, re-subscribes, fails what was in flight', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)
   const states: SwitchStatus['state'][] = []
@@ -191,7 +191,7 @@ t.test('a dropped event socket: not ready, reconnects, re-subscribes, fails what
   t.equal((await again).from, '13800000006', 're-subscribed: new calls reach the controller')
 })
 
-t.test('a wrong password keeps the adapter not ready and retrying', async (t) => {
+void t.test('a wrong password keeps the adapter not ready and retrying', async (t) => {
   const sim = await startSim(t)
   const sw = new FreeswitchSwitch({
     host: sim.host, port: sim.port, password: 'wrong', requestTimeoutMs: 2000,

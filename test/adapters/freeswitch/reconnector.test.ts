@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Reconnector } from '../../../src/adapters/freeswitch/reconnector.js'
 
-t.test('backoff doubles from the initial delay and is capped, with ±20 % jitter', async (t) => {
+void t.test('backoff doubles from the initial delay and is capped, with ±20 % jitter', async (t) => {
   const r = new Reconnector({ initialDelayMs: 100, maxDelayMs: 1000, connect: async () => {}, onRetry: () => {} })
   for (let i = 0; i < 50; i++) {
     const d1 = r.delayFor(1)
@@ -13,7 +13,7 @@ t.test('backoff doubles from the initial delay and is capped, with ±20 % jitter
   }
 })
 
-t.test('retries until connect succeeds, reporting each failure', async (t) => {
+void t.test('retries until connect succeeds, reporting each failure', async (t) => {
   let calls = 0
   const retries: number[] = []
   const r = new Reconnector({
@@ -30,7 +30,7 @@ t.test('retries until connect succeeds, reporting each failure', async (t) => {
   t.same(retries, [1, 2, 3])
 })
 
-t.test('stop() ends retrying and releases start()', async (t) => {
+void t.test('stop() ends retrying and releases start()', async (t) => {
   let calls = 0
   const r = new Reconnector({
     initialDelayMs: 10,
