@@ -1,0 +1,37 @@
+// Hangup causes by name and number, as switch_channel_str2cause reads them (switch_channel.c
+// CAUSE_CHART; the Hangup Cause Code Table on developer.signalwire.com/freeswitch).
+
+const CAUSES: ReadonlyArray<readonly [string, number]> = [
+  ['NONE', 0], ['UNALLOCATED_NUMBER', 1], ['NO_ROUTE_TRANSIT_NET', 2], ['NO_ROUTE_DESTINATION', 3],
+  ['CHANNEL_UNACCEPTABLE', 6], ['CALL_AWARDED_DELIVERED', 7], ['NORMAL_CLEARING', 16], ['USER_BUSY', 17],
+  ['NO_USER_RESPONSE', 18], ['NO_ANSWER', 19], ['SUBSCRIBER_ABSENT', 20], ['CALL_REJECTED', 21],
+  ['NUMBER_CHANGED', 22], ['REDIRECTION_TO_NEW_DESTINATION', 23], ['EXCHANGE_ROUTING_ERROR', 25],
+  ['DESTINATION_OUT_OF_ORDER', 27], ['INVALID_NUMBER_FORMAT', 28], ['FACILITY_REJECTED', 29],
+  ['RESPONSE_TO_STATUS_ENQUIRY', 30], ['NORMAL_UNSPECIFIED', 31], ['NORMAL_CIRCUIT_CONGESTION', 34],
+  ['NETWORK_OUT_OF_ORDER', 38], ['NORMAL_TEMPORARY_FAILURE', 41], ['SWITCH_CONGESTION', 42],
+  ['ACCESS_INFO_DISCARDED', 43], ['REQUESTED_CHAN_UNAVAIL', 44], ['PRE_EMPTED', 45],
+  ['FACILITY_NOT_SUBSCRIBED', 50], ['OUTGOING_CALL_BARRED', 52], ['INCOMING_CALL_BARRED', 54],
+  ['BEARERCAPABILITY_NOTAUTH', 57], ['BEARERCAPABILITY_NOTAVAIL', 58], ['SERVICE_UNAVAILABLE', 63],
+  ['BEARERCAPABILITY_NOTIMPL', 65], ['CHAN_NOT_IMPLEMENTED', 66], ['FACILITY_NOT_IMPLEMENTED', 69],
+  ['SERVICE_NOT_IMPLEMENTED', 79], ['INVALID_CALL_REFERENCE', 81], ['INCOMPATIBLE_DESTINATION', 88],
+  ['INVALID_MSG_UNSPECIFIED', 95], ['MANDATORY_IE_MISSING', 96], ['MESSAGE_TYPE_NONEXIST', 97],
+  ['WRONG_MESSAGE', 98], ['IE_NONEXIST', 99], ['INVALID_IE_CONTENTS', 100], ['WRONG_CALL_STATE', 101],
+  ['RECOVERY_ON_TIMER_EXPIRE', 102], ['MANDATORY_IE_LENGTH_ERROR', 103], ['PROTOCOL_ERROR', 111],
+  ['INTERWORKING', 127], ['SUCCESS', 142], ['ORIGINATOR_CANCEL', 487], ['CRASH', 700],
+  ['SYSTEM_SHUTDOWN', 701], ['LOSE_RACE', 702], ['MANAGER_REQUEST', 703], ['BLIND_TRANSFER', 800],
+  ['ATTENDED_TRANSFER', 801], ['ALLOTTED_TIMEOUT', 802], ['USER_CHALLENGE', 803], ['MEDIA_TIMEOUT', 804],
+  ['PICKED_OFF', 805], ['USER_NOT_REGISTERED', 806], ['PROGRESS_TIMEOUT', 807], ['INVALID_GATEWAY', 808],
+  ['GATEWAY_DOWN', 809], ['INVALID_URL', 810], ['INVALID_PROFILE', 811], ['NO_PICKUP', 812],
+  ['SRTP_READ_ERROR', 813]
+]
+
+const BY_NAME = new Map(CAUSES.map(([name, code]) => [name, code]))
+const BY_CODE = new Map(CAUSES.map(([name, code]) => [code, name]))
+
+/** switch_channel_str2cause: a number or a name in any case; anything else is NONE. */
+export function causeName (text: string): string {
+  const trimmed = text.trim()
+  if (/^[0-9]/.test(trimmed)) return BY_CODE.get(Number.parseInt(trimmed, 10)) ?? 'NONE'
+  const upper = trimmed.toUpperCase()
+  return BY_NAME.has(upper) ? upper : 'NONE'
+}
