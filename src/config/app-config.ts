@@ -63,7 +63,7 @@ export const AppConfigSchema = Type.Object({
       eslPort: Port(0, 0),
       password: Type.String({ minLength: 1, default: 'ClueCon' }),
       timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
-      demoCallIntervalSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 0 })
+      demoCallIntervalSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 20 })
     })
   }),
   shutdown: section({

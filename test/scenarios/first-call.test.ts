@@ -23,7 +23,7 @@ async function start (t: Test, overrides: Record<string, unknown> = {}): Promise
   })
   const config = resolveAppConfig({
     http: { port: 0, host: '127.0.0.1' },
-    switch: { kind: 'sim', sim: { timeScale: 0.02 }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } },
+    switch: { kind: 'sim', sim: { timeScale: 0.02, demoCallIntervalSec: 0 }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } },
     shutdown: { drainDeadlineMs: 5000 },
     ...overrides
   }, 'test-config.yaml', {})

@@ -67,6 +67,7 @@ export class Reconnector {
       this.#attempt += 1
       const delay = this.delayFor(this.#attempt)
       this.#options.onRetry(this.#attempt, delay, err as Error)
+      if (this.#stopped) return // stopped from inside onRetry
       this.#timer = setTimeout(() => {
         this.#timer = undefined
         void this.#attemptNow()
