@@ -153,6 +153,10 @@ export class CallSession {
 
   #onLegEvent (event: LegEvent): void {
     if (event.type !== 'hangup') return
+    if (this.#state === 'ending' || this.#state === 'ended') {
+      this.#log.debug({ switchCause: event.vendor.text }, 'leg ended')
+      return
+    }
     this.#callerGone = true
     this.#log.info({ cause: event.cause, switchCause: event.vendor.text }, 'caller leg hung up')
     this.#abort.abort(new HotlineError('HC_CALL_GONE', 'caller hung up'))
