@@ -1,5 +1,5 @@
 // The API commands (`api …`, `bgapi …`) a call controller uses, with mod_commands' and
-// mod_conference's output texts; where a capture shows one (../shared/captures/
+// mod_conference's output texts; where a capture shows one (test/fixtures/captures/
 // freeswitch-1.11.1/ 00, 07, 08, 09, 99) it is copied byte for byte. An unknown command is
 // for the caller to report (`-ERR <cmd> Command not found!`, mod_event_socket api_exec).
 

@@ -2,7 +2,7 @@
 // machine state, its call state, its caller profile (with the caller-ID flip of an originated
 // leg and the profile a transfer adds), early media. The headers it builds copy
 // switch_channel_event_set_basic_data and switch_caller_profile_event_set_data as the captures
-// show them (../shared/captures/freeswitch-1.11.1/*.parsed.txt).
+// show them (test/fixtures/captures/freeswitch-1.11.1/*.parsed.txt).
 
 import type { SimChannel } from './model-types.js'
 import type { Header } from './esl-frame.js'

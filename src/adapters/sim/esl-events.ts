@@ -1,7 +1,7 @@
 // FreeSWITCH events as the simulator raises them: the common headers every event carries
 // (switch_event_prep_for_delivery: Event-Name, Core-UUID, FreeSWITCH-*, Event-Date-*,
 // Event-Calling-*, Event-Sequence), then the channel's data, then the event's own headers, in
-// the order the captures show (../shared/captures/freeswitch-1.11.1/).
+// the order the captures show (test/fixtures/captures/freeswitch-1.11.1/).
 
 import { hostname as osHostname } from 'node:os'
 import { performance } from 'node:perf_hooks'

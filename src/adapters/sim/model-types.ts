@@ -41,7 +41,7 @@ export interface SimConference {
 
 /**
  * Events the model emits, in the order the real switch raises them (see the model's doc
- * comments for the orders copied from ../shared/captures/freeswitch-1.11.1/).
+ * comments for the orders copied from test/fixtures/captures/freeswitch-1.11.1/).
  */
 export type ModelEvent =
   | { type: 'channel-created', channel: SimChannel }

@@ -1,7 +1,7 @@
 // The simulated switch's call model: channels, dials, playbacks, DTMF and conferences, with
 // scripted callers and far ends. The wire sides (ESL, ARI) relay its events in the order it
 // emits them and resolve their replies when its promises settle, so the orders here copy real
-// traffic (../shared/captures/freeswitch-1.11.1/, ../shared/captures/asterisk-22.10.1/):
+// traffic (test/fixtures/captures/freeswitch-1.11.1/, test/fixtures/captures/asterisk-22.10.1/):
 //
 // - a call to 12345 is created and parked, still ringing, for the controller (FS 01_inbound_park;
 //   ARI 01: StasisStart in state Ring);

@@ -1,5 +1,5 @@
 // Replays the client side of the real FreeSWITCH 1.11.1 session recorded in
-// ../shared/captures/freeswitch-1.11.1/ against the simulator, over a real socket with a raw
+// test/fixtures/captures/freeswitch-1.11.1/ against the simulator, over a real socket with a raw
 // client written here, and compares what comes back with what FreeSWITCH sent:
 //  - command/reply, api/response and disconnect-notice frames byte for byte (uuids the
 //    simulator chose mapped from the ones FreeSWITCH chose), except `api version`;
@@ -28,7 +28,7 @@ function repoRoot (): string {
   }
 }
 
-const CAPTURES = resolve(repoRoot(), '../shared/captures/freeswitch-1.11.1')
+const CAPTURES = resolve(repoRoot(), 'test/fixtures/captures/freeswitch-1.11.1')
 
 // --- frames, as a client reads them -------------------------------------------------------
 

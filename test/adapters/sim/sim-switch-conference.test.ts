@@ -1,5 +1,5 @@
 // Conferences: creation on first join, member ids, leaving, and the order of events when
-// members hang up (../shared/captures/freeswitch-1.11.1/07_conference, 08_uuid_kill).
+// members hang up (test/fixtures/captures/freeswitch-1.11.1/07_conference, 08_uuid_kill).
 import t from 'tap'
 import type { SimSwitch } from '../../../src/adapters/sim/sim-switch.js'
 import type { ModelEvent, SimCallHandle } from '../../../src/adapters/sim/model-types.js'

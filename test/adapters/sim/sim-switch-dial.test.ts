@@ -1,5 +1,5 @@
 // Dialling out (originate): causes, channel variables, and the order of events and result
-// copied from ../shared/captures/freeswitch-1.11.1/ 04, 05, 06 and 09.
+// copied from test/fixtures/captures/freeswitch-1.11.1/ 04, 05, 06 and 09.
 import t from 'tap'
 import type { OriginateResult } from '../../../src/adapters/sim/model-types.js'
 import { fastSwitch, isType, next, trace } from './sim-events.js'
