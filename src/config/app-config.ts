@@ -42,7 +42,7 @@ export const AppConfigSchema = Type.Object({
     level: oneOf(LOG_LEVELS, { default: 'info' })
   }),
   switch: section({
-    kind: oneOf(['sim', 'freeswitch'] as const, { default: 'sim' }),
+    kind: oneOf(['sim', 'freeswitch', 'asterisk'] as const, { default: 'sim' }),
     // One `{number}` and no whitespace: the template becomes one argument of `originate`.
     dialTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'sofia/gateway/department/{number}' }),
     hotlineNumber: Type.String({ pattern: '^[0-9]{3,20}$', default: '12345' }),
@@ -59,8 +59,23 @@ export const AppConfigSchema = Type.Object({
       // Environment only (ESL_PASSWORD); a value from the file is refused by the loader.
       password: Type.Optional(Type.String({ minLength: 1 }))
     }),
+    asterisk: section({
+      // ARI base URL, e.g. http://10.0.0.6:8088 (the controller adds /ari).
+      url: Type.String({ pattern: '^https?://\\S+$', default: 'http://127.0.0.1:8088' }),
+      user: Type.String({ minLength: 1, default: 'hotline' }),
+      // Environment only (ARI_PASSWORD); a value from the file is refused by the loader.
+      password: Type.Optional(Type.String({ minLength: 1 })),
+      app: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'hotline' }),
+      // One `{number}` and no whitespace: becomes the `endpoint` of POST /channels.
+      endpointTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'PJSIP/{number}@department' }),
+      soundPrefix: Type.String({ pattern: '^sound:\\S*$', default: 'sound:hotline12345/' }),
+      maxRequestsInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 50 })
+    }),
     sim: section({
+      // Which switch the embedded simulator plays: FreeSWITCH (ESL) or Asterisk (ARI).
+      protocol: oneOf(['esl', 'ari'] as const, { default: 'esl' }),
       eslPort: Port(0, 0),
+      ariPort: Port(0, 0),
       password: Type.String({ minLength: 1, default: 'ClueCon' }),
       timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
       demoCallIntervalSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 20 })
@@ -94,6 +109,11 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'ESL_HOST', path: ['switch', 'freeswitch', 'host'] },
   { name: 'ESL_PORT', path: ['switch', 'freeswitch', 'port'], integer: true },
   { name: 'ESL_PASSWORD', path: ['switch', 'freeswitch', 'password'], secret: true },
+  { name: 'ARI_URL', path: ['switch', 'asterisk', 'url'] },
+  { name: 'ARI_USER', path: ['switch', 'asterisk', 'user'] },
+  { name: 'ARI_PASSWORD', path: ['switch', 'asterisk', 'password'], secret: true },
+  { name: 'ARI_APP', path: ['switch', 'asterisk', 'app'] },
+  { name: 'SIM_PROTOCOL', path: ['switch', 'sim', 'protocol'] },
   { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
   { name: 'STORE_KIND', path: ['store', 'kind'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true }
@@ -132,6 +152,13 @@ function secretsInFile (raw: unknown, file: string): ConfigProblem[] {
       file,
       path: '/switch/freeswitch/password',
       reason: 'a password may not be written in a config file: remove it and set ESL_PASSWORD in the environment'
+    })
+  }
+  if (get(raw, ['switch', 'asterisk', 'password']) !== undefined) {
+    problems.push({
+      file,
+      path: '/switch/asterisk/password',
+      reason: 'a password may not be written in a config file: remove it and set ARI_PASSWORD in the environment'
     })
   }
   const redisUrl = get(raw, ['store', 'redisUrl'])
@@ -189,6 +216,10 @@ function crossCheck (config: AppConfig, env: Env, file: string): ConfigProblem[]
     } else if (sw.freeswitch.password === FREESWITCH_DEFAULT_PASSWORD) {
       problems.push({ file: ENV_SOURCE, path: 'ESL_PASSWORD', reason: 'is FreeSWITCH\'s shipped default: change the event socket password on the switch first (CVE-2019-19492)' })
     }
+  }
+  if (sw.kind === 'asterisk' && sw.asterisk.password === undefined) {
+    const source = fromEnv('SWITCH_KIND') ? 'SWITCH_KIND' : 'switch.kind in ' + file
+    problems.push({ file: ENV_SOURCE, path: 'ARI_PASSWORD', reason: `required when the switch is asterisk (set by ${source}): the ARI user's password` })
   }
   if (sw.reconnect.maxDelayMs < sw.reconnect.initialDelayMs) {
     problems.push({ file, path: '/switch/reconnect/maxDelayMs', reason: `must be at least initialDelayMs (${sw.reconnect.initialDelayMs})` })

@@ -99,8 +99,8 @@ void t.test('a bad variable is reported by its name', async (t) => {
     [{ file: ENV_SOURCE, path: 'DRAIN_DEADLINE_MS', reason: /Expected integer/ }])
   t.match(await problemsOf(t, '', { LOG_LEVEL: 'loud' }),
     [{ file: ENV_SOURCE, path: 'LOG_LEVEL', reason: /fatal\|error\|warn\|info\|debug\|trace\|silent.*loud/ }])
-  t.match(await problemsOf(t, '', { SWITCH_KIND: 'asterisk' }),
-    [{ file: ENV_SOURCE, path: 'SWITCH_KIND', reason: /sim\|freeswitch/ }])
+  t.match(await problemsOf(t, '', { SWITCH_KIND: 'kamailio' }),
+    [{ file: ENV_SOURCE, path: 'SWITCH_KIND', reason: /sim\|freeswitch\|asterisk/ }])
   const both = await problemsOf(t, '', { HTTP_PORT: 'x', STORE_KIND: 'disk' })
   t.same(both.map((p) => p.path).sort(), ['HTTP_PORT', 'STORE_KIND'], 'every bad variable at once')
 })
@@ -120,6 +120,19 @@ void t.test('freeswitch needs ESL_PASSWORD, and not the shipped default', async 
     [{ file: ENV_SOURCE, path: 'ESL_PASSWORD', reason: /shipped default.*CVE-2019-19492/ }])
   const sim = await load(t, '', { ESL_PASSWORD: 'whatever' })
   t.equal(sim.switch.kind, 'sim', 'the simulator needs no ESL_PASSWORD')
+})
+
+void t.test('asterisk needs ARI_PASSWORD from the environment, never from the file', async (t) => {
+  t.match(await problemsOf(t, '', { SWITCH_KIND: 'asterisk' }),
+    [{ file: ENV_SOURCE, path: 'ARI_PASSWORD', reason: /required when the switch is asterisk \(set by SWITCH_KIND\)/ }])
+  t.match(await problemsOf(t, 'switch:\n  asterisk:\n    password: s3cret\n', { SWITCH_KIND: 'asterisk', ARI_PASSWORD: 'x' }),
+    [{ path: '/switch/asterisk/password', reason: /set ARI_PASSWORD in the environment/ }])
+  const ari = await load(t, '', {
+    SWITCH_KIND: 'asterisk', ARI_URL: 'http://10.0.0.6:8088', ARI_USER: 'ctl', ARI_PASSWORD: 'pw', ARI_APP: 'h12345'
+  })
+  t.match(ari.switch.asterisk, { url: 'http://10.0.0.6:8088', user: 'ctl', password: 'pw', app: 'h12345', endpointTemplate: 'PJSIP/{number}@department' })
+  t.match(await problemsOf(t, '', { ARI_URL: 'ftp://x' }), [{ file: ENV_SOURCE, path: 'ARI_URL' }])
+  t.equal((await load(t, '', { SIM_PROTOCOL: 'ari' })).switch.sim.protocol, 'ari')
 })
 
 void t.test('a password in the file is refused, even with ESL_PASSWORD set', async (t) => {
