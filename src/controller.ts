@@ -1,14 +1,10 @@
-// Wiring: the one place that knows every piece. From a loaded config it picks the switch
-// (the embedded simulator or a real FreeSWITCH — the controller speaks real ESL to both),
-// builds the call manager and the HTTP app, and shuts them down in order.
+// Wiring: the one place that knows every piece. From a loaded config it builds the switch
+// (switch-factory.ts), the call manager and the HTTP app, and shuts them down in order.
 
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { EslServer } from './adapters/sim/esl-server.js'
-import { SimSwitch } from './adapters/sim/sim-switch.js'
+import type { SimSwitch } from './adapters/sim/sim-switch.js'
 import { startDemoCallers } from './adapters/sim/demo-callers.js'
-import { FreeswitchSwitch } from './adapters/freeswitch/freeswitch-switch.js'
 import { buildApp } from './app.js'
 import { CallManager } from './calls/call-manager.js'
 import type { CallScript } from './calls/call-session.js'
@@ -19,6 +15,7 @@ import type { WorkCalendar } from './domain/calendar.js'
 import { Metrics } from './metrics.js'
 import { type Clock, systemClock } from './ports/clock.js'
 import type { SwitchPort } from './ports/switch.js'
+import { type EmbeddedSim, buildSwitch } from './switch-factory.js'
 
 export interface ControllerOptions {
   config: AppConfig
@@ -29,12 +26,6 @@ export interface ControllerOptions {
   sim?: SimSwitch
   /** Watched for missing years (log + metric). */
   calendar?: WorkCalendar
-}
-
-export interface EmbeddedSim {
-  model: SimSwitch
-  esl: EslServer
-  eslPort: number
 }
 
 export class Controller {
@@ -76,17 +67,11 @@ export class Controller {
     await this.app.close()
     await this.switch.close()
     if (this.sim !== undefined) {
-      await this.sim.esl.close()
+      await this.sim.close()
       this.sim.model.close()
     }
     this.#logger.info('controller stopped')
   }
-}
-
-async function startEmbeddedSim (config: AppConfig, model: SimSwitch): Promise<EmbeddedSim> {
-  const esl = new EslServer(model, { password: config.switch.sim.password, host: '127.0.0.1', port: config.switch.sim.eslPort })
-  const { port } = await esl.listen()
-  return { model, esl, eslPort: port }
 }
 
 export async function startController (options: ControllerOptions): Promise<Controller> {
@@ -97,29 +82,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     ? () => undefined
     : watchCalendar(options.calendar, metrics, logger, clock)
 
-  let sim: EmbeddedSim | undefined
-  let esl: { host: string, port: number, password: string }
-  if (config.switch.kind === 'sim') {
-    const model = options.sim ?? new SimSwitch({ timeScale: config.switch.sim.timeScale })
-    sim = await startEmbeddedSim(config, model)
-    esl = { host: '127.0.0.1', port: sim.eslPort, password: config.switch.sim.password }
-    logger.info({ eslPort: sim.eslPort }, 'embedded simulated FreeSWITCH listening (set SWITCH_KIND=freeswitch to use a real one)')
-  } else {
-    const fs = config.switch.freeswitch
-    esl = { host: fs.host, port: fs.port, password: fs.password ?? '' }
-  }
-
-  const sw = new FreeswitchSwitch({
-    ...esl,
-    requestTimeoutMs: config.switch.requestTimeoutMs,
-    reconnect: config.switch.reconnect,
-    dialTemplate: config.switch.dialTemplate,
-    conferenceProfile: config.switch.conferenceProfile,
-    lineNumbers: [config.switch.hotlineNumber],
-    promptPath: (prompt) => join(config.switch.soundPrefix, `${prompt}.wav`),
-    clock,
-    logger
-  })
+  const { port: sw, sim } = await buildSwitch(config, { clock, logger, model: options.sim })
   sw.onStatus((status) => {
     metrics.switchUp.set({ vendor: sw.vendor }, status.state === 'ready' ? 1 : 0)
     if (status.state === 'disconnected') metrics.switchReconnects.inc({ vendor: sw.vendor })

@@ -1,123 +1,93 @@
-// The first call, end to end: a simulated caller dials 12345; the controller, speaking ESL
-// through the FreeSWITCH adapter to the simulated switch, answers, plays the greeting, takes a
-// key, says goodbye and hangs up. The log tells the story and /metrics counts the call.
-import { Writable } from 'node:stream'
-import t, { type Test } from 'tap'
-import { resolveAppConfig } from '../../src/config/app-config.js'
-import { type Controller, startController } from '../../src/controller.js'
-import { createLogger } from '../../src/logger.js'
+// The first call, end to end, on both switches: a simulated caller dials 12345; the
+// controller, speaking ESL (FreeSWITCH) or ARI (Asterisk) through its adapter to the simulated
+// switch, answers, plays the greeting, takes a key, says goodbye and hangs up. The log tells
+// the story and /metrics counts the call.
+import t from 'tap'
+import { PROTOCOLS, VENDOR, heardPrompt, sounds, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 
-interface LogLine { msg: string, [key: string]: unknown }
+for (const protocol of PROTOCOLS) {
+  void t.test(`${protocol}: greeting, a key, goodbye, hang up — told by the log and counted by /metrics`, async (t) => {
+    const { controller, sim, lines, raw } = await startTestController(t, protocol)
+    const caller = sim.model.placeCall({ from: '13812345678', to: '12345' })
+    await heardPrompt(caller.heard, 'first-call-menu')
+    caller.sendDtmf('5')
+    const ended = await caller.ended
+    t.equal(ended.side, 'switch', 'the controller hung up, not the caller')
+    t.equal(ended.cause, 'NORMAL_CLEARING')
+    t.same(sounds(caller.heard), ['welcome', 'first-call-menu', 'goodbye'])
 
-async function start (t: Test, overrides: Record<string, unknown> = {}): Promise<{ controller: Controller, lines: LogLine[], raw: string[] }> {
-  const raw: string[] = []
-  const lines: LogLine[] = []
-  const destination = new Writable({
-    write (chunk: Buffer, _enc, done) {
-      const text = chunk.toString()
-      raw.push(text)
-      lines.push(JSON.parse(text) as LogLine)
-      done()
+    const summary = await controller.calls.whenEnded(caller.channel.id)
+    t.match(summary, { finalState: 'completed', reason: 'goodbye', choices: { firstKey: '5' }, caller: '138****5678' })
+
+    // The story, in order, all on one call id.
+    const story = lines.filter((l) => l.leg === caller.channel.id)
+    const messages = story.map((l) => l.msg)
+    const expected = ['call offered', 'answered', 'playing prompt', 'waiting for keys', 'caller pressed 5',
+      'playing prompt', 'hung up by the controller', 'call ended']
+    let at = -1
+    for (const m of expected) {
+      const next = messages.indexOf(m, at + 1)
+      t.ok(next > at, `log tells "${m}" in order`)
+      at = next
     }
+    t.equal(new Set(story.map((l) => l.callId)).size, 1, 'one child logger per call')
+    t.ok(story.some((l) => l.from === '138****5678'), 'caller number masked')
+    t.notOk(raw.join('').includes('13812345678'), 'the full number is nowhere in the log')
+
+    const metrics = await controller.app.inject({ url: '/metrics' })
+    t.equal(metrics.statusCode, 200)
+    t.match(metrics.body, /hotline_calls_offered_total 1\b/)
+    t.match(metrics.body, /hotline_calls_ended_total\{final_state="completed",reason="goodbye"\} 1\b/)
+    t.match(metrics.body, new RegExp(`hotline_switch_up\\{vendor="${VENDOR[protocol]}"\\} 1\\b`))
+    t.match(metrics.body, /process_cpu_user_seconds_total/, 'default Node metrics included')
   })
-  const config = resolveAppConfig({
-    http: { port: 0, host: '127.0.0.1' },
-    switch: { kind: 'sim', sim: { timeScale: 0.02, demoCallIntervalSec: 0 }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } },
-    shutdown: { drainDeadlineMs: 5000 },
-    ...overrides
-  }, 'test-config.yaml', {})
-  const controller = await startController({ config, logger: createLogger({ level: 'info', destination }) })
-  t.teardown(async () => { await controller.shutdown(100) })
-  await eventually(() => controller.switch.status().state === 'ready' ? true : undefined, 'switch ready')
-  return { controller, lines, raw }
+
+  void t.test(`${protocol}: a caller who hangs up in the IVR is an abandoned call`, async (t) => {
+    const { controller, sim } = await startTestController(t, protocol)
+    const caller = sim.model.placeCall({ from: '13900001111', to: '12345' })
+    await heardPrompt(caller.heard, 'welcome')
+    caller.hangup()
+    const summary = await eventually(() => controller.calls.recent().find((s) => s.legId === caller.channel.id), 'call end')
+    t.equal(summary.finalState, 'abandoned')
+  })
+
+  void t.test(`${protocol}: health, and ready only while the switch is connected`, async (t) => {
+    const { controller, sim } = await startTestController(t, protocol)
+    t.equal((await controller.app.inject({ url: '/health' })).statusCode, 200)
+    const ready = await controller.app.inject({ url: '/ready' })
+    t.equal(ready.statusCode, 200)
+    t.match(ready.json(), { ready: true, switch: { vendor: VENDOR[protocol], state: 'ready' } })
+    await sim.close()
+    await eventually(() => controller.switch.status().state === 'disconnected' ? true : undefined, 'disconnect seen')
+    const notReady = await controller.app.inject({ url: '/ready' })
+    t.equal(notReady.statusCode, 503)
+    t.match(notReady.json(), { ready: false, switch: { state: 'disconnected' } })
+  })
+
+  void t.test(`${protocol}: shutdown: new calls refused, the call in progress finishes, then close`, async (t) => {
+    const { controller, sim } = await startTestController(t, protocol)
+    const first = sim.model.placeCall({ from: '13700000001', to: '12345' })
+    await heardPrompt(first.heard, 'first-call-menu')
+    const stopping = controller.shutdown(10_000)
+    await eventually(() => controller.calls.draining ? true : undefined, 'draining')
+    t.equal((await controller.app.inject({ url: '/ready' })).statusCode, 503, 'not ready while draining')
+    const late = sim.model.placeCall({ from: '13700000002', to: '12345' })
+    t.match(await late.ended, { cause: 'USER_BUSY' }, 'a new call is refused busy')
+    first.sendDtmf('1')
+    await stopping
+    t.same(sounds(first.heard), ['welcome', 'first-call-menu', 'goodbye'], 'the call in progress finished normally')
+    t.match(await first.ended, { cause: 'NORMAL_CLEARING' })
+  })
+
+  void t.test(`${protocol}: shutdown deadline: a call still in progress is cut`, async (t) => {
+    const { controller, sim } = await startTestController(t, protocol)
+    const caller = sim.model.placeCall({ from: '13700000003', to: '12345' })
+    await heardPrompt(caller.heard, 'first-call-menu')
+    await controller.shutdown(50)
+    t.match(await caller.ended, { side: 'switch' })
+    const summary = controller.calls.recent().find((s) => s.legId === caller.channel.id)
+    t.equal(summary?.finalState, 'failed')
+    t.equal(summary?.reason, 'HC_SHUTTING_DOWN')
+  })
 }
-
-const sounds = (heard: readonly string[]): string[] => heard.map((h) => h.replace(/^.*\//, '').replace(/\.wav$/, ''))
-
-void t.test('greeting, a key, goodbye, hang up — told by the log and counted by /metrics', async (t) => {
-  const { controller, lines, raw } = await start(t)
-  const sim = controller.sim
-  if (sim === undefined) throw new Error('no embedded simulator')
-  const caller = sim.model.placeCall({ from: '13812345678', to: '12345' })
-  await eventually(() => sounds(caller.heard).includes('first-call-menu') ? true : undefined, 'menu prompt')
-  caller.sendDtmf('5')
-  const ended = await caller.ended
-  t.equal(ended.side, 'switch', 'the controller hung up, not the caller')
-  t.equal(ended.cause, 'NORMAL_CLEARING')
-  t.same(sounds(caller.heard), ['welcome', 'first-call-menu', 'goodbye'])
-
-  const summary = await controller.calls.whenEnded(caller.channel.id)
-  t.match(summary, { finalState: 'completed', reason: 'goodbye', choices: { firstKey: '5' }, caller: '138****5678' })
-
-  // The story, in order, all on one call id.
-  const story = lines.filter((l) => l.leg === caller.channel.id)
-  const messages = story.map((l) => l.msg)
-  const expected = ['call offered', 'answered', 'playing prompt', 'waiting for keys', 'caller pressed 5',
-    'playing prompt', 'hung up by the controller', 'call ended']
-  let at = -1
-  for (const m of expected) {
-    const next = messages.indexOf(m, at + 1)
-    t.ok(next > at, `log tells "${m}" in order`)
-    at = next
-  }
-  t.equal(new Set(story.map((l) => l.callId)).size, 1, 'one child logger per call')
-  t.ok(story.some((l) => l.from === '138****5678'), 'caller number masked')
-  t.notOk(raw.join('').includes('13812345678'), 'the full number is nowhere in the log')
-
-  const metrics = await controller.app.inject({ url: '/metrics' })
-  t.equal(metrics.statusCode, 200)
-  t.match(metrics.body, /hotline_calls_offered_total 1\b/)
-  t.match(metrics.body, /hotline_calls_ended_total\{final_state="completed",reason="goodbye"\} 1\b/)
-  t.match(metrics.body, /hotline_switch_up\{vendor="freeswitch"\} 1\b/)
-  t.match(metrics.body, /process_cpu_user_seconds_total/, 'default Node metrics included')
-})
-
-void t.test('a caller who hangs up in the IVR is an abandoned call', async (t) => {
-  const { controller } = await start(t)
-  const caller = controller.sim!.model.placeCall({ from: '13900001111', to: '12345' })
-  await eventually(() => sounds(caller.heard).includes('welcome') ? true : undefined, 'greeting')
-  caller.hangup()
-  const summary = await eventually(() => controller.calls.recent().find((s) => s.legId === caller.channel.id), 'call end')
-  t.equal(summary.finalState, 'abandoned')
-})
-
-void t.test('health, and ready only while the switch is connected', async (t) => {
-  const { controller } = await start(t)
-  t.equal((await controller.app.inject({ url: '/health' })).statusCode, 200)
-  const ready = await controller.app.inject({ url: '/ready' })
-  t.equal(ready.statusCode, 200)
-  t.match(ready.json(), { ready: true, switch: { vendor: 'freeswitch', state: 'ready' } })
-  await controller.sim!.esl.close()
-  await eventually(() => controller.switch.status().state === 'disconnected' ? true : undefined, 'disconnect seen')
-  const notReady = await controller.app.inject({ url: '/ready' })
-  t.equal(notReady.statusCode, 503)
-  t.match(notReady.json(), { ready: false, switch: { state: 'disconnected' } })
-})
-
-void t.test('shutdown: new calls refused, the call in progress finishes, then close', async (t) => {
-  const { controller } = await start(t)
-  const sim = controller.sim!
-  const first = sim.model.placeCall({ from: '13700000001', to: '12345' })
-  await eventually(() => sounds(first.heard).includes('first-call-menu') ? true : undefined, 'menu prompt')
-  const stopping = controller.shutdown(10_000)
-  await eventually(() => controller.calls.draining ? true : undefined, 'draining')
-  t.equal((await controller.app.inject({ url: '/ready' })).statusCode, 503, 'not ready while draining')
-  const late = sim.model.placeCall({ from: '13700000002', to: '12345' })
-  t.match(await late.ended, { cause: 'USER_BUSY' }, 'a new call is refused busy')
-  first.sendDtmf('1')
-  await stopping
-  t.same(sounds(first.heard), ['welcome', 'first-call-menu', 'goodbye'], 'the call in progress finished normally')
-  t.match(await first.ended, { cause: 'NORMAL_CLEARING' })
-})
-
-void t.test('shutdown deadline: a call still in progress is cut', async (t) => {
-  const { controller } = await start(t)
-  const caller = controller.sim!.model.placeCall({ from: '13700000003', to: '12345' })
-  await eventually(() => sounds(caller.heard).includes('first-call-menu') ? true : undefined, 'menu prompt')
-  await controller.shutdown(50)
-  t.match(await caller.ended, { side: 'switch' })
-  const summary = controller.calls.recent().find((s) => s.legId === caller.channel.id)
-  t.equal(summary?.finalState, 'failed')
-  t.equal(summary?.reason, 'HC_SHUTTING_DOWN')
-})

@@ -1,0 +1,101 @@
+// Picks and builds the switch adapter from the config: a real FreeSWITCH (ESL), a real
+// Asterisk (ARI), or the embedded simulator playing either — in which case the controller
+// still speaks the real wire protocol to it, through the same adapter it would use in
+// production.
+
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { AsteriskSwitch } from './adapters/asterisk/asterisk-switch.js'
+import { FreeswitchSwitch } from './adapters/freeswitch/freeswitch-switch.js'
+import { AriServer } from './adapters/sim/ari-server.js'
+import { EslServer } from './adapters/sim/esl-server.js'
+import { SimSwitch } from './adapters/sim/sim-switch.js'
+import type { AppConfig } from './config/app-config.js'
+import type { Clock } from './ports/clock.js'
+import type { SwitchPort } from './ports/switch.js'
+
+/** The embedded simulator: its call model and the wire server the adapter talks to. */
+export interface EmbeddedSim {
+  model: SimSwitch
+  protocol: 'esl' | 'ari'
+  port: number
+  /** Cuts the adapter's connection without notice (ESL socket or ARI events WebSocket). */
+  dropConnections(): void
+  close(): Promise<void>
+}
+
+export interface BuiltSwitch {
+  port: SwitchPort
+  sim: EmbeddedSim | undefined
+}
+
+interface Endpoint { host: string, port: number, password: string }
+
+function freeswitch (config: AppConfig, at: Endpoint, clock: Clock, logger: Logger): FreeswitchSwitch {
+  return new FreeswitchSwitch({
+    ...at,
+    requestTimeoutMs: config.switch.requestTimeoutMs,
+    reconnect: config.switch.reconnect,
+    dialTemplate: config.switch.dialTemplate,
+    conferenceProfile: config.switch.conferenceProfile,
+    lineNumbers: [config.switch.hotlineNumber],
+    promptPath: (prompt) => join(config.switch.soundPrefix, `${prompt}.wav`),
+    clock,
+    logger
+  })
+}
+
+function asterisk (config: AppConfig, at: { url: string, password: string }, clock: Clock, logger: Logger): AsteriskSwitch {
+  const ari = config.switch.asterisk
+  return new AsteriskSwitch({
+    url: at.url,
+    user: ari.user,
+    password: at.password,
+    app: ari.app,
+    requestTimeoutMs: config.switch.requestTimeoutMs,
+    maxRequestsInFlight: ari.maxRequestsInFlight,
+    reconnect: config.switch.reconnect,
+    endpointTemplate: ari.endpointTemplate,
+    lineNumbers: [config.switch.hotlineNumber],
+    promptUri: (prompt) => `${ari.soundPrefix}${prompt}`,
+    clock,
+    logger
+  })
+}
+
+async function embedded (config: AppConfig, model: SimSwitch): Promise<EmbeddedSim> {
+  const sim = config.switch.sim
+  if (sim.protocol === 'ari') {
+    const server = new AriServer(model, {
+      user: config.switch.asterisk.user, password: sim.password, host: '127.0.0.1', port: sim.ariPort, apps: [config.switch.asterisk.app]
+    })
+    const { port } = await server.listen()
+    return { model, protocol: 'ari', port, dropConnections: () => { server.dropWebSockets() }, close: async () => { await server.close() } }
+  }
+  const server = new EslServer(model, { password: sim.password, host: '127.0.0.1', port: sim.eslPort })
+  const { port } = await server.listen()
+  return { model, protocol: 'esl', port, dropConnections: () => { server.dropConnections() }, close: async () => { await server.close() } }
+}
+
+export async function buildSwitch (
+  config: AppConfig,
+  deps: { clock: Clock, logger: Logger, model?: SimSwitch }
+): Promise<BuiltSwitch> {
+  const { clock, logger } = deps
+  const sw = config.switch
+  if (sw.kind === 'freeswitch') {
+    return { port: freeswitch(config, { ...sw.freeswitch, password: sw.freeswitch.password ?? '' }, clock, logger), sim: undefined }
+  }
+  if (sw.kind === 'asterisk') {
+    return { port: asterisk(config, { url: sw.asterisk.url, password: sw.asterisk.password ?? '' }, clock, logger), sim: undefined }
+  }
+  const model = deps.model ?? new SimSwitch({ timeScale: sw.sim.timeScale })
+  const sim = await embedded(config, model)
+  const name = sim.protocol === 'ari' ? 'Asterisk (ARI)' : 'FreeSWITCH (ESL)'
+  logger.info({ port: sim.port, protocol: sim.protocol },
+    `embedded simulated ${name} listening on 127.0.0.1 (set SWITCH_KIND=freeswitch or asterisk to use a real one)`)
+  const port = sim.protocol === 'ari'
+    ? asterisk(config, { url: `http://127.0.0.1:${sim.port}`, password: sw.sim.password }, clock, logger)
+    : freeswitch(config, { host: '127.0.0.1', port: sim.port, password: sw.sim.password }, clock, logger)
+  return { port, sim }
+}
