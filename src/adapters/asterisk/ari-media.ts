@@ -1,0 +1,147 @@
+// Prompts and keys over ARI: `play` and `collectDigits`.
+//
+// A prompt is `POST /channels/{id}/play?media=…&playbackId=…` with a playback id we choose, so
+// its PlaybackFinished can be matched even when it arrives before the 201 (events often beat
+// the HTTP reply, captures 09). Asterisk reports a finished playback as state `done` whether it
+// played to the end, was stopped or was cancelled by a hangup (res_stasis_playback.c
+// `state_to_string`), and `failed` for a missing sound (captures 10: 201, then PlaybackFinished
+// `failed`). A `done` after a hangup request is therefore a call that went away, not a prompt
+// that was heard.
+//
+// Digits come one by one as ChannelDtmfReceived. `collectDigits` copies what FreeSWITCH's
+// play_and_get_digits does for the FreeSWITCH adapter (switch_ivr_read): the first key stops the
+// prompt; the first-digit timeout starts when the prompt ends; each key restarts the inter-digit
+// timeout; a terminator ends input (not kept); `maxDigits` ends it. The result: the keys entered,
+// `complete` when at least `minDigits` (and at least one) were entered, `timeout` otherwise.
+// Keys pressed before collectDigits started are not collected: ARI keeps no DTMF buffer for a
+// channel, and a key that reached the controller before the prompt belonged to no question.
+
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { HotlineError, abortError } from '../../errors.js'
+import type { CollectOptions, CollectResult } from '../../ports/switch.js'
+import type { AriRest } from './ari-rest.js'
+import type { LegTracker } from './leg-tracker.js'
+
+/** Inter-digit timeout when the caller of collectDigits gives none (as the FreeSWITCH adapter). */
+export const DEFAULT_INTER_DIGIT_MS = 3000
+
+export interface MediaDeps {
+  tracker: LegTracker
+  /** The REST client while the events socket is up; throws HC_SWITCH_NOT_CONNECTED otherwise. */
+  connected: () => AriRest
+  log: Logger
+}
+
+export class AriMedia {
+  readonly #deps: MediaDeps
+
+  constructor (deps: MediaDeps) {
+    this.#deps = deps
+  }
+
+  async play (legId: string, media: string, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true) throw abortError(signal)
+    const rest = this.#deps.connected()
+    const { tracker, log } = this.#deps
+    const playbackId = randomUUID()
+    await new Promise<void>((resolve, reject) => {
+      let settled = false
+      const finish = (err?: Error): void => {
+        if (settled) return
+        settled = true
+        unwatch()
+        signal?.removeEventListener('abort', onAbort)
+        if (err === undefined) resolve()
+        else reject(err)
+      }
+      const unwatch = tracker.watch(legId, {
+        playbackFinished: (id, state) => {
+          if (id !== playbackId) return
+          if (state === 'failed') {
+            finish(new HotlineError('HC_SWITCH_COMMAND', `playback of ${media} failed`, { switchCause: 'failed' }))
+          } else if (tracker.hangingUp(legId)) {
+            finish(new HotlineError('HC_CALL_GONE', `leg ${legId} hung up during the playback`))
+          } else {
+            finish()
+          }
+        },
+        ended: (end) => { finish(new HotlineError('HC_CALL_GONE', `leg ${legId} ended: ${end.vendor.text}`)) },
+        lost: (err) => { finish(err) }
+      })
+      const onAbort = (): void => {
+        finish(abortError(signal as AbortSignal))
+        rest.stopPlayback(playbackId).catch((err: unknown) => { log.debug({ err, legId }, 'stopping an aborted playback failed') })
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      rest.play(legId, media, playbackId).catch((err: unknown) => { finish(err as Error) })
+    })
+  }
+
+  async collect (legId: string, media: string, options: CollectOptions): Promise<CollectResult> {
+    const { signal } = options
+    if (signal?.aborted === true) throw abortError(signal)
+    const rest = this.#deps.connected()
+    const { tracker, log } = this.#deps
+    const playbackId = randomUUID()
+    const terminators = options.terminators ?? ''
+    const interDigitMs = options.interDigitTimeoutMs ?? DEFAULT_INTER_DIGIT_MS
+    return await new Promise<CollectResult>((resolve, reject) => {
+      let digits = ''
+      let prompting = true
+      let settled = false
+      let timer: NodeJS.Timeout | undefined
+      const stopPrompt = (): void => {
+        if (!prompting) return
+        prompting = false
+        rest.stopPlayback(playbackId).catch((err: unknown) => { log.debug({ err, legId }, 'stopping the prompt failed') })
+      }
+      const finish = (err?: Error): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        unwatch()
+        signal?.removeEventListener('abort', onAbort)
+        if (err !== undefined) {
+          stopPrompt()
+          reject(err)
+          return
+        }
+        stopPrompt()
+        resolve({ digits, reason: digits !== '' && digits.length >= options.minDigits ? 'complete' : 'timeout' })
+      }
+      const wait = (ms: number): void => {
+        clearTimeout(timer)
+        timer = setTimeout(() => { finish() }, ms)
+      }
+      const unwatch = tracker.watch(legId, {
+        dtmf: (digit) => {
+          stopPrompt()
+          if (terminators.includes(digit)) {
+            finish()
+            return
+          }
+          digits += digit
+          if (digits.length >= options.maxDigits) finish()
+          else wait(interDigitMs)
+        },
+        playbackFinished: (id, state) => {
+          if (id !== playbackId) return
+          const stillPrompting = prompting
+          prompting = false
+          if (state === 'failed') log.error({ legId, media }, 'prompt failed to play; waiting for keys anyway')
+          // A prompt cut by the first key already runs the inter-digit timeout.
+          if (stillPrompting && digits === '') wait(options.timeoutMs)
+        },
+        ended: (end) => { finish(new HotlineError('HC_CALL_GONE', `leg ${legId} ended: ${end.vendor.text}`)) },
+        lost: (err) => { finish(err) }
+      })
+      const onAbort = (): void => { finish(abortError(signal as AbortSignal)) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      rest.play(legId, media, playbackId).catch((err: unknown) => {
+        prompting = false
+        finish(err as Error)
+      })
+    })
+  }
+}

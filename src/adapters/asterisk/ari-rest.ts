@@ -1,0 +1,192 @@
+// The ARI REST calls the adapter makes, and nothing more, over ari-client's swagger-built
+// operations (`client.<resource>.<nickname>()`, from the API declarations Asterisk serves
+// under /ari/api-docs; Asterisk ARI docs, "Channels / Bridges / Playbacks / Applications REST
+// API"). Every call goes through the RequestGate (deadline + bound on requests in flight), and
+// every failure becomes a HotlineError.
+//
+// ari-client turns an error reply into `new Error(<response body>)` and drops the HTTP status
+// (client.js `swaggerError`), so what Asterisk said is read from the body: `{"message": …}` for
+// 4xx, `{"error": "Allocation failed"}` for an originate to an endpoint it cannot create
+// (captures 10_errors.txt). A vanished channel or bridge reads "Channel not found" (404 on
+// channel operations, 400 on addChannel/removeChannel) or "… not in Stasis application".
+
+import ari, { type Client } from 'ari-client'
+import { HotlineError, isHotlineError } from '../../errors.js'
+import type { RequestGate } from './ari-requests.js'
+
+export interface OriginateParams {
+  endpoint: string
+  app: string
+  appArgs: string
+  callerId: string
+  /** Seconds before Asterisk gives up dialling. */
+  timeout: number
+  channelId: string
+}
+
+export interface AppState {
+  channelIds: string[]
+  bridgeIds: string[]
+}
+
+/** What Asterisk said when a request failed. */
+export class AriReplyError extends HotlineError {
+  /** The body's `message` (or `error`) text. */
+  readonly reply: string
+  /** The resource asked about does not exist (any more). */
+  readonly gone: boolean
+
+  constructor (what: string, reply: string, cause: unknown) {
+    // A channel that is gone or out of our Stasis app is a call that ended.
+    const channelGone = /^channel not found$|not in (a )?stasis/i.test(reply)
+    super(channelGone ? 'HC_CALL_GONE' : 'HC_SWITCH_COMMAND', `ARI ${what}: ${reply}`, { cause, switchCause: reply })
+    this.reply = reply
+    this.gone = channelGone || /\bnot found$/i.test(reply)
+  }
+}
+
+export function isGone (err: unknown): boolean {
+  return err instanceof AriReplyError && err.gone
+}
+
+/** The text of an ari-client rejection: the body's `message` or `error`, else what there is. */
+export function replyText (err: unknown): string {
+  if (typeof err === 'string') return err
+  if (err instanceof Error) {
+    try {
+      const body: unknown = JSON.parse(err.message)
+      if (typeof body === 'object' && body !== null) {
+        const { message, error } = body as { message?: unknown, error?: unknown }
+        if (typeof message === 'string') return message
+        if (typeof error === 'string') return error
+      }
+    } catch {
+      // not a JSON body: the message is all there is
+    }
+    return err.message
+  }
+  if (typeof err === 'object' && err !== null && 'status' in err) {
+    return `HTTP ${String(err.status)}`
+  }
+  return String(err)
+}
+
+function asList (value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
+  return typeof value === 'string' && value !== '' ? [value] : []
+}
+
+/** `POST /bridges` takes `bridgeId` (Asterisk ≥ 12.2), which @types/ari-client leaves out. */
+type BridgesWithId = { create: (params: { type: string, bridgeId: string, name: string }) => Promise<unknown> }
+
+export class AriRest {
+  readonly #client: Client
+  readonly #gate: RequestGate
+
+  constructor (client: Client, gate: RequestGate) {
+    this.#client = client
+    this.#gate = gate
+  }
+
+  /**
+   * Loads the API declarations (ari-client `connect`: GET /ari/api-docs/resources.json and each
+   * listed declaration). A wrong user or password fails with HC_SWITCH_AUTH.
+   *
+   * swagger-client 2.0.26 reports a declaration it could not fetch by calling its failure
+   * callback and then `throw`ing the message (`SwaggerApi.prototype.fail`) inside the HTTP
+   * response handler — an uncaught exception that ends the process, e.g. on a 401. So the
+   * resource listing is fetched first without ari-client, with the same credentials, and
+   * ari-client is only asked to load declarations Asterisk has just served.
+   */
+  static async load (url: string, user: string, password: string, gate: RequestGate, timeoutMs: number): Promise<AriRest> {
+    const listing = new URL('/ari/api-docs/resources.json', url)
+    const status = await gate.run('probe API declarations', async () => {
+      const res = await fetch(listing, {
+        headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs)
+      })
+      await res.arrayBuffer()
+      return res.status
+    }).catch((err: unknown) => {
+      if (isHotlineError(err)) throw err
+      throw new HotlineError('HC_SWITCH_NOT_CONNECTED', `ARI at ${url} unreachable: ${replyText(err)}`, { cause: err })
+    })
+    if (status === 401) throw new HotlineError('HC_SWITCH_AUTH', `Asterisk refused the ARI user ${user} (401)`)
+    if (status !== 200) throw new HotlineError('HC_SWITCH_NOT_CONNECTED', `ARI at ${url} answered HTTP ${status} for its API declarations`)
+    try {
+      const client = await gate.run('load API declarations', async () => await ari.connect(url, user, password))
+      return new AriRest(client, gate)
+    } catch (err) {
+      if (isHotlineError(err)) throw err
+      throw new HotlineError('HC_SWITCH_NOT_CONNECTED', `ARI at ${url}: loading the API declarations failed: ${replyText(err)}`, { cause: err })
+    }
+  }
+
+  async originate (params: OriginateParams): Promise<void> {
+    await this.#call('originate', async () => await this.#client.channels.originate(params))
+  }
+
+  async answer (channelId: string): Promise<void> {
+    await this.#call('answer', async () => { await this.#client.channels.answer({ channelId }) })
+  }
+
+  async hangup (channelId: string, reason: string): Promise<void> {
+    await this.#call('hangup', async () => { await this.#client.channels.hangup({ channelId, reason }) })
+  }
+
+  async getChannelState (channelId: string): Promise<string | undefined> {
+    const channel = await this.#call('get channel', async () => await this.#client.channels.get({ channelId }))
+    return typeof channel.state === 'string' ? channel.state : undefined
+  }
+
+  async play (channelId: string, media: string, playbackId: string): Promise<void> {
+    await this.#call('play', async () => await this.#client.channels.play({ channelId, media, playbackId }))
+  }
+
+  async stopPlayback (playbackId: string): Promise<void> {
+    await this.#call('stop playback', async () => { await this.#client.playbacks.stop({ playbackId }) })
+  }
+
+  async createBridge (bridgeId: string): Promise<void> {
+    const bridges = this.#client.bridges as unknown as BridgesWithId
+    await this.#call('create bridge', async () => await bridges.create({ type: 'mixing', bridgeId, name: bridgeId }))
+  }
+
+  /** The bridge's channel ids, or undefined when there is no such bridge. */
+  async bridgeChannels (bridgeId: string): Promise<string[] | undefined> {
+    try {
+      const bridge = await this.#call('get bridge', async () => await this.#client.bridges.get({ bridgeId }))
+      return asList(bridge.channels)
+    } catch (err) {
+      if (isGone(err)) return undefined
+      throw err
+    }
+  }
+
+  async destroyBridge (bridgeId: string): Promise<void> {
+    await this.#call('destroy bridge', async () => { await this.#client.bridges.destroy({ bridgeId }) })
+  }
+
+  async addChannel (bridgeId: string, channelId: string): Promise<void> {
+    await this.#call('add to bridge', async () => { await this.#client.bridges.addChannel({ bridgeId, channel: channelId }) })
+  }
+
+  async removeChannel (bridgeId: string, channelId: string): Promise<void> {
+    await this.#call('remove from bridge', async () => { await this.#client.bridges.removeChannel({ bridgeId, channel: channelId }) })
+  }
+
+  /** `GET /applications/{app}`: what the app still owns (channels and bridges it is subscribed to). */
+  async application (name: string): Promise<AppState> {
+    const app = await this.#call('get application', async () => await this.#client.applications.get({ applicationName: name }))
+    return { channelIds: asList(app.channel_ids), bridgeIds: asList(app.bridge_ids) }
+  }
+
+  async #call<T> (what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#gate.run(what, call)
+    } catch (err) {
+      if (isHotlineError(err)) throw err
+      throw new AriReplyError(what, replyText(err), err)
+    }
+  }
+}

@@ -1,0 +1,312 @@
+// The Asterisk adapter: SwitchPort over the Asterisk REST Interface (ARI), with ari-client for
+// REST and one events WebSocket for the Stasis app.
+//
+// How the port maps to ARI (Asterisk ARI docs; real traffic in
+// test/fixtures/captures/asterisk-22.10.1/, see docs/asterisk.md):
+//  - calls to the hotline reach the app through the dialplan (`Stasis(hotline)`), unanswered:
+//    StasisStart with args [] and `channel.dialplan.exten` in `lineNumbers` offers them;
+//  - answer / hangup are `POST /channels/{id}/answer` / `DELETE /channels/{id}?reason=…`;
+//  - prompts and keys: ari-media.ts; dials: ari-dialer.ts; conferences: ari-bridges.ts;
+//  - connection, reconnection and the reclaim after it: ari-connection.ts; every REST call has a
+//    deadline and a bound on requests in flight: ari-requests.ts.
+// Every event handler runs inside try/catch: one bad event never stops delivery or the process.
+
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import { HotlineError } from '../../errors.js'
+import type { Clock } from '../../ports/clock.js'
+import type {
+  CollectOptions, CollectResult, DialOutcome, DialRequest, HangupReason, InboundCall,
+  LegListener, PlayOptions, SwitchPort, SwitchState, SwitchStatus
+} from '../../ports/switch.js'
+import { AriBridges } from './ari-bridges.js'
+import { AriConnection } from './ari-connection.js'
+import { AriDialer, DIALED_ARG } from './ari-dialer.js'
+import {
+  type AriEvent, argsOf, bridgeOf, causeOf, channelOf, playbackOf, stringField
+} from './ari-events.js'
+import { AriMedia } from './ari-media.js'
+import { RequestGate } from './ari-requests.js'
+import { type AriRest, isGone } from './ari-rest.js'
+import { HANGUP_REASONS } from './causes.js'
+import { LegTracker } from './leg-tracker.js'
+
+export interface AsteriskOptions {
+  /** ARI base URL, e.g. `http://127.0.0.1:8088`. */
+  url: string
+  user: string
+  password: string
+  /** Stasis application the dialplan sends hotline calls to, e.g. `hotline`. */
+  app: string
+  requestTimeoutMs: number
+  maxRequestsInFlight: number
+  reconnect: { initialDelayMs: number, maxDelayMs: number }
+  /** e.g. `PJSIP/{number}@department` */
+  endpointTemplate: string
+  /** Extensions whose calls belong to this controller (e.g. `12345`). */
+  lineNumbers: readonly string[]
+  /** Prompt id → media URI, e.g. `sound:hotline12345/welcome`. */
+  promptUri: (prompt: string) => string
+  clock: Clock
+  logger: Logger
+}
+
+export class AsteriskSwitch implements SwitchPort {
+  readonly vendor = 'asterisk'
+  readonly #options: AsteriskOptions
+  readonly #log: Logger
+  readonly #bus = new EventEmitter<{ status: [SwitchStatus], inbound: [InboundCall] }>()
+  readonly #tracker: LegTracker
+  readonly #connection: AriConnection
+  readonly #media: AriMedia
+  readonly #dialer: AriDialer
+  readonly #bridges: AriBridges
+  #status: SwitchStatus
+
+  constructor (options: AsteriskOptions) {
+    this.#options = options
+    const log = this.#log = options.logger.child({ component: 'asterisk' })
+    this.#status = { state: 'connecting', detail: 'not connected yet', since: options.clock.now() }
+    this.#tracker = new LegTracker({
+      destroyGraceMs: options.requestTimeoutMs,
+      now: () => options.clock.now(),
+      onListenerError: (err) => { log.error({ err }, 'a leg listener threw') }
+    })
+    this.#connection = new AriConnection({
+      url: options.url,
+      user: options.user,
+      password: options.password,
+      app: options.app,
+      requestTimeoutMs: options.requestTimeoutMs,
+      reconnect: options.reconnect,
+      gate: new RequestGate({ timeoutMs: options.requestTimeoutMs, maxInFlight: options.maxRequestsInFlight }),
+      log,
+      onEvent: (event) => { this.#onEvent(event) },
+      reclaim: async (rest) => { await this.#reclaim(rest) },
+      onLost: (err) => { this.#tracker.lose(err) },
+      onStatus: (state, detail) => { this.#setStatus(state, detail) }
+    })
+    const connected = (): AriRest => this.#connection.connected()
+    const tracker = this.#tracker
+    this.#media = new AriMedia({ tracker, connected, log })
+    this.#dialer = new AriDialer({
+      tracker, connected, app: options.app, endpointTemplate: options.endpointTemplate,
+      requestTimeoutMs: options.requestTimeoutMs, clock: options.clock, log
+    })
+    this.#bridges = new AriBridges({
+      tracker, connected, rest: () => this.#connection.rest, requestTimeoutMs: options.requestTimeoutMs, log
+    })
+  }
+
+  async start (): Promise<void> {
+    await this.#connection.start()
+  }
+
+  status (): SwitchStatus {
+    return this.#status
+  }
+
+  onStatus (listener: (status: SwitchStatus) => void): () => void {
+    const safe = this.#guarded(listener, 'a status listener threw')
+    this.#bus.on('status', safe)
+    return () => { this.#bus.off('status', safe) }
+  }
+
+  onInboundCall (listener: (call: InboundCall) => void): () => void {
+    const safe = this.#guarded(listener, 'an inbound-call listener threw')
+    this.#bus.on('inbound', safe)
+    return () => { this.#bus.off('inbound', safe) }
+  }
+
+  onLegEvent (legId: string, listener: LegListener): () => void {
+    return this.#tracker.listen(legId, listener)
+  }
+
+  async answer (legId: string): Promise<void> {
+    // `POST /channels/{id}/answer` answers before its 204; ChannelStateChange Up follows (captures 02).
+    await this.#restOrThrow().answer(legId)
+  }
+
+  async play (legId: string, prompt: string, options: PlayOptions = {}): Promise<void> {
+    await this.#media.play(legId, this.#options.promptUri(prompt), options.signal)
+  }
+
+  async collectDigits (legId: string, options: CollectOptions): Promise<CollectResult> {
+    return await this.#media.collect(legId, this.#options.promptUri(options.prompt), options)
+  }
+
+  async dial (request: DialRequest): Promise<DialOutcome> {
+    return await this.#dialer.dial(request)
+  }
+
+  async joinConference (legId: string, room: string): Promise<void> {
+    await this.#bridges.join(legId, room)
+  }
+
+  async leaveConference (legId: string, room: string): Promise<void> {
+    await this.#bridges.leave(legId, room)
+  }
+
+  async hangup (legId: string, reason: HangupReason = 'normal'): Promise<void> {
+    const rest = this.#connection.rest
+    if (rest === undefined) return
+    const { reason: ariReason, q850 } = HANGUP_REASONS[reason]
+    this.#tracker.hangingUpBySwitch(legId, q850)
+    try {
+      await rest.hangup(legId, ariReason)
+    } catch (err) {
+      // 404 "Channel not found": gone already, which is what was wanted.
+      if (!isGone(err)) throw err
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.#connection.close()
+    this.#tracker.lose(new HotlineError('HC_SHUTTING_DOWN', 'the Asterisk adapter closed'), true)
+  }
+
+  destroy (): void {
+    this.#connection.destroy()
+    this.#tracker.lose(new HotlineError('HC_SWITCH_NOT_CONNECTED', 'the Asterisk adapter was destroyed'), true)
+  }
+
+  // --- connection -----------------------------------------------------------------------------
+
+  #restOrThrow (): AriRest {
+    const rest = this.#connection.rest
+    if (rest === undefined) throw new HotlineError('HC_SWITCH_NOT_CONNECTED', 'ARI is not connected yet')
+    return rest
+  }
+
+  /**
+   * After a (re)connect: legs we followed that the app no longer owns ended while we could not
+   * hear it, and are reported ended; dials whose answer went unheard are answered if their
+   * channel is Up; conference rooms are checked against Asterisk.
+   */
+  async #reclaim (rest: AriRest): Promise<void> {
+    const before = this.#tracker.ids()
+    const owned = new Set((await rest.application(this.#options.app)).channelIds)
+    const at = this.#options.clock.now()
+    const gone = before.filter((id) => !owned.has(id))
+    for (const legId of gone) this.#tracker.endUnheard(legId, at)
+    if (gone.length > 0) this.#log.warn({ legs: gone.length }, 'legs ended while the ARI events socket was down')
+    for (const legId of before) {
+      if (!owned.has(legId) || !this.#tracker.awaitingAnswer(legId)) continue
+      if (await rest.getChannelState(legId).catch(() => undefined) === 'Up') this.#tracker.stasisStarted(legId)
+    }
+    await this.#bridges.reclaim(rest)
+  }
+
+  #setStatus (state: SwitchState, detail: string): void {
+    if (this.#status.state === 'closed' && state !== 'closed') return
+    this.#status = { state, detail, since: this.#options.clock.now() }
+    this.#bus.emit('status', this.#status)
+  }
+
+  #guarded<T> (listener: (value: T) => void, what: string): (value: T) => void {
+    return (value) => {
+      try {
+        listener(value)
+      } catch (err) {
+        this.#log.error({ err }, what)
+      }
+    }
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  #onEvent (event: AriEvent): void {
+    try {
+      this.#dispatch(event)
+    } catch (err) {
+      // A malformed event must never take a call (or the process) down.
+      this.#log.error({ err, type: event.type }, 'failed to handle an ARI event')
+    }
+  }
+
+  #dispatch (event: AriEvent): void {
+    const at = this.#options.clock.now()
+    const tracker = this.#tracker
+    const channel = channelOf(event)
+    switch (event.type) {
+      case 'StasisStart':
+        if (channel !== undefined) this.#onStasisStart(event, channel.id, at)
+        break
+      case 'StasisEnd':
+        if (channel !== undefined) tracker.stasisEnded(channel.id, at)
+        break
+      case 'ChannelDestroyed':
+        if (channel !== undefined) tracker.end(channel.id, causeOf(event), stringField(event, 'cause_txt'), at)
+        break
+      case 'ChannelHangupRequest':
+        // `soft: true` comes with cause 32, the soft-hangup flag, not a Q.850 cause (captures 09).
+        if (channel !== undefined) tracker.hangupRequested(channel.id, causeOf(event), event.soft === true)
+        break
+      case 'ChannelStateChange':
+        if (channel?.state === 'Up') tracker.answered(channel.id, at)
+        else if (channel?.state === 'Ringing') tracker.ringing(channel.id)
+        break
+      case 'ChannelDtmfReceived': {
+        const digit = stringField(event, 'digit')
+        if (channel !== undefined && digit !== undefined) tracker.dtmf(channel.id, digit, at)
+        break
+      }
+      case 'PlaybackFinished': {
+        const playback = playbackOf(event)
+        if (playback?.channelId !== undefined) tracker.playbackFinished(playback.channelId, playback.id, playback.state)
+        break
+      }
+      case 'ChannelEnteredBridge':
+      case 'ChannelLeftBridge': {
+        const bridge = bridgeOf(event)
+        if (bridge === undefined) break
+        this.#bridges.membership(bridge.id, bridge.channels)
+        if (channel !== undefined) {
+          tracker.bridge(channel.id, event.type === 'ChannelEnteredBridge' ? 'entered' : 'left', bridge.id, at)
+        }
+        break
+      }
+      case 'BridgeDestroyed': {
+        const bridge = bridgeOf(event)
+        if (bridge !== undefined) this.#bridges.destroyed(bridge.id)
+        break
+      }
+      case 'Dial': {
+        const peer = channelOf(event, 'peer')
+        const status = stringField(event, 'dialstatus')
+        if (peer !== undefined && status !== undefined) tracker.dialStatus(peer.id, status)
+        break
+      }
+      case 'ApplicationReplaced':
+        // Another connection registered the app; Asterisk now sends its events there.
+        this.#log.error({ app: this.#options.app }, 'another ARI connection took over the Stasis app')
+        this.#connection.abandon('another connection took over the Stasis app')
+        break
+    }
+  }
+
+  #onStasisStart (event: AriEvent, legId: string, at: number): void {
+    const tracker = this.#tracker
+    const args = argsOf(event)
+    if (tracker.origin(legId) === 'dialed') {
+      tracker.stasisStarted(legId)
+      return
+    }
+    if (args[0] === DIALED_ARG) {
+      // A leg we dialled whose dial is over (cancelled, timed out, or dialled before a restart):
+      // nobody will use it.
+      this.#log.warn({ legId }, 'hanging up a dialled leg nobody waits for')
+      this.hangup(legId, 'normal').catch((err: unknown) => { this.#log.warn({ err, legId }, 'hanging up an orphan leg failed') })
+      return
+    }
+    const channel = channelOf(event)
+    const to = channel?.dialplan?.exten ?? ''
+    if (args.length > 0 || !this.#options.lineNumbers.includes(to)) {
+      this.#log.debug({ legId, to }, 'a channel in the Stasis app that is not a hotline call; left alone')
+      return
+    }
+    if (tracker.origin(legId) === 'inbound') return
+    tracker.track(legId, 'inbound')
+    this.#bus.emit('inbound', { legId, from: channel?.caller?.number ?? '', to, at })
+  }
+}
