@@ -16,7 +16,7 @@
 import type { Logger } from 'pino'
 import { HotlineError } from '../../errors.js'
 import type { SwitchState } from '../../ports/switch.js'
-import { Reconnector } from '../freeswitch/reconnector.js'
+import { Reconnector } from '../reconnector.js'
 import { AriEventSocket } from './ari-event-socket.js'
 import type { AriEvent } from './ari-events.js'
 import type { RequestGate } from './ari-requests.js'

@@ -27,7 +27,7 @@ import { HANGUP_REASON_CAUSE, dialOutcomeOf, hangupCauseOf, q850Of } from './cau
 import { buildDialString } from './dial-string.js'
 import { EslClient, type EslEvent } from './esl-client.js'
 import { LegRegistry } from './leg-registry.js'
-import { Reconnector } from './reconnector.js'
+import { Reconnector } from '../reconnector.js'
 
 /** The events the adapter reads, and nothing more (PROTOCOLS.md: subscribe to what you use). */
 export const SUBSCRIBED_EVENTS = [

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { Reconnector } from '../../../src/adapters/freeswitch/reconnector.js'
+import { Reconnector } from '../../src/adapters/reconnector.js'
 
 void t.test('backoff doubles from the initial delay and is capped, with ±20 % jitter', async (t) => {
   const r = new Reconnector({ initialDelayMs: 100, maxDelayMs: 1000, connect: async () => {}, onRetry: () => {} })
