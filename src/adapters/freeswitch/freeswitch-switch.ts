@@ -61,6 +61,8 @@ export class FreeswitchSwitch implements SwitchPort {
   readonly #reconnector: Reconnector
   #client: EslClient | undefined
   #status: SwitchStatus
+  /** Hangups asked for while disconnected, sent after the reconnect. */
+  readonly #pendingHangups = new Map<string, HangupReason>()
 
   constructor (options: FreeswitchOptions) {
     this.#options = options
@@ -187,7 +189,12 @@ export class FreeswitchSwitch implements SwitchPort {
 
   async hangup (legId: string, reason: HangupReason = 'normal'): Promise<void> {
     const client = this.#client
-    if (client === undefined || client.closed) return
+    if (client === undefined || client.closed) {
+      // The channel lives on in FreeSWITCH while we are away; hang it up once reconnected
+      // rather than leave a caller parked with nobody controlling the call.
+      this.#pendingHangups.set(legId, reason)
+      return
+    }
     // `-ERR No such channel!` means it is gone already, which is what we wanted.
     await client.api(`uuid_kill ${legId} ${HANGUP_REASON_CAUSE[reason]}`)
   }
@@ -223,6 +230,11 @@ export class FreeswitchSwitch implements SwitchPort {
     this.#setStatus('ready', `ESL ${host}:${port} connected`)
     this.#log.info({ host, port }, 'ESL connected and subscribed')
     await this.#reconcile(client)
+    for (const [legId, reason] of this.#pendingHangups) {
+      this.#pendingHangups.delete(legId)
+      await client.api(`uuid_kill ${legId} ${HANGUP_REASON_CAUSE[reason]}`)
+        .catch((err: unknown) => { this.#log.warn({ err, legId }, 'deferred hangup failed') })
+    }
   }
 
   #onDisconnect (client: EslClient): void {
