@@ -1,7 +1,7 @@
 // Builds the Fastify app from ready-made parts; it never listens (main.ts does). Tests build
 // it and use `inject()`.
 
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import type { CallManager } from './calls/call-manager.js'
 import type { Metrics } from './metrics.js'
@@ -19,7 +19,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const httpLogger: FastifyBaseLogger = deps.logger.child({ component: 'http' })
   const app = Fastify({
     loggerInstance: httpLogger,
-    disableRequestLogging: true
+    // Probes and scrapes every few seconds would drown the calls' story in the log.
+    logController: new LogController({ disableRequestLogging: true })
   })
 
   // Liveness: the process answers. Restarting it would not fix a switch that is down.

@@ -28,8 +28,9 @@ async function main (): Promise<void> {
   const address = await controller.app.listen({ host, port })
   logger.info({ address, switch: config.app.switch.kind }, 'controller listening')
   if (config.app.switch.kind === 'sim') {
-    logger.info('running on the embedded simulated switch; to drive a real FreeSWITCH set ' +
-      'SWITCH_KIND=freeswitch ESL_HOST=<host> ESL_PORT=8021 ESL_PASSWORD=<password> (see README)')
+    logger.info('running on the embedded simulated switch; to drive a real one set ' +
+      'SWITCH_KIND=freeswitch ESL_HOST=<host> ESL_PORT=8021 ESL_PASSWORD=<password>, or ' +
+      'SWITCH_KIND=asterisk ARI_URL=http://<host>:8088 ARI_USER=hotline ARI_PASSWORD=<password> (see README)')
   }
 
   // The drain deadline plus a margin for closing sockets; close-with-grace forces exit after it.
