@@ -25,7 +25,7 @@ import type { Clock } from '../../ports/clock.js'
 import type { DialOutcome, DialRequest, HangupReason } from '../../ports/switch.js'
 import { AriReplyError, type AriRest, isGone } from './ari-rest.js'
 import { HANGUP_REASONS, unansweredOutcome } from './causes.js'
-import { buildEndpoint } from './endpoint.js'
+import { fillDialTemplate as buildEndpoint } from '../dial-target.js'
 import type { LegTracker } from './leg-tracker.js'
 
 /** StasisStart args of the legs we originate; anything else entering the app is not a dial of ours. */

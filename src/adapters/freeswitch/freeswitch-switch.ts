@@ -24,7 +24,7 @@ import type {
   LegListener, PlayOptions, SwitchPort, SwitchStatus
 } from '../../ports/switch.js'
 import { HANGUP_REASON_CAUSE, dialOutcomeOf, hangupCauseOf, q850Of } from './causes.js'
-import { buildDialString } from './dial-string.js'
+import { fillDialTemplate as buildDialString } from '../dial-target.js'
 import { EslClient, type EslEvent } from './esl-client.js'
 import { LegRegistry } from './leg-registry.js'
 import { Reconnector } from '../reconnector.js'

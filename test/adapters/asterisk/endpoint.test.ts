@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildEndpoint } from '../../../src/adapters/asterisk/endpoint.js'
+import { fillDialTemplate as buildEndpoint } from '../../../src/adapters/dial-target.js'
 
 void t.test('a directory number fills the endpoint template', async (t) => {
   t.equal(buildEndpoint('PJSIP/{number}@department', { number: '02155010001' }), 'PJSIP/02155010001@department')

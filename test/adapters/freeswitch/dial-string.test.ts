@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildDialString } from '../../../src/adapters/freeswitch/dial-string.js'
+import { fillDialTemplate as buildDialString } from '../../../src/adapters/dial-target.js'
 
 void t.test('a directory number fills the template', async (t) => {
   t.equal(buildDialString('sofia/gateway/department/{number}', { number: '02155010001' }),
