@@ -45,6 +45,7 @@ export const AppConfigSchema = Type.Object({
     kind: oneOf(['sim', 'freeswitch', 'asterisk'] as const, { default: 'sim' }),
     // One `{number}` and no whitespace: the template becomes one argument of `originate`.
     dialTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'sofia/gateway/department/{number}' }),
+    agentDialTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'user/{number}' }),
     hotlineNumber: Type.String({ pattern: '^[0-9]{3,20}$', default: '12345' }),
     soundPrefix: Type.String({ default: '/usr/share/freeswitch/sounds/hotline12345/' }),
     conferenceProfile: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'hotline' }),
@@ -68,6 +69,7 @@ export const AppConfigSchema = Type.Object({
       app: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'hotline' }),
       // One `{number}` and no whitespace: becomes the `endpoint` of POST /channels.
       endpointTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'PJSIP/{number}@department' }),
+      agentEndpointTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'PJSIP/{number}' }),
       soundPrefix: Type.String({ pattern: '^sound:\\S*$', default: 'sound:hotline12345/' }),
       maxRequestsInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 50 })
     }),

@@ -32,8 +32,8 @@ export type DialOutcome =
 export interface DialTarget {
   /** Digits only; checked by the directory schema and again by the adapter. */
   number: string
-  /** Which trunk template of the switch config to dial through (default: the department trunk). */
-  trunk?: string
+  /** Which template of the switch config to dial through: department trunk (default) or agent phones. */
+  trunk?: 'department' | 'agent'
 }
 
 export interface DialRequest {

@@ -36,6 +36,7 @@ export interface DialerDeps {
   connected: () => AriRest
   app: string
   endpointTemplate: string
+  agentEndpointTemplate: string
   requestTimeoutMs: number
   clock: Clock
   log: Logger
@@ -50,7 +51,8 @@ export class AriDialer {
 
   async dial (request: DialRequest): Promise<DialOutcome> {
     const { tracker, clock, log, requestTimeoutMs } = this.#deps
-    const endpoint = buildEndpoint(this.#deps.endpointTemplate, request.target)
+    const template = request.target.trunk === 'agent' ? this.#deps.agentEndpointTemplate : this.#deps.endpointTemplate
+    const endpoint = buildEndpoint(template, request.target)
     const { signal } = request
     if (signal?.aborted === true) throw abortError(signal)
     const rest = this.#deps.connected()

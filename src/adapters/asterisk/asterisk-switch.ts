@@ -43,6 +43,8 @@ export interface AsteriskOptions {
   reconnect: { initialDelayMs: number, maxDelayMs: number }
   /** e.g. `PJSIP/{number}@department` */
   endpointTemplate: string
+  /** e.g. `PJSIP/{number}`: the enterprise-seat agents' phones. */
+  agentEndpointTemplate: string
   /** Extensions whose calls belong to this controller (e.g. `12345`). */
   lineNumbers: readonly string[]
   /** Prompt id → media URI, e.g. `sound:hotline12345/welcome`. */
@@ -91,6 +93,7 @@ export class AsteriskSwitch implements SwitchPort {
     this.#media = new AriMedia({ tracker, connected, log })
     this.#dialer = new AriDialer({
       tracker, connected, app: options.app, endpointTemplate: options.endpointTemplate,
+      agentEndpointTemplate: options.agentEndpointTemplate,
       requestTimeoutMs: options.requestTimeoutMs, clock: options.clock, log
     })
     this.#bridges = new AriBridges({

@@ -43,6 +43,8 @@ export interface FreeswitchOptions {
   reconnect: { initialDelayMs: number, maxDelayMs: number }
   /** e.g. `sofia/gateway/department/{number}` */
   dialTemplate: string
+  /** e.g. `user/{number}`: the enterprise-seat agents' phones. */
+  agentDialTemplate: string
   conferenceProfile: string
   /** Destination numbers whose parked calls belong to this controller (e.g. `12345`). */
   lineNumbers: readonly string[]
@@ -135,7 +137,8 @@ export class FreeswitchSwitch implements SwitchPort {
     if (signal?.aborted === true) throw abortError(signal)
     const client = this.#connected()
     const legId = randomUUID()
-    const dialString = buildDialString(this.#options.dialTemplate, request.target)
+    const template = request.target.trunk === 'agent' ? this.#options.agentDialTemplate : this.#options.dialTemplate
+    const dialString = buildDialString(template, request.target)
     const timeoutSec = Math.max(1, Math.ceil(request.ringTimeoutMs / 1000))
     const vars = [
       `origination_uuid=${legId}`,

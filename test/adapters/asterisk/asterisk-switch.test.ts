@@ -19,6 +19,7 @@ function options (sim: RunningAriSim, overrides: Partial<AsteriskOptions> = {}):
     maxRequestsInFlight: 20,
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
     endpointTemplate: 'PJSIP/{number}@department',
+    agentEndpointTemplate: 'PJSIP/{number}',
     lineNumbers: ['12345'],
     promptUri: (p) => `sound:hotline12345/${p}`,
     clock: systemClock,
@@ -315,4 +316,16 @@ void t.test('close: not ready, operations fail, the app is given up', async (t) 
   await t.rejects(sw.play(call.legId, 'welcome'), { code: 'HC_SWITCH_NOT_CONNECTED' })
   const late = sim.model.placeCall({ from: '13800000009', to: '12345' })
   t.match(await late.ended, { cause: 'NORMAL_CLEARING' }, 'with no app active, the dialplan hangs new calls up')
+})
+
+void t.test('agents are dialled through the agent endpoint template', async (t) => {
+  const sim = await startAriSim(t)
+  const sw = await adapterFor(t, sim, { endpointTemplate: 'PJSIP/{number}@department', agentEndpointTemplate: 'PJSIP/{number}' })
+  sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 50 })
+  const outcome = await sw.dial({ target: { number: '8001', trunk: 'agent' }, callerIdNumber: '12345', ringTimeoutMs: 5000 })
+  t.equal(outcome.kind, 'answered')
+  // Without a trunk the simulated Asterisk, like a real one, needs an endpoint of that name:
+  // an unknown one is refused, so the answer above came through the agent template.
+  const refused = await sw.dial({ target: { number: '8099', trunk: 'agent' }, callerIdNumber: '12345', ringTimeoutMs: 5000 })
+  t.match(refused, { kind: 'unreachable', cause: { text: 'Allocation failed' } })
 })

@@ -15,6 +15,7 @@ async function adapterFor (t: Test, sim: RunningSim, overrides: Partial<Freeswit
     requestTimeoutMs: 3000,
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
     dialTemplate: 'sofia/gateway/department/{number}',
+    agentDialTemplate: 'user/{number}',
     conferenceProfile: 'hotline',
     lineNumbers: ['12345'],
     promptPath: (p) => `/sounds/${p}.wav`,
@@ -195,7 +196,7 @@ void t.test('a wrong password keeps the adapter not ready and retrying', async (
   const sim = await startSim(t)
   const sw = new FreeswitchSwitch({
     host: sim.host, port: sim.port, password: 'wrong', requestTimeoutMs: 2000,
-    reconnect: { initialDelayMs: 20, maxDelayMs: 50 }, dialTemplate: 'x/{number}', conferenceProfile: 'hotline',
+    reconnect: { initialDelayMs: 20, maxDelayMs: 50 }, dialTemplate: 'x/{number}', agentDialTemplate: 'user/{number}', conferenceProfile: 'hotline',
     lineNumbers: ['12345'], promptPath: (p) => p, clock: systemClock, logger: pino({ level: 'silent' })
   })
   t.teardown(() => { sw.destroy() })
@@ -205,4 +206,13 @@ void t.test('a wrong password keeps the adapter not ready and retrying', async (
   const refused = await eventually(() => statuses.find((s) => s.state === 'disconnected'), 'refusal')
   t.match(refused.detail, /refused the ESL password/)
   t.not(sw.status().state, 'ready')
+})
+
+void t.test('agents are dialled through the agent template', async (t) => {
+  const sim = await startSim(t)
+  const sw = await adapterFor(t, sim, { dialTemplate: 'sofia/gateway/department/{number}', agentDialTemplate: 'user/{number}' })
+  sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 50 })
+  const outcome = await sw.dial({ target: { number: '8001', trunk: 'agent' }, callerIdNumber: '12345', ringTimeoutMs: 5000 })
+  t.equal(outcome.kind, 'answered')
+  if (outcome.kind === 'answered') t.equal(sim.model.channel(outcome.legId)?.destination, '8001')
 })
