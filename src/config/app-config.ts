@@ -33,6 +33,19 @@ const section = <T extends Parameters<typeof Type.Object>[0]> (properties: T) =>
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+export const API_ROLES = ['agent', 'supervisor', 'admin'] as const
+export type ApiRole = typeof API_ROLES[number]
+
+// One REST API token. An agent's token is bound to that agent: they act as themself only.
+export const ApiTokenSchema = Type.Object({
+  // Long and from a URL-safe alphabet: no `:` or `,`, which separate entries in API_TOKENS.
+  token: Type.String({ minLength: 16, maxLength: 256, pattern: '^[A-Za-z0-9._~+/=-]+$' }),
+  role: Type.Unsafe<ApiRole>(Type.String({ pattern: `^(${API_ROLES.join('|')})$` })),
+  agentId: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 64 }))
+}, { additionalProperties: false })
+
+export type ApiToken = Static<typeof ApiTokenSchema>
+
 export const AppConfigSchema = Type.Object({
   http: section({
     host: Type.String({ minLength: 1, default: '0.0.0.0' }),
@@ -86,6 +99,10 @@ export const AppConfigSchema = Type.Object({
   shutdown: section({
     drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })
   }),
+  api: section({
+    // Environment only (API_TOKENS); tokens in the file are refused by the loader.
+    tokens: Type.Array(ApiTokenSchema, { maxItems: 1000, default: [] })
+  }),
   store: section({
     kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' }))
@@ -100,6 +117,25 @@ interface EnvVariable {
   integer?: boolean
   /** Never echoed in an error message. */
   secret?: boolean
+  /** Turns the text into the setting's value (the schema then checks the result). */
+  parse?: (text: string) => unknown
+}
+
+/**
+ * API_TOKENS: `token:role[:agentId]` entries separated by commas, e.g.
+ * `k3…:agent:agent01,p9…:supervisor`. Checked by ApiTokenSchema after this split.
+ */
+export function parseApiTokens (text: string): unknown[] {
+  return text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
+    const [token, role, agentId, ...rest] = entry.split(':').map((part) => part.trim())
+    return {
+      token,
+      ...(role === undefined || role === '' ? {} : { role }),
+      ...(agentId === undefined || agentId === '' ? {} : { agentId }),
+      // Extra fields make the schema refuse the entry ("Unexpected property").
+      ...(rest.length > 0 ? { unexpected: rest.length } : {})
+    }
+  })
 }
 
 /** Every variable the controller reads, and the setting it overrides. */
@@ -118,7 +154,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'SIM_PROTOCOL', path: ['switch', 'sim', 'protocol'] },
   { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
   { name: 'STORE_KIND', path: ['store', 'kind'] },
-  { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true }
+  { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true },
+  { name: 'API_TOKENS', path: ['api', 'tokens'], secret: true, parse: parseApiTokens }
 ]
 
 // The password FreeSWITCH ships in event_socket.conf.xml. It is public, and a switch still
@@ -163,6 +200,13 @@ function secretsInFile (raw: unknown, file: string): ConfigProblem[] {
       reason: 'a password may not be written in a config file: remove it and set ARI_PASSWORD in the environment'
     })
   }
+  if (get(raw, ['api', 'tokens']) !== undefined) {
+    problems.push({
+      file,
+      path: '/api/tokens',
+      reason: 'API tokens may not be written in a config file: remove them and set API_TOKENS in the environment'
+    })
+  }
   const redisUrl = get(raw, ['store', 'redisUrl'])
   if (typeof redisUrl === 'string' && /^rediss?:\/\/[^/@]*@/.test(redisUrl)) {
     problems.push({
@@ -193,7 +237,8 @@ function applyEnv (fromFile: AppConfig, env: Env): { config: AppConfig, problems
     // An empty variable counts as unset: `FOO=` in a unit file or compose file means "no value".
     if (text === undefined || text === '') continue
     // Digits become a number; anything else stays text so the schema rejects it by name.
-    set(merged, v.path, v.integer === true && /^[0-9]{1,15}$/.test(text.trim()) ? Number(text.trim()) : text)
+    const value = v.parse?.(text) ?? (v.integer === true && /^[0-9]{1,15}$/.test(text.trim()) ? Number(text.trim()) : text)
+    set(merged, v.path, value)
     used.push(v)
   }
   const problems: ConfigProblem[] = []
@@ -201,7 +246,10 @@ function applyEnv (fromFile: AppConfig, env: Env): { config: AppConfig, problems
     const v = used.find((u) => e.path === pointer(u.path) || e.path.startsWith(pointer(u.path) + '/'))
     // Only variables can be wrong here: the file alone already passed the same schema.
     const got = v === undefined || v.secret === true ? '' : ` (got "${env[v.name] ?? ''}")`
-    problems.push({ file: ENV_SOURCE, path: v?.name ?? e.path, reason: `${e.message}${got}` })
+    // Inside a list (API_TOKENS): which entry, counted from 1, and which field.
+    const inner = v === undefined ? null : /^\/(\d+)(?:\/(.*))?$/.exec(e.path.slice(pointer(v.path).length))
+    const where = inner === null ? '' : ` (entry ${Number(inner[1]) + 1}${inner[2] === undefined ? '' : `, ${inner[2]}`})`
+    problems.push({ file: ENV_SOURCE, path: v?.name ?? e.path, reason: `${e.message}${where}${got}` })
   }
   return { config: merged as unknown as AppConfig, problems }
 }
@@ -226,6 +274,18 @@ function crossCheck (config: AppConfig, env: Env, file: string): ConfigProblem[]
   if (sw.reconnect.maxDelayMs < sw.reconnect.initialDelayMs) {
     problems.push({ file, path: '/switch/reconnect/maxDelayMs', reason: `must be at least initialDelayMs (${sw.reconnect.initialDelayMs})` })
   }
+  const seen = new Set<string>()
+  config.api.tokens.forEach((t, i) => {
+    const entry = `entry ${i + 1}`
+    if (t.role === 'agent' && t.agentId === undefined) {
+      problems.push({ file: ENV_SOURCE, path: 'API_TOKENS', reason: `${entry}: an agent token names its agent (token:agent:<agent id>)` })
+    }
+    if (t.role !== 'agent' && t.agentId !== undefined) {
+      problems.push({ file: ENV_SOURCE, path: 'API_TOKENS', reason: `${entry}: only an agent token names an agent, not a ${t.role} token` })
+    }
+    if (seen.has(t.token)) problems.push({ file: ENV_SOURCE, path: 'API_TOKENS', reason: `${entry}: the same token twice` })
+    seen.add(t.token)
+  })
   if (config.store.kind === 'redis' && config.store.redisUrl === undefined) {
     problems.push({ file: ENV_SOURCE, path: 'REDIS_URL', reason: 'required when the store is redis (redis://host:port/db)' })
   }

@@ -1,0 +1,166 @@
+// One offer of a queued call to one agent: ring the agent's phone, and if they answer, put
+// caller and agent in one conference room named after the call and stay until the
+// conversation ends. The agent's state follows every step (ringing is set by the store when
+// it assigns the agent). Whatever happens, the agent's leg is never left behind: it is
+// cancelled while ringing and hung up when the conversation ends on the caller's side.
+
+import type { Logger } from 'pino'
+import { abortError } from '../errors.js'
+import type { QueueRequest } from '../ports/acd.js'
+import type { Clock } from '../ports/clock.js'
+import type { AgentRecord } from '../ports/store.js'
+import type { DialOutcomeKind, LegEvent, SwitchPort } from '../ports/switch.js'
+import type { AgentGroupSettings, Agents } from './agents.js'
+
+export type OfferResult =
+  /** The agent talked with the caller; the conversation is over and the caller is still up. */
+  | { kind: 'served', answeredAt: number, endedAt: number }
+  /** The agent did not take the call: the caller goes back to the head of the queue. */
+  | { kind: 'not-answered', why: string }
+
+export interface OfferDeps {
+  switch: SwitchPort
+  agents: Agents
+  clock: Clock
+  callerIdNumber: string
+}
+
+export interface OfferHooks {
+  /** Called once the agent answered, before the caller is moved: stop what the caller hears. */
+  beforeConnect: () => Promise<void>
+  /** Called once caller and agent are in the room. */
+  connected: (answeredAt: number) => void
+}
+
+/** The conference room of a call: one per call, so the three-way transfer can join it. */
+export const roomOf = (callId: string): string => `call-${callId}`
+
+/** Outcomes that say the agent let the call go (the agent's doing, not the line's). */
+const REFUSED: ReadonlySet<DialOutcomeKind> = new Set(['no-answer', 'busy', 'rejected'])
+
+/**
+ * Offers the call to `agent` (already moved to ringing for it). Throws the caller's abort error
+ * when the caller hangs up; the agent is then ready again (ringing) or in wrap-up (talking).
+ */
+export async function offerToAgent (
+  deps: OfferDeps, agent: AgentRecord, group: AgentGroupSettings, request: QueueRequest, hooks: OfferHooks
+): Promise<OfferResult> {
+  const { switch: sw, agents } = deps
+  const { callId, signal } = request
+  const log = request.log.child({ agentId: agent.id })
+  log.info({ group: group.id }, 'ringing agent')
+  let outcome
+  try {
+    outcome = await sw.dial({
+      target: { number: agent.extension, trunk: 'agent' },
+      callerIdNumber: deps.callerIdNumber,
+      ringTimeoutMs: group.ringTimeoutSec * 1000,
+      signal
+    })
+  } catch (err) {
+    // The switch failed, not the agent: they may take the next call.
+    await agents.cancelled(agent.id, callId)
+    throw err
+  }
+  if (outcome.kind === 'answered' && signal.aborted) {
+    // Answered in the same moment the caller hung up: nobody to talk to.
+    await sw.hangup(outcome.legId, 'normal').catch((err: unknown) => { log.warn({ err }, 'agent leg hangup failed') })
+  }
+  if (outcome.kind === 'cancelled' || signal.aborted) {
+    log.info('caller hung up while the agent rang: dial cancelled')
+    await agents.cancelled(agent.id, callId)
+    throw abortError(signal)
+  }
+  if (outcome.kind !== 'answered') {
+    // Unreachable or failed means the agent's phone is not there (unregistered): not ready
+    // too, so callers are not offered to it again, with the reason saying so.
+    const reason = REFUSED.has(outcome.kind) ? 'no-answer' : outcome.kind
+    log.info({ outcome: outcome.kind, switchCause: outcome.cause.text, reason }, 'agent did not answer')
+    await agents.noAnswer(agent.id, callId, group.id, reason)
+    return { kind: 'not-answered', why: outcome.kind }
+  }
+  return await talk(deps, agent, group, request, outcome.legId, hooks, log)
+}
+
+async function talk (
+  deps: OfferDeps, agent: AgentRecord, group: AgentGroupSettings, request: QueueRequest,
+  agentLeg: string, hooks: OfferHooks, log: Logger
+): Promise<OfferResult> {
+  const { switch: sw, agents, clock } = deps
+  const { callId, signal } = request
+  const room = roomOf(callId)
+  const agentEnd = watchAgentLeg(sw, agentLeg, room)
+  const callerEnd = watchAbort(signal)
+  let connectedAt: number | undefined
+  let callerInRoom = false
+  try {
+    const on = await agents.answered(agent.id, callId)
+    // The agent did pick up: connect them even if their record moved meanwhile.
+    if (!on.ok) log.warn({ reason: on.reason }, 'agent answered but the state change was refused')
+    await hooks.beforeConnect()
+    if (signal.aborted) throw abortError(signal)
+    await sw.joinConference(request.legId, room)
+    callerInRoom = true
+    await sw.joinConference(agentLeg, room)
+    connectedAt = clock.now()
+    hooks.connected(connectedAt)
+    log.info({ room }, 'caller connected to agent')
+    const how = await Promise.race([agentEnd.done, callerEnd.done])
+    if (how === 'caller-gone') throw abortError(signal)
+    log.info({ how, talkedMs: clock.now() - connectedAt }, 'agent ended the conversation')
+    // The caller stays up for the rest of the flow, out of the room so prompts reach them.
+    await sw.leaveConference(request.legId, room)
+    return { kind: 'served', answeredAt: connectedAt, endedAt: clock.now() }
+  } catch (err) {
+    if (signal.aborted) {
+      log.info('caller hung up during the conversation')
+      throw abortError(signal)
+    }
+    if (connectedAt === undefined && agentEnd.gone()) {
+      // The agent hung up between answering and being connected: the caller waits on.
+      log.warn({ err }, 'agent hung up before the caller was connected')
+      if (callerInRoom) await sw.leaveConference(request.legId, room).catch(() => undefined)
+      return { kind: 'not-answered', why: 'agent-hung-up' }
+    }
+    throw err
+  } finally {
+    agentEnd.stop()
+    callerEnd.stop()
+    if (!agentEnd.gone()) {
+      await sw.hangup(agentLeg, 'normal').catch((err: unknown) => { log.warn({ err }, 'agent leg hangup failed') })
+    }
+    await agents.ended(agent.id, callId, group.id)
+  }
+}
+
+interface LegWatch {
+  /** Resolves when the agent hangs up or leaves the room. */
+  done: Promise<'agent-hung-up' | 'agent-left'>
+  gone: () => boolean
+  stop: () => void
+}
+
+function watchAgentLeg (sw: SwitchPort, legId: string, room: string): LegWatch {
+  let gone = false
+  let resolve: (how: 'agent-hung-up' | 'agent-left') => void = () => undefined
+  const done = new Promise<'agent-hung-up' | 'agent-left'>((r) => { resolve = r })
+  const stop = sw.onLegEvent(legId, (event: LegEvent) => {
+    if (event.type === 'hangup') {
+      gone = true
+      resolve('agent-hung-up')
+    } else if (event.type === 'conference-left' && event.room === room) {
+      resolve('agent-left')
+    }
+  })
+  return { done, gone: () => gone, stop }
+}
+
+function watchAbort (signal: AbortSignal): { done: Promise<'caller-gone'>, stop: () => void } {
+  let onAbort: () => void = () => undefined
+  const done = new Promise<'caller-gone'>((resolve) => {
+    onAbort = () => { resolve('caller-gone') }
+    if (signal.aborted) resolve('caller-gone')
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  return { done, stop: () => { signal.removeEventListener('abort', onAbort) } }
+}

@@ -1,0 +1,91 @@
+// What a caller waiting for an agent hears: their place in the queue, then a hold prompt, and
+// again every `everyMs`. Like the periodic announcements of FreeSWITCH mod_callcenter
+// (`announce-sound` + `announce-frequency`) and Asterisk app_queue (`announce-position`,
+// `periodic-announce-frequency`). It runs beside the wait and is stopped before the caller is
+// put through to an agent, so no prompt talks over the conversation.
+
+import type { Logger } from 'pino'
+import { isHotlineError } from '../errors.js'
+import type { SwitchPort } from '../ports/switch.js'
+
+/** Positions 1–9 have their own recording; from 10 on the caller hears "many ahead". */
+export function positionPrompt (position: number): string {
+  return position >= 1 && position <= 9 ? `queue-position-${position}` : 'queue-position-many'
+}
+
+export const QUEUE_HOLD_PROMPT = 'queue-hold'
+
+export interface AnnouncerOptions {
+  legId: string
+  everyMs: number
+  /** The caller's place now; undefined while not in the queue (an agent is being rung). */
+  position: () => Promise<number | undefined>
+  /** The caller's signal: a hangup ends the announcements. */
+  signal: AbortSignal
+  log: Logger
+}
+
+export class QueueAnnouncer {
+  readonly #switch: SwitchPort
+  readonly #options: AnnouncerOptions
+  #abort: AbortController | undefined
+  #running: Promise<void> | undefined
+
+  constructor (sw: SwitchPort, options: AnnouncerOptions) {
+    this.#switch = sw
+    this.#options = options
+  }
+
+  /** Starts announcing, at once; does nothing while already announcing. */
+  start (): void {
+    if (this.#running !== undefined) return
+    const abort = new AbortController()
+    this.#abort = abort
+    this.#running = this.#loop(abort.signal).finally(() => {
+      if (this.#abort === abort) this.#running = undefined
+    })
+  }
+
+  /**
+   * Stops announcing, cutting a prompt in progress; resolves once nothing is playing. A later
+   * start() begins again (a caller whose agent hung up before the call was put through).
+   */
+  async stop (): Promise<void> {
+    const running = this.#running
+    this.#abort?.abort()
+    this.#running = undefined
+    await running
+  }
+
+  async #loop (stopped: AbortSignal): Promise<void> {
+    const { everyMs, log } = this.#options
+    const signal = AbortSignal.any([stopped, this.#options.signal])
+    while (!signal.aborted) {
+      const started = Date.now()
+      try {
+        const position = await this.#options.position()
+        if (position !== undefined) await this.#switch.play(this.#options.legId, positionPrompt(position), { signal })
+        await this.#switch.play(this.#options.legId, QUEUE_HOLD_PROMPT, { signal })
+      } catch (err) {
+        if (signal.aborted) return
+        // The caller's leg is gone: the queue loop hears of it through the signal.
+        if (isHotlineError(err, 'HC_CALL_GONE')) return
+        // A missing recording or a switch hiccup must not end the wait: try again next time.
+        log.warn({ err }, 'queue announcement failed')
+      }
+      await pause(Math.max(0, started + everyMs - Date.now()), signal)
+    }
+  }
+}
+
+function pause (ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

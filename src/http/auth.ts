@@ -1,0 +1,107 @@
+// API token auth as a Fastify plugin. Tokens come from the environment (API_TOKENS, see
+// app-config.ts), each with a role: `agent` (bound to one agent id: an agent acts as
+// themself only), `supervisor`, `admin`. Routes opt in with `onRequest:
+// app.requireRole([...])`, which runs before the body is parsed or validated, so a caller
+// without a valid token learns nothing about the route's input rules.
+//
+// Answers follow the bearer-token scheme of RFC 6750: 401 with `WWW-Authenticate: Bearer`
+// when the token is missing or unknown (`error="invalid_token"` for an unknown one, §3.1),
+// 403 when the token is good but its role may not do this.
+
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import type { ApiRole, ApiToken } from '../config/app-config.js'
+
+export interface ApiUser {
+  role: ApiRole
+  /** Set for agent tokens: the only agent this token may act as. */
+  agentId?: string
+}
+
+export interface RoleRule {
+  /** For routes about one agent: that agent's id; an agent token must be bound to it. */
+  agentOf?: (request: FastifyRequest) => string | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the bearer token says is asking; set by `requireRole`. */
+    apiUser: ApiUser | undefined
+  }
+  interface FastifyInstance {
+    /** An onRequest hook: 401 without a known token, 403 for a role not in `roles`. */
+    requireRole: (roles: readonly ApiRole[], rule?: RoleRule) => onRequestAsyncHookHandler
+  }
+}
+
+export interface AuthOptions {
+  tokens: readonly ApiToken[]
+  /** Named in WWW-Authenticate. */
+  realm?: string
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest()
+
+/**
+ * Finds the token's user by comparing digests in constant time against every entry, so the
+ * time taken says nothing about how much of a token was right.
+ */
+function tokenTable (tokens: readonly ApiToken[]): (presented: string) => ApiUser | undefined {
+  const entries = tokens.map((t) => ({
+    digest: digest(t.token),
+    user: t.agentId === undefined ? { role: t.role } : { role: t.role, agentId: t.agentId }
+  }))
+  return (presented) => {
+    const mine = digest(presented)
+    let found: ApiUser | undefined
+    for (const entry of entries) if (timingSafeEqual(entry.digest, mine)) found = entry.user
+    return found
+  }
+}
+
+async function deny (reply: FastifyReply, status: 401 | 403, message: string, challenge?: string): Promise<void> {
+  if (challenge !== undefined) void reply.header('www-authenticate', challenge)
+  const error = status === 401 ? 'Unauthorized' : 'Forbidden'
+  const code = status === 401 ? 'HC_UNAUTHORIZED' : 'HC_FORBIDDEN'
+  await reply.code(status).send({ statusCode: status, error, code, message })
+}
+
+function auth (app: FastifyInstance, options: AuthOptions): Promise<void> {
+  const lookUp = tokenTable(options.tokens)
+  const realm = options.realm ?? 'hotline12345'
+  app.decorateRequest('apiUser', undefined)
+  app.decorate('requireRole', (roles: readonly ApiRole[], rule: RoleRule = {}): onRequestAsyncHookHandler => {
+    return async (request, reply) => {
+      const header = request.headers.authorization
+      const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+      if (bearer === undefined) {
+        await deny(reply, 401, 'an API token is required: Authorization: Bearer <token>', `Bearer realm="${realm}"`)
+        return
+      }
+      const user = lookUp(bearer)
+      if (user === undefined) {
+        await deny(reply, 401, 'unknown API token', `Bearer realm="${realm}", error="invalid_token"`)
+        return
+      }
+      request.apiUser = user
+      if (!roles.includes(user.role)) {
+        await deny(reply, 403, `the ${user.role} role may not do this (allowed: ${roles.join(', ')})`)
+        return
+      }
+      if (user.role === 'agent' && rule.agentOf !== undefined && rule.agentOf(request) !== user.agentId) {
+        await deny(reply, 403, 'an agent token acts for its own agent only')
+      }
+    }
+  })
+  // A promise, not a `done` callback: the plugin style the project uses everywhere.
+  return Promise.resolve()
+}
+
+/** The plugin; its decorations are visible to every route registered after it. */
+export const authPlugin = fp(auth, { name: 'hotline-auth', fastify: '5.x' })
+
+/** What the wiring calls, before registering the routes that use `requireRole`. */
+export async function registerAuth (app: FastifyInstance, options: AuthOptions): Promise<void> {
+  await app.register(authPlugin, options)
+}
