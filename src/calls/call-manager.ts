@@ -1,15 +1,22 @@
 // Takes the calls the switch offers, runs one CallSession for each, and drains on shutdown:
 // stop taking new calls, let calls in progress finish up to a deadline, then end the rest.
 
+import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import { maskNumber } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
+import type { Store } from '../ports/store.js'
 import type { InboundCall, SwitchPort } from '../ports/switch.js'
-import { type CallScript, CallSession, type CallSummary } from './call-session.js'
+import { CallSession, type CallSummary, type ScriptChoice } from './call-session.js'
 
 export interface CallManagerDeps {
   switch: SwitchPort
-  script: CallScript
+  store: Store
+  /** This controller's id: several controllers may share one switch and one store. */
+  controllerId: string
+  /** The script for a new call (the flow version in force when the call arrives). */
+  pickScript: () => ScriptChoice
   logger: Logger
   metrics: Metrics
   clock: Clock
@@ -84,18 +91,40 @@ export class CallManager {
   }
 
   #take (call: InboundCall): void {
-    const { logger, metrics } = this.#deps
-    metrics.callsOffered.inc()
+    const { store, controllerId, logger, clock } = this.#deps
+    // With several controllers on one switch every one of them is offered the call: the store
+    // lets exactly one take it.
+    store.claimCall(call.legId, controllerId, clock.now()).then((mine) => {
+      if (mine) this.#run(call)
+      else logger.debug({ leg: call.legId }, 'call taken by another controller')
+    }).catch((err: unknown) => {
+      logger.error({ err, leg: call.legId }, 'cannot claim the call (store unavailable); refusing it')
+      this.#refuse(call, 'store unavailable')
+    })
+  }
+
+  #refuse (call: InboundCall, reason: string): void {
+    const { logger, metrics, clock } = this.#deps
+    logger.warn({ leg: call.legId, from: call.from, reason }, 'call refused')
+    this.#deps.switch.hangup(call.legId, 'busy').catch((err: unknown) => {
+      logger.warn({ err, leg: call.legId }, 'refusing a call failed')
+    })
+    metrics.callsEnded.inc({ final_state: 'refused', reason })
+    const now = clock.now()
+    this.#deps.store.putCall({
+      callId: randomUUID(), legId: call.legId, controllerId: this.#deps.controllerId, caller: maskNumber(call.from),
+      startedAt: call.at, endedAt: now, finalState: 'refused', reason, choices: {}, path: []
+    }).catch((err: unknown) => { logger.warn({ err }, 'saving a refused call failed') })
+  }
+
+  #run (call: InboundCall): void {
+    this.#deps.metrics.callsOffered.inc()
     if (this.#draining) {
       // Shutting down: refuse rather than answer a call we cannot finish.
-      logger.warn({ leg: call.legId, from: call.from }, 'call refused: controller is shutting down')
-      this.#deps.switch.hangup(call.legId, 'busy').catch((err: unknown) => {
-        logger.warn({ err, leg: call.legId }, 'refusing a call failed')
-      })
-      metrics.callsEnded.inc({ final_state: 'refused', reason: 'shutting down' })
+      this.#refuse(call, 'shutting down')
       return
     }
-    const session = new CallSession(call, this.#deps)
+    const session = new CallSession(call, this.#deps.pickScript(), this.#deps)
     const done = session.run().then((summary) => {
       this.#sessions.delete(session.callId)
       this.#recent.push(summary)

@@ -9,17 +9,27 @@ import { HotlineError, isHotlineError } from '../errors.js'
 import { maskNumber } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
+import type { CallFinalState, CallRecord, QueueVisit, Store } from '../ports/store.js'
 import type { CollectOptions, CollectResult, InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
-import { type CallState, type FinalState, transition } from './call-state.js'
+import { type CallState, transition } from './call-state.js'
 
 export interface CallContext {
   readonly callId: string
+  /** The caller's leg on the switch. */
+  readonly legId: string
+  /** The caller's number, masked: what logs and screens may show. */
   readonly caller: string
+  /** The caller's full number: personal data, only for callbacks (tickets). Never log it. */
+  readonly callerNumber: string
   readonly log: Logger
   play(prompt: string): Promise<void>
   collect(options: Omit<CollectOptions, 'signal'>): Promise<CollectResult>
   /** Remembers what the caller chose (shown to the agent, stored with the call). */
   choose(key: string, value: string): void
+  /** Records that the call entered a flow step (the call's path). */
+  recordStep(stepId: string): void
+  /** Records the call's visit to an agent queue. */
+  recordQueue(visit: QueueVisit): void
 }
 
 /** What a script reports when it ends normally. */
@@ -29,21 +39,20 @@ export interface ScriptEnd {
 
 export type CallScript = (ctx: CallContext, signal: AbortSignal) => Promise<ScriptEnd>
 
-export interface CallSummary {
-  callId: string
-  legId: string
-  /** Masked caller number. */
-  caller: string
-  startedAt: number
-  endedAt: number
-  finalState: FinalState
-  reason: string
-  choices: Record<string, string>
+/** The record of an ended call: exactly one final state, with its reason. */
+export type CallSummary = CallRecord & { endedAt: number, finalState: CallFinalState, reason: string }
+
+/** The script a call runs, with the flow and version it comes from (kept for the record). */
+export interface ScriptChoice {
+  script: CallScript
+  flowId?: string
+  flowVersion?: string
 }
 
 export interface CallSessionDeps {
   switch: SwitchPort
-  script: CallScript
+  store: Store
+  controllerId: string
   logger: Logger
   metrics: Metrics
   clock: Clock
@@ -53,17 +62,32 @@ export class CallSession {
   readonly callId = randomUUID()
   readonly #call: InboundCall
   readonly #deps: CallSessionDeps
+  readonly #choice: ScriptChoice
   readonly #log: Logger
   readonly #abort = new AbortController()
-  readonly #choices: Record<string, string> = {}
+  readonly #record: CallRecord
   #state: CallState = 'offered'
   #callerGone = false
   #stopListening: () => void = () => undefined
+  /** Record writes, in order; a failed write is logged, never fatal to the call. */
+  #writes: Promise<void> = Promise.resolve()
 
-  constructor (call: InboundCall, deps: CallSessionDeps) {
+  constructor (call: InboundCall, choice: ScriptChoice, deps: CallSessionDeps) {
     this.#call = call
+    this.#choice = choice
     this.#deps = deps
-    this.#log = deps.logger.child({ callId: this.callId, leg: call.legId })
+    this.#log = deps.logger.child({ callId: this.callId, leg: call.legId, flow: choice.flowId })
+    this.#record = {
+      callId: this.callId,
+      legId: call.legId,
+      controllerId: deps.controllerId,
+      caller: maskNumber(call.from),
+      ...(choice.flowId === undefined ? {} : { flowId: choice.flowId }),
+      ...(choice.flowVersion === undefined ? {} : { flowVersion: choice.flowVersion }),
+      startedAt: call.at,
+      choices: {},
+      path: []
+    }
   }
 
   get state (): CallState {
@@ -80,14 +104,15 @@ export class CallSession {
     metrics.callsInProgress.inc()
     this.#log.info({ from: this.#call.from, to: this.#call.to }, 'call offered')
     this.#stopListening = this.#deps.switch.onLegEvent(this.#call.legId, (e) => { this.#onLegEvent(e) })
-    let finalState: FinalState
+    let finalState: CallFinalState
     let reason: string
+    this.#save()
     try {
       this.#move('answering')
       await this.#deps.switch.answer(this.#call.legId)
       this.#log.info('answered')
       this.#move('in-ivr')
-      const end = await this.#deps.script(this.#context(), this.#abort.signal)
+      const end = await this.#choice.script(this.#context(), this.#abort.signal)
       finalState = 'completed'
       reason = end.reason
     } catch (err) {
@@ -103,16 +128,10 @@ export class CallSession {
     }
     await this.#end()
     const endedAt = clock.now()
-    const summary: CallSummary = {
-      callId: this.callId,
-      legId: this.#call.legId,
-      caller: maskNumber(this.#call.from),
-      startedAt: this.#call.at,
-      endedAt,
-      finalState,
-      reason,
-      choices: { ...this.#choices }
-    }
+    const summary: CallSummary = { ...this.#record, endedAt, finalState, reason }
+    Object.assign(this.#record, { endedAt, finalState, reason })
+    this.#save()
+    await this.#writes
     metrics.callsInProgress.dec()
     metrics.callsEnded.inc({ final_state: finalState, reason: reasonLabel(reason) })
     metrics.callDuration.observe({ final_state: finalState }, (endedAt - this.#call.at) / 1000)
@@ -131,7 +150,9 @@ export class CallSession {
     const signal = this.#abort.signal
     return {
       callId: this.callId,
-      caller: this.#call.from,
+      legId,
+      caller: this.#record.caller,
+      callerNumber: this.#call.from,
       log: this.#log,
       play: async (prompt) => {
         this.#log.info({ prompt }, 'playing prompt')
@@ -146,7 +167,16 @@ export class CallSession {
         return result
       },
       choose: (key, value) => {
-        this.#choices[key] = value
+        this.#record.choices[key] = value
+      },
+      recordStep: (stepId) => {
+        this.#record.path.push(stepId)
+        this.#log.info({ step: stepId }, 'flow step')
+        this.#save()
+      },
+      recordQueue: (visit) => {
+        this.#record.queue = { ...visit }
+        this.#save()
       }
     }
   }
@@ -174,6 +204,14 @@ export class CallSession {
     }
     this.#stopListening()
     this.#move('ended')
+  }
+
+  /** Queues a write of the record as it is now. */
+  #save (): void {
+    const snapshot = structuredClone(this.#record)
+    this.#writes = this.#writes
+      .then(async () => { await this.#deps.store.putCall(snapshot) })
+      .catch((err: unknown) => { this.#log.error({ err }, 'saving the call record failed') })
   }
 
   #move (to: CallState): void {

@@ -5,8 +5,6 @@ import { HotlineError } from '../errors.js'
 
 export type CallState = 'offered' | 'answering' | 'in-ivr' | 'ending' | 'ended'
 
-/** Every call ends in exactly one final state, with a reason. */
-export type FinalState = 'completed' | 'abandoned' | 'refused' | 'failed'
 
 const ALLOWED: Readonly<Record<CallState, readonly CallState[]>> = {
   offered: ['answering', 'ending'],

@@ -28,3 +28,22 @@ export class ManualClock implements Clock {
     this.#now += ms
   }
 }
+
+/**
+ * Real time, shifted: runs at the speed of the system clock from a chosen instant. Lets a
+ * whole controller live on a given day (a make-up Saturday, a holiday) while its timers run
+ * in real time.
+ */
+export class ShiftedClock implements Clock {
+  readonly #offset: number
+  readonly #base: Clock
+
+  constructor (startAt: number | Date, base: Clock = systemClock) {
+    this.#offset = (typeof startAt === 'number' ? startAt : startAt.getTime()) - base.now()
+    this.#base = base
+  }
+
+  now (): number {
+    return this.#base.now() + this.#offset
+  }
+}

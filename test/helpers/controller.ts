@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import type { Test } from 'tap'
 import { resolveAppConfig } from '../../src/config/app-config.js'
 import { type Controller, startController } from '../../src/controller.js'
-import type { CallScript } from '../../src/calls/call-session.js'
+import type { ScriptChoice } from '../../src/calls/call-session.js'
 import { createLogger } from '../../src/logger.js'
 import type { EmbeddedSim } from '../../src/switch-factory.js'
 import { eventually } from './sim.js'
@@ -25,7 +25,7 @@ export interface TestController {
 }
 
 export interface StartOptions {
-  script?: CallScript
+  pickScript?: () => ScriptChoice
   config?: Record<string, unknown>
 }
 
@@ -51,7 +51,7 @@ export async function startTestController (t: Test, protocol: Protocol, options:
     ...options.config
   }, 'test-config.yaml', {})
   const controller = await startController({
-    config, logger: createLogger({ level: 'info', destination }), script: options.script
+    config, logger: createLogger({ level: 'info', destination }), pickScript: options.pickScript
   })
   t.teardown(async () => { await controller.shutdown(100) })
   await eventually(() => controller.switch.status().state === 'ready' ? true : undefined, 'switch ready')
