@@ -17,12 +17,21 @@ export type ErrorCode =
   | 'HC_SHUTTING_DOWN'
   | 'HC_BAD_REQUEST'
   | 'HC_NOT_FOUND'
+  | 'HC_STORE'
+  | 'HC_UNAUTHORIZED'
+  | 'HC_FORBIDDEN'
+  | 'HC_AGENT_STATE'
+  | 'HC_FLOW_LOOP'
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   HC_BAD_REQUEST: 400,
   HC_NOT_FOUND: 404,
   HC_SWITCH_NOT_CONNECTED: 503,
-  HC_SHUTTING_DOWN: 503
+  HC_SHUTTING_DOWN: 503,
+  HC_STORE: 503,
+  HC_UNAUTHORIZED: 401,
+  HC_FORBIDDEN: 403,
+  HC_AGENT_STATE: 409
 }
 
 export interface HotlineErrorOptions {
