@@ -1,0 +1,296 @@
+// The store several controllers share (docs/ARCHITECTURE.md, "Scale-out"): call records,
+// agent state and the queues to agents, in one Redis through ioredis. Every operation two
+// controllers could race on is one Lua script (scripts.ts) or one atomic command; the data
+// model and the reasons are in docs/store.md.
+//
+// The store follows the memory store's rules exactly (both pass test/adapters/store-contract.ts).
+// Failures of Redis (unreachable, timed out, a reply error) reject with HC_STORE (HTTP 503):
+// the caller decides what a call does without its store; the client reconnects by itself.
+
+import { Redis, type RedisOptions } from 'ioredis'
+import { HotlineError, isHotlineError } from '../../errors.js'
+import {
+  AGENT_STATES, type AgentRecord, type AgentState, type AgentStateChange, type CallRecord, type Store
+} from '../../ports/store.js'
+import { SCRIPTS, type ScriptName } from './scripts.js'
+
+export interface RedisStoreOptions {
+  /** `redis://[:password@]host:port[/db]`; without it, ioredis's default 127.0.0.1:6379. */
+  url?: string
+  /** Put before every key, so deployments and tests can share a server. */
+  keyPrefix?: string
+  /** Call records kept; the oldest by `startedAt` are dropped beyond this. */
+  maxCalls?: number
+  /** How long a leg stays claimed (a day: far longer than any call). */
+  claimTtlMs?: number
+  /** More ioredis options (TLS, Sentinel, timeouts); they override the defaults below. */
+  redis?: RedisOptions
+  /** Connection errors between operations (the client keeps reconnecting meanwhile). */
+  onError?: (err: Error) => void
+}
+
+export const DEFAULT_KEY_PREFIX = 'hotline:'
+export const DEFAULT_MAX_CALLS = 10_000
+export const DEFAULT_CLAIM_TTL_MS = 24 * 60 * 60 * 1000
+
+/**
+ * A command waits through at most two reconnect attempts before it fails (ioredis's default of
+ * 20 would hold a caller in silence for many seconds while Redis is away).
+ */
+const CLIENT_DEFAULTS: RedisOptions = {
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5000,
+  connectionName: 'hotline-store'
+}
+
+type ScriptCall = (...args: (string | number)[]) => Promise<unknown>
+
+export class RedisStore implements Store {
+  readonly #redis: Redis
+  readonly #prefix: string
+  readonly #maxCalls: number
+  readonly #claimTtlMs: number
+  /** Rejects an operation still waiting when the store is closed (see close()). */
+  readonly #waiting = new Set<(err: Error) => void>()
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor (options: RedisStoreOptions = {}) {
+    this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
+    this.#maxCalls = positiveInteger(options.maxCalls ?? DEFAULT_MAX_CALLS, 'maxCalls')
+    this.#claimTtlMs = positiveInteger(options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS, 'claimTtlMs')
+    const clientOptions = { ...CLIENT_DEFAULTS, ...options.redis }
+    this.#redis = options.url === undefined ? new Redis(clientOptions) : new Redis(options.url, clientOptions)
+    // Without a listener ioredis prints connection errors itself; operations report theirs.
+    const onError = options.onError
+    this.#redis.on('error', (err: Error) => onError?.(err))
+    // defineCommand runs EVALSHA and falls back to EVAL when the server lost its script cache
+    // (a restart, SCRIPT FLUSH), so scripts survive a Redis restart.
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      this.#redis.defineCommand(commandName(name), { lua: script.lua, numberOfKeys: script.numberOfKeys })
+    }
+  }
+
+  /** The prefix every key of this store starts with. */
+  get keyPrefix (): string {
+    return this.#prefix
+  }
+
+  async claimCall (legId: string, controllerId: string, at: number): Promise<boolean> {
+    // SET NX is atomic on its own: the first claimant creates the key, later ones find it. The
+    // expiry runs on the server's clock, so a controller with a test clock cannot shorten it.
+    const claimed = await this.#do('claimCall', () => this.#redis.set(
+      this.#key('claim:', legId), JSON.stringify({ controllerId, at }), 'PX', this.#claimTtlMs, 'NX'))
+    return claimed === 'OK'
+  }
+
+  async putCall (record: CallRecord): Promise<void> {
+    await this.#script('putCall',
+      [this.#key('call:', record.callId), this.#key('calls'), this.#key('calls:active')],
+      [this.#prefix, record.callId, JSON.stringify(record), record.startedAt,
+        record.finalState === undefined ? '1' : '0', this.#maxCalls])
+  }
+
+  async getCall (callId: string): Promise<CallRecord | undefined> {
+    const json = await this.#do('getCall', () => this.#redis.get(this.#key('call:', callId)))
+    return json === null ? undefined : parseCall(json)
+  }
+
+  async listCalls (query: { active?: boolean, limit?: number }): Promise<CallRecord[]> {
+    const count = query.limit === undefined ? Infinity : Math.floor(query.limit)
+    if (!(count > 0)) return []
+    const index = this.#key(query.active === true ? 'calls:active' : 'calls')
+    const found = await this.#script('listCalls', [index], [this.#prefix, Number.isFinite(count) ? count - 1 : -1])
+    return stringArray(found, 'listCalls').map(parseCall)
+  }
+
+  async upsertAgent (agent: Pick<AgentRecord, 'id' | 'name' | 'extension' | 'groups'>, at: number): Promise<AgentRecord> {
+    const fields = await this.#script('upsertAgent', [this.#key('agent:', agent.id), this.#key('agents')],
+      [this.#prefix, agent.id, agent.name, agent.extension, JSON.stringify(agent.groups), at])
+    return parseAgent(fields)
+  }
+
+  async getAgent (agentId: string): Promise<AgentRecord | undefined> {
+    const fields = await this.#do('getAgent', () => this.#redis.hgetall(this.#key('agent:', agentId)))
+    return Object.keys(fields).length === 0 ? undefined : agentFromFields(fields)
+  }
+
+  async listAgents (): Promise<AgentRecord[]> {
+    const agents = await this.#do('listAgents', async () => {
+      const ids = (await this.#redis.smembers(this.#key('agents'))).sort()
+      const pipeline = this.#redis.pipeline()
+      for (const id of ids) pipeline.hgetall(this.#key('agent:', id))
+      const replies = (await pipeline.exec()) ?? []
+      return replies.map(([err, fields]) => {
+        if (err !== null) throw err
+        return fields as Record<string, string>
+      })
+    })
+    return agents.filter((fields) => Object.keys(fields).length > 0).map(agentFromFields)
+  }
+
+  async setAgentState (agentId: string, change: AgentStateChange): Promise<AgentRecord | undefined> {
+    const fields = await this.#script('setAgentState', [this.#key('agent:', agentId)], [
+      this.#prefix, agentId, change.to, change.at,
+      change.expect === undefined ? '' : JSON.stringify(change.expect),
+      ...optional(change.expectCallId), ...optional(change.callId), ...optional(change.reason)
+    ])
+    return fields === null ? undefined : parseAgent(fields)
+  }
+
+  async enqueue (group: string, callId: string, at: number, ttlMs: number): Promise<void> {
+    await this.#script('enqueue', this.#queueKeys(group), [callId, at, at + ttlMs])
+  }
+
+  async touchQueue (group: string, callId: string, at: number, ttlMs: number): Promise<void> {
+    await this.#script('touchQueue', this.#queueKeys(group), [callId, at, at + ttlMs])
+  }
+
+  async leaveQueue (group: string, callId: string): Promise<void> {
+    const [queue, deadlines] = this.#queueKeys(group)
+    await this.#do('leaveQueue', () => this.#redis.multi().zrem(queue, callId).zrem(deadlines, callId).exec())
+  }
+
+  async queuePosition (group: string, callId: string, at: number): Promise<number | undefined> {
+    const position = await this.#script('queuePosition', this.#queueKeys(group), [callId, at])
+    return position === null ? undefined : integer(position, 'queuePosition')
+  }
+
+  async queueLength (group: string, at: number): Promise<number> {
+    return integer(await this.#script('queueLength', this.#queueKeys(group), [at]), 'queueLength')
+  }
+
+  async assignAgent (group: string, callId: string, at: number): Promise<AgentRecord | undefined> {
+    const fields = await this.#script('assignAgent', [...this.#queueKeys(group), this.#key('ready:', group)],
+      [this.#prefix, callId, at])
+    return fields === null ? undefined : parseAgent(fields)
+  }
+
+  /**
+   * Quits the connection after the replies still due; safe to call twice. Operations started
+   * afterwards fail with HC_STORE.
+   */
+  close (): Promise<void> {
+    this.#closed = true
+    this.#closing ??= (async () => {
+      const redis = this.#redis
+      if (redis.status === 'ready') {
+        try {
+          await redis.quit()
+          return
+        } catch {
+          // The connection broke during QUIT: drop it below.
+        }
+      }
+      // Not connected (connecting, reconnecting): stop the reconnect loop at once. ioredis 6.0
+      // leaves commands queued while it waits to reconnect unsettled by disconnect()
+      // (redis/ioredis#2169), so the operations still waiting are failed here.
+      redis.disconnect()
+      const closed = new HotlineError('HC_STORE', 'redis store: closed while Redis was unreachable')
+      for (const reject of this.#waiting) reject(closed)
+      this.#waiting.clear()
+    })()
+    return this.#closing
+  }
+
+  #key (kind: string, id = ''): string {
+    return `${this.#prefix}${kind}${id}`
+  }
+
+  #queueKeys (group: string): [string, string] {
+    return [this.#key('queue:', group), this.#key('queue-deadline:', group)]
+  }
+
+  async #script (name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const command = (this.#redis as unknown as Record<string, ScriptCall | undefined>)[commandName(name)]
+    if (command === undefined) throw new HotlineError('HC_STORE', `redis script ${name} is not defined`)
+    return await this.#do(name, () => command.call(this.#redis, ...keys, ...args))
+  }
+
+  async #do<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new HotlineError('HC_STORE', `redis store: ${operation} after close()`)
+    let abandon: (err: Error) => void = () => {}
+    const abandoned = new Promise<never>((_resolve, reject) => { abandon = reject })
+    this.#waiting.add(abandon)
+    try {
+      return await Promise.race([run(), abandoned])
+    } catch (err) {
+      if (isHotlineError(err)) throw err
+      const message = err instanceof Error ? err.message : String(err)
+      throw new HotlineError('HC_STORE', `redis store: ${operation} failed: ${message}`, {
+        cause: err,
+        details: { operation }
+      })
+    } finally {
+      this.#waiting.delete(abandon)
+    }
+  }
+}
+
+function commandName (script: string): string {
+  return `hotlineStore_${script}`
+}
+
+/** A presence flag and the value, so an absent option stays absent (not an empty string). */
+function optional (value: string | undefined): [string, string] {
+  return value === undefined ? ['0', ''] : ['1', value]
+}
+
+function positiveInteger (value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`)
+  return value
+}
+
+function corrupt (what: string, detail: string): HotlineError {
+  return new HotlineError('HC_STORE', `redis store: unexpected ${what}: ${detail}`)
+}
+
+function integer (reply: unknown, what: string): number {
+  if (typeof reply !== 'number' || !Number.isSafeInteger(reply)) throw corrupt(`${what} reply`, String(reply))
+  return reply
+}
+
+function stringArray (reply: unknown, what: string): string[] {
+  if (!Array.isArray(reply) || !reply.every((item): item is string => typeof item === 'string')) throw corrupt(`${what} reply`, typeof reply)
+  return reply
+}
+
+function parseCall (json: string): CallRecord {
+  try {
+    return JSON.parse(json) as CallRecord
+  } catch (err) {
+    throw new HotlineError('HC_STORE', 'redis store: a call record is not valid JSON', { cause: err })
+  }
+}
+
+/** An agent from a script's HGETALL reply (field, value, field, value, …). */
+function parseAgent (reply: unknown): AgentRecord {
+  const flat = stringArray(reply, 'agent reply')
+  const fields: Record<string, string> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string
+  return agentFromFields(fields)
+}
+
+function agentFromFields (fields: Record<string, string>): AgentRecord {
+  const { id, name, extension, groups, state, since, idleSince, callId, reason } = fields
+  if (id === undefined || name === undefined || extension === undefined || groups === undefined ||
+    since === undefined || !isAgentState(state)) {
+    throw corrupt('agent hash', Object.keys(fields).join(','))
+  }
+  let groupList: unknown
+  try {
+    groupList = JSON.parse(groups)
+  } catch (err) {
+    throw new HotlineError('HC_STORE', `redis store: agent ${id} has unreadable groups`, { cause: err })
+  }
+  if (!Array.isArray(groupList) || !groupList.every((g): g is string => typeof g === 'string')) throw corrupt('agent groups', groups)
+  const agent: AgentRecord = { id, name, extension, groups: groupList, state, since: Number(since) }
+  if (idleSince !== undefined) agent.idleSince = Number(idleSince)
+  if (callId !== undefined) agent.callId = callId
+  if (reason !== undefined) agent.reason = reason
+  return agent
+}
+
+function isAgentState (value: string | undefined): value is AgentState {
+  return (AGENT_STATES as readonly (string | undefined)[]).includes(value)
+}

@@ -1,0 +1,116 @@
+// The Redis store against a real redis-server (docs/ARCHITECTURE.md, "Real Redis in tests"):
+// one server for the file, a key prefix of its own for every test.
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { RedisStore, type RedisStoreOptions } from '../../src/adapters/redis/redis-store.js'
+import { startRedis, withRedis } from '../helpers/redis.js'
+import { storeContract } from './store-contract.js'
+
+const server = await withRedis(t)
+const raw = new Redis(server.url)
+t.teardown(() => raw.disconnect())
+
+function makeStore (t: { teardown: (fn: () => unknown) => void }, options: RedisStoreOptions = {}): RedisStore {
+  const store = new RedisStore({ url: server.url, keyPrefix: `test:${randomUUID()}:`, ...options })
+  t.teardown(() => store.close())
+  return store
+}
+
+const HC_STORE = { name: 'HotlineError', code: 'HC_STORE' }
+
+void t.test('the store contract', async (t) => {
+  storeContract(t, async (_t, options) => new RedisStore({ url: server.url, keyPrefix: `contract:${randomUUID()}:`, ...options }))
+})
+
+void t.test('every key is under the prefix, and prefixes keep stores apart', async (t) => {
+  const a = makeStore(t, { keyPrefix: 'deploy-a:' })
+  const b = makeStore(t, { keyPrefix: 'deploy-b:' })
+  t.equal(a.keyPrefix, 'deploy-a:')
+  await a.claimCall('leg-1', 'ctl-a', 1)
+  await a.putCall({ callId: 'c1', legId: 'leg-1', controllerId: 'ctl-a', caller: '138****5678', startedAt: 1, choices: {}, path: [] })
+  await a.upsertAgent({ id: 'a1', name: '李娜', extension: '8001', groups: ['g'] }, 1)
+  await a.setAgentState('a1', { to: 'ready', at: 2 })
+  await a.enqueue('g', 'c1', 3, 1000)
+
+  const keys = await raw.keys('*')
+  const aKeys = keys.filter((k) => k.startsWith('deploy-a:')).sort()
+  t.same(aKeys, [
+    'deploy-a:agent:a1', 'deploy-a:agents', 'deploy-a:call:c1', 'deploy-a:calls', 'deploy-a:calls:active',
+    'deploy-a:claim:leg-1', 'deploy-a:queue-deadline:g', 'deploy-a:queue:g', 'deploy-a:ready:g'
+  ])
+  t.notOk(keys.some((k) => k.startsWith('hotline:')), 'nothing written under the default prefix')
+
+  t.equal(await b.claimCall('leg-1', 'ctl-b', 1), true, 'another prefix: another set of claims')
+  t.equal(await b.getCall('c1'), undefined)
+  t.same(await b.listAgents(), [])
+  t.equal(await b.queueLength('g', 4), 0)
+  t.equal(await b.assignAgent('g', 'c1', 4), undefined)
+  t.match(await a.getAgent('a1'), { state: 'ready' }, "b's attempt left a's agent alone")
+})
+
+void t.test('a claim expires on the server after claimTtlMs', async (t) => {
+  const store = makeStore(t, { claimTtlMs: 60_000 })
+  await store.claimCall('leg-9', 'ctl-a', 1)
+  const key = `${store.keyPrefix}claim:leg-9`
+  const ttl = await raw.pttl(key)
+  t.ok(ttl > 0 && ttl <= 60_000, `the claim key has an expiry (${ttl} ms)`)
+  t.same(JSON.parse(await raw.get(key) ?? 'null'), { controllerId: 'ctl-a', at: 1 }, 'the claim says who and when')
+  await raw.del(key)
+  t.equal(await store.claimCall('leg-9', 'ctl-b', 2), true, 'once the key is gone the leg is free')
+})
+
+void t.test('scripts still run after the server forgets them (SCRIPT FLUSH, restart)', async (t) => {
+  const store = makeStore(t)
+  await store.upsertAgent({ id: 'a1', name: '李娜', extension: '8001', groups: ['g'] }, 1)
+  await raw.script('FLUSH')
+  t.match(await store.setAgentState('a1', { to: 'ready', at: 2 }), { state: 'ready' })
+})
+
+void t.test('a Redis reply error surfaces as HC_STORE with its cause', async (t) => {
+  const store = makeStore(t)
+  await raw.set(`${store.keyPrefix}calls`, 'not a sorted set')
+  const err: unknown = await store.putCall({ callId: 'c1', legId: 'l1', controllerId: 'x', caller: '1', startedAt: 1, choices: {}, path: [] })
+    .then(() => undefined, (e: unknown) => e)
+  t.match(err, { ...HC_STORE, statusCode: 503, message: /putCall failed.*WRONGTYPE/ })
+  t.match((err as Error).cause, { message: /WRONGTYPE/ })
+})
+
+void t.test('an unreachable server surfaces as HC_STORE, and close() still returns', async (t) => {
+  const own = await startRedis()
+  t.teardown(() => own.stop())
+  const errors: Error[] = []
+  const store = new RedisStore({ url: own.url, onError: (err) => errors.push(err) })
+  t.teardown(() => store.close())
+  t.equal(await store.claimCall('leg-1', 'ctl-a', 1), true)
+  await own.stop()
+  await t.rejects(store.getCall('c1'), HC_STORE)
+  t.ok(errors.length > 0, 'connection errors reach onError')
+  await store.close()
+  await t.rejects(store.getAgent('a1'), HC_STORE)
+})
+
+void t.test('close() settles operations waiting for a reconnect', async (t) => {
+  const own = await startRedis()
+  t.teardown(() => own.stop())
+  // No retry limit: a command waits for the server as long as the store is open.
+  const store = new RedisStore({ url: own.url, redis: { maxRetriesPerRequest: null }, onError: () => {} })
+  t.teardown(() => store.close())
+  await store.queueLength('g', 1)
+  await own.stop()
+  const waiting = store.getCall('c1')
+  await store.close()
+  await t.rejects(waiting, HC_STORE)
+})
+
+void t.test('close() quits the connection', async (t) => {
+  const name = `store-close-${process.pid}`
+  const store = makeStore(t, { redis: { connectionName: name } })
+  await store.queueLength('g', 1)
+  const listed = async (): Promise<boolean> => (await raw.client('LIST') as string).includes(`name=${name} `)
+  t.equal(await listed(), true, 'connected while open')
+  await store.close()
+  // QUIT is answered before the server drops the client: allow it a moment to go.
+  for (let i = 0; i < 50 && await listed(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(await listed(), false, 'gone from the server once closed')
+})

@@ -1,0 +1,321 @@
+// One contract for every Store adapter (src/ports/store.ts): the memory store and the Redis
+// store run these same tests, so a controller behaves alike on either. Each test gets a fresh,
+// empty store from `makeStore` and closes it in its teardown.
+import type { Test } from 'tap'
+import type { AgentRecord, CallRecord, Store } from '../../src/ports/store.js'
+
+export interface ContractStoreOptions {
+  maxCalls?: number
+}
+
+/** A fresh store, empty and not shared with any other test. */
+export type MakeStore = (t: Test, options?: ContractStoreOptions) => Promise<Store>
+
+const T0 = Date.UTC(2026, 0, 5, 1, 30) // Monday 9:30 in Beijing
+const TTL = 30_000
+
+function call (callId: string, startedAt: number, extra: Partial<CallRecord> = {}): CallRecord {
+  return {
+    callId,
+    legId: `leg-${callId}`,
+    controllerId: 'ctl-a',
+    caller: '138****5678',
+    startedAt,
+    choices: {},
+    path: [],
+    ...extra
+  }
+}
+
+function agent (id: string, groups: string[]): Pick<AgentRecord, 'id' | 'name' | 'extension' | 'groups'> {
+  return { id, name: `坐席${id}`, extension: `80${id.replace(/\D/g, '').padStart(2, '0')}`, groups }
+}
+
+export function storeContract (t: Test, makeStore: MakeStore): void {
+  const open = async (t: Test, options?: ContractStoreOptions): Promise<Store> => {
+    const store = await makeStore(t, options)
+    t.teardown(() => store.close())
+    return store
+  }
+
+  /** Adds agents and makes them ready, each at its own instant. */
+  const ready = async (store: Store, agents: Array<[id: string, groups: string[], readyAt: number]>): Promise<void> => {
+    for (const [id, groups, at] of agents) {
+      await store.upsertAgent(agent(id, groups), T0)
+      await store.setAgentState(id, { to: 'ready', at })
+    }
+  }
+
+  void t.test('claimCall: only the first claimant of a leg runs the call', async (t) => {
+    const store = await open(t)
+    t.equal(await store.claimCall('leg-1', 'ctl-a', T0), true)
+    t.equal(await store.claimCall('leg-1', 'ctl-b', T0 + 1), false, 'another controller is refused')
+    t.equal(await store.claimCall('leg-1', 'ctl-a', T0 + 2), false, 'the first claimant too: a claim is once only')
+    t.equal(await store.claimCall('leg-2', 'ctl-b', T0 + 3), true, 'other legs are free')
+    const results = await Promise.all(['ctl-a', 'ctl-b', 'ctl-c'].map((c) => store.claimCall('leg-3', c, T0 + 4)))
+    t.same(results.filter(Boolean).length, 1, 'concurrent claims: exactly one wins')
+  })
+
+  void t.test('putCall / getCall: values round-trip exactly', async (t) => {
+    const store = await open(t)
+    const full = call('c-full', T0 + 0.25, {
+      flowId: 'enterprise-seat',
+      flowVersion: 'sha256:9f2c',
+      endedAt: 1_767_576_600_123.5,
+      finalState: 'completed',
+      reason: 'agent-hung-up',
+      choices: { priority: '办事', category: '税务', matter: '发票' },
+      path: ['greeting', 'priority-menu', 'queue'],
+      queue: { group: 'enterprise-seat', enqueuedAt: T0 + 10, servedAt: T0 + 20, agentId: 'a1' }
+    })
+    const minimal = call('c-min', T0)
+    await store.putCall(full)
+    await store.putCall(minimal)
+    t.strictSame(await store.getCall('c-full'), full)
+    const got = await store.getCall('c-min')
+    t.strictSame(got, minimal)
+    for (const field of ['flowId', 'flowVersion', 'endedAt', 'finalState', 'reason', 'queue']) {
+      t.notOk(got !== undefined && field in got, `absent ${field} stays absent`)
+    }
+    t.equal(await store.getCall('nope'), undefined)
+
+    const ended = { ...minimal, endedAt: T0 + 5000, finalState: 'abandoned' as const, reason: 'caller-hung-up-in-queue',
+      queue: { group: 'enterprise-seat', enqueuedAt: T0 + 100, abandonedAt: T0 + 4000 } }
+    await store.putCall(ended)
+    t.strictSame(await store.getCall('c-min'), ended, 'a later put replaces the record')
+
+    if (got !== undefined) got.path.push('tampered')
+    t.same((await store.getCall('c-min'))?.path, [], 'a returned record is a copy')
+  })
+
+  void t.test('listCalls: newest first, limit, active filter', async (t) => {
+    const store = await open(t)
+    // Put out of order: the list follows startedAt, not the order of puts.
+    await store.putCall(call('c2', T0 + 2000))
+    await store.putCall(call('c1', T0 + 1000, { endedAt: T0 + 1500, finalState: 'completed', reason: 'done' }))
+    await store.putCall(call('c4', T0 + 4000))
+    await store.putCall(call('c3', T0 + 3000, { endedAt: T0 + 3500, finalState: 'refused', reason: 'after-hours' }))
+    const ids = (records: CallRecord[]): string[] => records.map((r) => r.callId)
+    t.same(ids(await store.listCalls({})), ['c4', 'c3', 'c2', 'c1'])
+    t.same(ids(await store.listCalls({ limit: 2 })), ['c4', 'c3'])
+    t.same(ids(await store.listCalls({ limit: 0 })), [])
+    t.same(ids(await store.listCalls({ active: true })), ['c4', 'c2'], 'active: no final state yet')
+    t.same(ids(await store.listCalls({ active: true, limit: 1 })), ['c4'])
+    t.same(ids(await store.listCalls({ active: false })), ['c4', 'c3', 'c2', 'c1'], 'active: false filters nothing')
+
+    await store.putCall(call('c4', T0 + 4000, { endedAt: T0 + 9000, finalState: 'failed', reason: 'switch-lost' }))
+    t.same(ids(await store.listCalls({ active: true })), ['c2'], 'an ended call leaves the active list')
+    t.equal((await store.listCalls({ limit: 1 }))[0]?.finalState, 'failed', 'the list returns the latest record')
+  })
+
+  void t.test('call records are trimmed to the configured maximum, oldest first', async (t) => {
+    const store = await open(t, { maxCalls: 3 })
+    for (let i = 1; i <= 5; i++) {
+      await store.putCall(call(`c${i}`, T0 + i * 1000, i % 2 === 0 ? { finalState: 'completed', reason: 'done' } : {}))
+    }
+    t.same((await store.listCalls({})).map((r) => r.callId), ['c5', 'c4', 'c3'])
+    t.same((await store.listCalls({ active: true })).map((r) => r.callId), ['c5', 'c3'], 'trimmed from the active list too')
+    t.equal(await store.getCall('c1'), undefined)
+    t.equal(await store.getCall('c2'), undefined)
+    t.ok(await store.getCall('c3'))
+  })
+
+  void t.test('upsertAgent adds logged out, and an update keeps the state', async (t) => {
+    const store = await open(t)
+    const added = await store.upsertAgent(agent('a2', ['enterprise-seat']), T0)
+    t.strictSame(added, { ...agent('a2', ['enterprise-seat']), state: 'logged-out', since: T0 })
+    await store.upsertAgent(agent('a1', ['enterprise-seat']), T0)
+
+    await store.setAgentState('a2', { to: 'ready', at: T0 + 100 })
+    await store.setAgentState('a2', { to: 'ringing', callId: 'c1', at: T0 + 200 })
+    const updated = await store.upsertAgent({ id: 'a2', name: '王芳', extension: '8099', groups: ['tax', 'enterprise-seat'] }, T0 + 300)
+    t.strictSame(updated, {
+      id: 'a2', name: '王芳', extension: '8099', groups: ['tax', 'enterprise-seat'],
+      state: 'ringing', since: T0 + 200, idleSince: T0 + 100, callId: 'c1'
+    })
+    t.strictSame(await store.getAgent('a2'), updated)
+    t.equal(await store.getAgent('nobody'), undefined)
+    t.same((await store.listAgents()).map((a) => a.id), ['a1', 'a2'], 'listed by id')
+  })
+
+  void t.test('setAgentState: compare-and-set on state and call', async (t) => {
+    const store = await open(t)
+    await store.upsertAgent(agent('a1', ['enterprise-seat']), T0)
+    t.equal(await store.setAgentState('nobody', { to: 'ready', at: T0 }), undefined, 'unknown agent')
+
+    const readyAgent = await store.setAgentState('a1', { to: 'ready', expect: ['logged-out'], at: T0 + 100 })
+    t.match(readyAgent, { state: 'ready', since: T0 + 100, idleSince: T0 + 100 })
+
+    const again = await store.setAgentState('a1', { to: 'ready', at: T0 + 500 })
+    t.match(again, { state: 'ready', since: T0 + 100, idleSince: T0 + 100 }, 'ready again: still idle since the first time')
+
+    t.equal(await store.setAgentState('a1', { to: 'on-call', expect: ['ringing'], at: T0 + 600 }), undefined, 'expect fails')
+    t.equal(await store.setAgentState('a1', { to: 'on-call', expect: [], at: T0 + 600 }), undefined, 'an empty expect matches nothing')
+    t.match(await store.getAgent('a1'), { state: 'ready', since: T0 + 100 }, 'a failed change changes nothing')
+
+    const ringing = await store.setAgentState('a1', { to: 'ringing', expect: ['ready', 'wrap-up'], callId: 'c1', at: T0 + 700 })
+    t.match(ringing, { state: 'ringing', callId: 'c1', since: T0 + 700, idleSince: T0 + 100 })
+
+    t.equal(await store.setAgentState('a1', { to: 'on-call', expectCallId: 'c2', at: T0 + 800 }), undefined, 'another call: refused')
+    const talking = await store.setAgentState('a1', { to: 'on-call', expect: ['ringing'], expectCallId: 'c1', at: T0 + 800 })
+    t.match(talking, { state: 'on-call', callId: 'c1', since: T0 + 800 }, 'the call stays without being repeated')
+
+    const wrapUp = await store.setAgentState('a1', { to: 'wrap-up', expectCallId: 'c1', at: T0 + 900 })
+    t.match(wrapUp, { state: 'wrap-up', callId: 'c1' })
+
+    const notReady = await store.setAgentState('a1', { to: 'not-ready', expectCallId: 'c1', reason: 'break', at: T0 + 1000 })
+    t.strictSame(notReady, { ...agent('a1', ['enterprise-seat']), state: 'not-ready', since: T0 + 1000, idleSince: T0 + 100, reason: 'break' },
+      'leaving the call states drops the call')
+    t.equal(await store.setAgentState('a1', { to: 'ready', expectCallId: 'c1', at: T0 + 1100 }), undefined, 'no call: expectCallId fails')
+
+    const back = await store.setAgentState('a1', { to: 'ready', expect: ['not-ready'], at: T0 + 1200 })
+    t.strictSame(back, { ...agent('a1', ['enterprise-seat']), state: 'ready', since: T0 + 1200, idleSince: T0 + 1200 },
+      'ready again: a new idleSince, the reason gone')
+    const loggedOut = await store.setAgentState('a1', { to: 'logged-out', at: T0 + 1300 })
+    t.match(loggedOut, { state: 'logged-out', since: T0 + 1300 })
+    t.strictSame(await store.getAgent('a1'), loggedOut)
+  })
+
+  void t.test('queue: FIFO positions, length, leaving', async (t) => {
+    const store = await open(t)
+    await store.enqueue('enterprise-seat', 'c2', T0 + 2, TTL)
+    await store.enqueue('enterprise-seat', 'c1', T0 + 1, TTL)
+    await store.enqueue('enterprise-seat', 'c3', T0 + 3, TTL)
+    await store.enqueue('ordinary', 'c9', T0, TTL)
+    t.equal(await store.queuePosition('enterprise-seat', 'c1', T0 + 10), 1, 'ordered by enqueue time')
+    t.equal(await store.queuePosition('enterprise-seat', 'c2', T0 + 10), 2)
+    t.equal(await store.queuePosition('enterprise-seat', 'c3', T0 + 10), 3)
+    t.equal(await store.queueLength('enterprise-seat', T0 + 10), 3)
+    t.equal(await store.queuePosition('ordinary', 'c9', T0 + 10), 1, 'groups are separate queues')
+    t.equal(await store.queuePosition('ordinary', 'c1', T0 + 10), undefined)
+    t.equal(await store.queueLength('nobody-here', T0), 0)
+
+    await store.enqueue('enterprise-seat', 'c1', T0 + 20, TTL)
+    t.equal(await store.queuePosition('enterprise-seat', 'c1', T0 + 20), 1, 'enqueueing again keeps the place')
+
+    await store.leaveQueue('enterprise-seat', 'c1')
+    t.equal(await store.queuePosition('enterprise-seat', 'c1', T0 + 30), undefined)
+    t.equal(await store.queuePosition('enterprise-seat', 'c2', T0 + 30), 1, 'the next caller moves up')
+    t.equal(await store.queueLength('enterprise-seat', T0 + 30), 2)
+    await store.leaveQueue('enterprise-seat', 'c1')
+    await store.leaveQueue('enterprise-seat', 'never-queued')
+    t.equal(await store.queueLength('enterprise-seat', T0 + 30), 2, 'leaving when not queued is harmless')
+
+    await store.enqueue('enterprise-seat', 'c1', T0 + 40, TTL)
+    t.equal(await store.queuePosition('enterprise-seat', 'c1', T0 + 40), 3, 'back after leaving: at the end')
+  })
+
+  void t.test('queue: entries expire unless touched', async (t) => {
+    const store = await open(t)
+    await store.enqueue('g', 'c1', T0, 5000)
+    await store.enqueue('g', 'c2', T0 + 1, 5000)
+    await store.enqueue('g', 'c3', T0 + 2, 5000)
+    await store.touchQueue('g', 'c2', T0 + 4000, 5000)
+    await store.touchQueue('g', 'not-queued', T0 + 4000, 5000)
+    t.equal(await store.queueLength('g', T0 + 4999), 3, 'all alive before the deadline')
+    t.equal(await store.queuePosition('g', 'c1', T0 + 5000), undefined, 'gone at its deadline')
+    t.equal(await store.queuePosition('g', 'c2', T0 + 5000), 1, 'the touched caller is first now')
+    t.equal(await store.queuePosition('g', 'c3', T0 + 5001), 2, 'c3 lives until T0 + 5002')
+    t.equal(await store.queueLength('g', T0 + 6000), 1, 'dead entries are not counted')
+    t.equal(await store.queuePosition('g', 'c3', T0 + 6000), undefined)
+    await store.touchQueue('g', 'c3', T0 + 6000, 5000)
+    t.equal(await store.queuePosition('g', 'c3', T0 + 6001), undefined, 'a touch after the deadline does not revive')
+    t.equal(await store.queuePosition('g', 'not-queued', T0 + 6001), undefined, 'a touch does not enqueue')
+    t.equal(await store.queuePosition('g', 'c2', T0 + 8999), 1)
+    t.equal(await store.queueLength('g', T0 + 9000), 0)
+  })
+
+  void t.test('assignAgent: no ready agent, then one becomes ready', async (t) => {
+    const store = await open(t)
+    await store.upsertAgent(agent('a1', ['g']), T0)
+    await store.enqueue('g', 'c1', T0 + 1, TTL)
+    t.equal(await store.assignAgent('g', 'c1', T0 + 2), undefined, 'logged-out agents are not routed to')
+    await store.setAgentState('a1', { to: 'ready', at: T0 + 3 })
+    await store.setAgentState('a1', { to: 'not-ready', reason: 'break', at: T0 + 4 })
+    t.equal(await store.assignAgent('g', 'c1', T0 + 5), undefined, 'nor not-ready ones')
+    t.equal(await store.queuePosition('g', 'c1', T0 + 5), 1, 'the caller keeps waiting')
+
+    await store.setAgentState('a1', { to: 'ready', at: T0 + 6 })
+    const served = await store.assignAgent('g', 'c1', T0 + 7)
+    t.strictSame(served, { ...agent('a1', ['g']), state: 'ringing', since: T0 + 7, idleSince: T0 + 6, callId: 'c1' })
+    t.strictSame(await store.getAgent('a1'), served, 'the agent is ringing for the call')
+    t.equal(await store.queuePosition('g', 'c1', T0 + 8), undefined, 'the entry is removed')
+    t.equal(await store.queueLength('g', T0 + 8), 0)
+    t.equal(await store.assignAgent('g', 'c1', T0 + 9), undefined, 'a served caller is not served twice')
+    t.equal(await store.assignAgent('g', 'never-queued', T0 + 9), undefined)
+  })
+
+  void t.test('assignAgent: only the head of the queue is served', async (t) => {
+    const store = await open(t)
+    await ready(store, [['a1', ['g'], T0], ['a2', ['g'], T0 + 1]])
+    await store.enqueue('g', 'c1', T0 + 10, TTL)
+    await store.enqueue('g', 'c2', T0 + 11, TTL)
+    t.equal(await store.assignAgent('g', 'c2', T0 + 20), undefined, 'the second caller waits for the first')
+    t.match(await store.getAgent('a1'), { state: 'ready' }, 'and takes no agent')
+    t.equal(await store.queuePosition('g', 'c2', T0 + 20), 2)
+    t.match(await store.assignAgent('g', 'c1', T0 + 21), { id: 'a1', callId: 'c1' })
+    t.match(await store.assignAgent('g', 'c2', T0 + 22), { id: 'a2', callId: 'c2' }, 'then the second is head')
+  })
+
+  void t.test('assignAgent: the longest-idle ready agent is chosen', async (t) => {
+    const store = await open(t)
+    await ready(store, [['a1', ['g'], T0 + 300], ['a2', ['g'], T0 + 100], ['a3', ['g'], T0 + 200], ['a4', ['other'], T0]])
+    for (let i = 1; i <= 4; i++) await store.enqueue('g', `c${i}`, T0 + 1000 + i, TTL)
+    const served: Array<string | undefined> = []
+    for (let i = 1; i <= 4; i++) served.push((await store.assignAgent('g', `c${i}`, T0 + 2000 + i))?.id)
+    t.same(served, ['a2', 'a3', 'a1', undefined], 'by idleSince; agents of other groups never')
+
+    // An agent who comes back from a call goes to the back of the line.
+    await store.setAgentState('a2', { to: 'ready', expectCallId: 'c1', at: T0 + 3000 })
+    await store.setAgentState('a3', { to: 'ready', expectCallId: 'c2', at: T0 + 2999 })
+    t.match(await store.assignAgent('g', 'c4', T0 + 3001), { id: 'a3' })
+  })
+
+  void t.test('assignAgent: an agent in two groups is taken once', async (t) => {
+    const store = await open(t)
+    await ready(store, [['a1', ['tax', 'enterprise-seat'], T0]])
+    await store.enqueue('tax', 'c1', T0 + 1, TTL)
+    await store.enqueue('enterprise-seat', 'c2', T0 + 2, TTL)
+    const [first, second] = await Promise.all([
+      store.assignAgent('tax', 'c1', T0 + 3),
+      store.assignAgent('enterprise-seat', 'c2', T0 + 3)
+    ])
+    t.equal([first, second].filter((a) => a !== undefined).length, 1, 'one of the two callers gets the agent')
+    t.equal(await store.assignAgent('enterprise-seat', 'c2', T0 + 4) ?? await store.assignAgent('tax', 'c1', T0 + 4), undefined,
+      'the other does not, even asked again')
+    const taken = first ?? second
+    await store.setAgentState('a1', { to: 'ready', expect: ['ringing'], expectCallId: taken?.callId ?? '', at: T0 + 5 })
+    const waiting = first === undefined ? ['tax', 'c1'] as const : ['enterprise-seat', 'c2'] as const
+    t.match(await store.assignAgent(waiting[0], waiting[1], T0 + 6), { id: 'a1', callId: waiting[1] }, 'ready again: serves the other group')
+  })
+
+  void t.test('assignAgent: expired callers ahead are dropped', async (t) => {
+    const store = await open(t)
+    await ready(store, [['a1', ['g'], T0]])
+    await store.enqueue('g', 'c1', T0, 1000)
+    await store.enqueue('g', 'c2', T0 + 1, 1000)
+    await store.enqueue('g', 'c3', T0 + 2, 60_000)
+    t.equal(await store.assignAgent('g', 'c3', T0 + 999), undefined, 'c1 and c2 still alive ahead')
+    t.match(await store.assignAgent('g', 'c3', T0 + 1001), { id: 'a1', callId: 'c3' }, 'once they expired, c3 is head')
+    t.equal(await store.queueLength('g', T0 + 1001), 0)
+  })
+
+  void t.test('upsertAgent moves a ready agent between groups for routing', async (t) => {
+    const store = await open(t)
+    await ready(store, [['a1', ['tax'], T0]])
+    await store.upsertAgent(agent('a1', ['enterprise-seat']), T0 + 10)
+    await store.enqueue('tax', 'c1', T0 + 11, TTL)
+    await store.enqueue('enterprise-seat', 'c2', T0 + 12, TTL)
+    t.equal(await store.assignAgent('tax', 'c1', T0 + 13), undefined, 'no longer in the old group')
+    t.match(await store.assignAgent('enterprise-seat', 'c2', T0 + 14), { id: 'a1', idleSince: T0 }, 'in the new one, still idle since')
+  })
+
+  void t.test('close: later operations fail with HC_STORE', async (t) => {
+    const store = await open(t)
+    await store.putCall(call('c1', T0))
+    await store.close()
+    await store.close()
+    await t.rejects(store.getCall('c1'), { name: 'HotlineError', code: 'HC_STORE' })
+    await t.rejects(store.assignAgent('g', 'c1', T0), { name: 'HotlineError', code: 'HC_STORE' })
+  })
+}
