@@ -7,13 +7,42 @@ import type { Logger } from 'pino'
 import type { Directory } from '../domain/directory.js'
 import type { WorkCalendar } from '../domain/calendar.js'
 import type { Acd } from '../ports/acd.js'
+import type { Clock } from '../ports/clock.js'
+import type { QueueVisit } from '../ports/store.js'
 import type { CollectOptions, CollectResult } from '../ports/switch.js'
+
+/** The kinds of ticket a flow can ask for (the `ticket` step's `ticketKind`). */
+export type FlowTicketKind = 'next-urgent' | 'transfer-failed'
+
+/** What the `ticket` step hands to a ticket service: the kind, who to call back, the choices. */
+export interface FlowTicketRequest {
+  kind: FlowTicketKind
+  callId: string
+  /** The caller's full number: the department calls the business back on it. */
+  callerNumber: string
+  /** The caller's IVR choices (priority, category, matter, …) when the ticket was asked for. */
+  choices: Record<string, string>
+  /** When it was asked for (epoch ms). */
+  at: number
+}
+
+/**
+ * A service that raises tickets for flows. Optional: until one is wired the `ticket` step
+ * only records the request in the call's variables, so flow files never change when it
+ * arrives.
+ */
+export interface FlowTicketSink {
+  raise(request: FlowTicketRequest, signal: AbortSignal): Promise<{ ticketId: string }>
+}
 
 /** Services a flow may use; injected by the wiring, never reached through globals. */
 export interface FlowServices {
   calendar: WorkCalendar
   directory: Directory
   acd: Acd
+  /** "Now" for working-time branches and queue records: tests hand in a ManualClock. */
+  clock: Clock
+  tickets?: FlowTicketSink
 }
 
 export interface StepContext {
@@ -30,6 +59,8 @@ export interface StepContext {
   get(name: string): string | undefined
   set(name: string, value: string): void
   vars(): Record<string, string>
+  /** Stores the call's visit to an agent queue with the call record. */
+  recordQueue(visit: QueueVisit): void
 }
 
 /** Where the flow goes after a step: the next step id, or the end of the call. */
@@ -37,17 +68,62 @@ export type StepOutcome =
   | { next: string }
   | { end: string }
 
+/** A name a step uses, and where inside the step it is written (a JSON pointer such as `/options/1/next`). */
+export interface StepReference {
+  readonly path: string
+  readonly id: string
+}
+
+/** A variable a step writes (menu `set`, collect `into`, …) or reads (a branch), with the value where there is one. */
+export interface VariableUse {
+  readonly path: string
+  readonly variable: string
+  readonly access: 'write' | 'read'
+  readonly value?: string
+}
+
+/** Everything a step names, for the loader's checks against the flow and the world. */
 export interface StepReferences {
-  /** Step ids this step can continue to. */
-  next: string[]
-  prompts: string[]
-  matters: string[]
-  groups: string[]
+  /** Step ids this step can continue to; none means the step ends the call. */
+  next: StepReference[]
+  prompts: StepReference[]
+  matters: StepReference[]
+  groups: StepReference[]
+  departments: StepReference[]
+  variables: VariableUse[]
+}
+
+/** A rule of one step the schema cannot express (a regex that does not compile, min > max). */
+export interface StepFinding {
+  /** JSON pointer inside the step. */
+  path: string
+  reason: string
+  severity: 'error' | 'warning'
 }
 
 export interface StepKind<S> {
   readonly kind: string
-  /** Whether `value` (already schema-checked) is a step of this kind. */
   references(step: S): StepReferences
+  check?(step: S): StepFinding[]
   run(step: S, ctx: StepContext, signal: AbortSignal): Promise<StepOutcome>
 }
+
+/**
+ * Variables whose values mean something to the controller. Values written into them by a
+ * flow file are checked at load (a matter must be in the directory, a priority one of the
+ * plan's codes); the agent sees them with the call.
+ */
+export const FLOW_VARS = {
+  /** `handling` | `help` | `hot-policy` | `second` (directory.ts PriorityCode). */
+  priority: 'priority',
+  /** A category of the directory. */
+  category: 'category',
+  /** A matter id of the directory. */
+  matter: 'matter',
+  /** Written by the survey step. */
+  satisfaction: 'satisfaction',
+  /** Written by the ticket step: the kind of ticket asked for. */
+  ticket: 'ticket',
+  /** Written by the ticket step when a ticket service raised the ticket. */
+  ticketId: 'ticketId'
+} as const

@@ -1,0 +1,68 @@
+// `queue`: wait for an agent of a group, talk, and come back when the agent's conversation
+// ends (`next`) — or leave after `maxWaitSec` without an agent (`overflow`). The ACD plays
+// the waiting prompts (queue-hold, queue-position-N, queue-overflow); this step hands it the
+// caller's choices, which the agent who answers sees. The visit is stored with the call.
+
+import { Type, type Static } from '@sinclair/typebox'
+import type { QueueVisit } from '../../ports/store.js'
+import type { StepKind } from '../step.js'
+import { StepId, ref, references, throwIfAborted } from './fields.js'
+
+export const DEFAULT_ANNOUNCE_EVERY_SEC = 30
+
+export const QueueStepSchema = Type.Object({
+  kind: Type.Literal('queue'),
+  /** An agent group (config/agents.yaml). */
+  group: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
+  maxWaitSec: Type.Integer({ minimum: 10, maximum: 3600 }),
+  /** How often a waiting caller hears their position. Optional: 30 s. */
+  announceEverySec: Type.Optional(Type.Integer({ minimum: 5, maximum: 600 })),
+  /** After the conversation with the agent. */
+  next: StepId,
+  /** After maxWaitSec without an agent. */
+  overflow: StepId
+}, { additionalProperties: false })
+
+export type QueueStep = Static<typeof QueueStepSchema>
+
+export const queueStep: StepKind<QueueStep> = {
+  kind: 'queue',
+  references: (step) => references({
+    next: [ref('/next', step.next), ref('/overflow', step.overflow)],
+    groups: [ref('/group', step.group)]
+  }),
+  check (step) {
+    const every = step.announceEverySec ?? DEFAULT_ANNOUNCE_EVERY_SEC
+    return every >= step.maxWaitSec
+      ? [{ path: '/announceEverySec', reason: `announceEverySec ${every} is not less than maxWaitSec ${step.maxWaitSec}: a waiting caller never hears their position`, severity: 'warning' }]
+      : []
+  },
+  async run (step, ctx, signal) {
+    throwIfAborted(signal)
+    const visit: QueueVisit = { group: step.group, enqueuedAt: ctx.now() }
+    ctx.recordQueue(visit)
+    let outcome
+    try {
+      outcome = await ctx.services.acd.queue({
+        callId: ctx.callId,
+        legId: ctx.legId,
+        group: step.group,
+        choices: ctx.vars(),
+        maxWaitMs: step.maxWaitSec * 1000,
+        announceEveryMs: (step.announceEverySec ?? DEFAULT_ANNOUNCE_EVERY_SEC) * 1000,
+        signal,
+        log: ctx.log
+      })
+    } catch (err) {
+      if (signal.aborted) ctx.recordQueue({ ...visit, abandonedAt: ctx.now() })
+      throw err
+    }
+    throwIfAborted(signal)
+    if (outcome.kind === 'served') {
+      ctx.recordQueue({ ...visit, servedAt: visit.enqueuedAt + outcome.waitedMs, agentId: outcome.agentId })
+      return { next: step.next }
+    }
+    ctx.recordQueue({ ...visit, overflowAt: visit.enqueuedAt + outcome.waitedMs })
+    return { next: step.overflow }
+  }
+}
