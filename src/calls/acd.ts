@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import { HotlineError, abortError } from '../errors.js'
 import type { Acd, QueueOutcome, QueueRequest } from '../ports/acd.js'
 import type { Clock } from '../ports/clock.js'
-import type { AgentRecord, QueueVisit, Store } from '../ports/store.js'
+import type { AgentRecord, Store } from '../ports/store.js'
 import type { SwitchPort } from '../ports/switch.js'
 import { offerToAgent } from './agent-leg.js'
 import type { AgentGroupSettings, Agents } from './agents.js'
@@ -95,7 +95,7 @@ export class QueueAcd implements Acd {
     const deadline = enqueuedAt + request.maxWaitMs
     const entry = new QueueEntry(store, clock, { group: group.id, callId, at: enqueuedAt, ttlMs: this.#ttlMs }, log)
     await entry.join()
-    await this.#recordVisit(callId, { group: group.id, enqueuedAt }, log, request.choices)
+    request.onVisit?.({ group: group.id, enqueuedAt })
     log.info({ group: group.id, maxWaitMs: request.maxWaitMs }, 'waiting for an agent')
     const announcer = new QueueAnnouncer(this.#deps.switch, {
       legId: request.legId,
@@ -121,7 +121,7 @@ export class QueueAcd implements Acd {
         const now = clock.now()
         if (now >= deadline) {
           await entry.leave()
-          await this.#recordVisit(callId, { overflowAt: now }, log)
+          request.onVisit?.({ overflowAt: now })
           log.info({ waitedMs: now - enqueuedAt }, 'no agent in time: overflow')
           return { kind: 'overflow', waitedMs: now - enqueuedAt }
         }
@@ -133,7 +133,7 @@ export class QueueAcd implements Acd {
     } catch (err) {
       if (signal.aborted) {
         log.info({ waitedMs: clock.now() - enqueuedAt }, 'caller hung up while queued')
-        await this.#recordVisit(callId, { abandonedAt: clock.now() }, log)
+        request.onVisit?.({ abandonedAt: clock.now() })
       }
       throw err
     } finally {
@@ -161,7 +161,7 @@ export class QueueAcd implements Acd {
       beforeConnect: async () => { await announcer.stop() },
       connected: (answeredAt) => {
         call.answeredAt = answeredAt
-        void this.#recordVisit(request.callId, { servedAt: answeredAt, agentId: agent.id }, request.log)
+        request.onVisit?.({ servedAt: answeredAt, agentId: agent.id })
       }
     })
     if (result.kind === 'not-answered') {
@@ -200,19 +200,6 @@ export class QueueAcd implements Acd {
       set.add(done)
       signal.addEventListener('abort', done, { once: true })
     })
-  }
-
-  /** The call record is for supervisors and reports: failing to write it never fails the call. */
-  async #recordVisit (callId: string, visit: Partial<QueueVisit>, log: Logger, choices?: Record<string, string>): Promise<void> {
-    const { store } = this.#deps
-    try {
-      const record = await store.getCall(callId)
-      if (record === undefined) return
-      const queue = { ...record.queue, ...visit } as QueueVisit
-      await store.putCall({ ...record, queue, choices: { ...record.choices, ...choices } })
-    } catch (err) {
-      log.warn({ err }, 'queue visit not recorded')
-    }
   }
 }
 

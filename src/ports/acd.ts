@@ -2,6 +2,7 @@
 // wait for an agent of a group, talk, come back when the agent leg ends — or overflow.
 
 import type { Logger } from 'pino'
+import type { QueueVisit } from './store.js'
 
 export interface QueueRequest {
   callId: string
@@ -17,6 +18,11 @@ export interface QueueRequest {
   /** Aborted when the caller hangs up: the wait or the agent leg is cancelled. */
   signal: AbortSignal
   log: Logger
+  /**
+   * Told of each change to the caller's queue visit as it happens (enqueued, served, overflow,
+   * abandoned), so the call's owner can record it: the ACD never writes call records itself.
+   */
+  onVisit?: (change: Partial<QueueVisit>) => void
 }
 
 export type QueueOutcome =

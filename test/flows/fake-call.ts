@@ -11,7 +11,7 @@ import type { Directory } from '../../src/domain/directory.js'
 import { HotlineError, abortError } from '../../src/errors.js'
 import type { FlowServices, StepContext } from '../../src/flows/step.js'
 import type { Acd, QueueOutcome, QueueRequest } from '../../src/ports/acd.js'
-import { ManualClock } from '../../src/ports/clock.js'
+import { type Clock, ManualClock } from '../../src/ports/clock.js'
 import type { QueueVisit } from '../../src/ports/store.js'
 import type { CollectOptions, CollectResult } from '../../src/ports/switch.js'
 
@@ -36,18 +36,34 @@ export const HANGUP = Symbol('hangup')
 /** What the caller does at each collect: keys pressed ('' = nothing in time), or hang up. */
 export type CallerAction = string | typeof HANGUP
 
-/** An ACD whose every queue call ends with `outcome` (or what the function decides). */
+/**
+ * An ACD whose every queue call ends with `outcome` (or what the function decides), reporting
+ * the visit through `onVisit` as the real one does.
+ */
 export class FakeAcd implements Acd {
   readonly requests: QueueRequest[] = []
   readonly #outcome: (request: QueueRequest) => Promise<QueueOutcome>
+  clock: Clock | undefined
 
-  constructor (outcome: QueueOutcome | ((request: QueueRequest) => Promise<QueueOutcome>)) {
+  constructor (outcome: QueueOutcome | ((request: QueueRequest) => Promise<QueueOutcome>), clock?: Clock) {
     this.#outcome = typeof outcome === 'function' ? outcome : async () => outcome
+    this.clock = clock
   }
 
   async queue (request: QueueRequest): Promise<QueueOutcome> {
     this.requests.push({ ...request, choices: { ...request.choices } })
-    return await this.#outcome(request)
+    const now = (): number => this.clock?.now() ?? Date.now()
+    const start = now()
+    let outcome: QueueOutcome
+    try {
+      outcome = await this.#outcome(request)
+    } catch (err) {
+      if (request.signal.aborted) request.onVisit?.({ abandonedAt: now() })
+      throw err
+    }
+    if (outcome.kind === 'served') request.onVisit?.({ servedAt: start + outcome.waitedMs, agentId: outcome.agentId })
+    else request.onVisit?.({ overflowAt: start + outcome.waitedMs })
+    return outcome
   }
 }
 
@@ -55,11 +71,14 @@ export const served: QueueOutcome = { kind: 'served', agentId: 'agent-07', waite
 export const overflow: QueueOutcome = { kind: 'overflow', waitedMs: 180_000 }
 
 export function services (options: { now?: number, acd?: Acd, tickets?: FlowServices['tickets'] } = {}): FlowServices & { clock: ManualClock } {
+  const clock = new ManualClock(options.now ?? at('2025-03-12T10:00:00'))
+  const acd = options.acd ?? new FakeAcd(served)
+  if (acd instanceof FakeAcd) acd.clock ??= clock
   return {
     calendar: shippedCalendar,
     directory: shippedDirectory,
-    acd: options.acd ?? new FakeAcd(served),
-    clock: new ManualClock(options.now ?? at('2025-03-12T10:00:00')),
+    acd,
+    clock,
     ...(options.tickets === undefined ? {} : { tickets: options.tickets })
   }
 }

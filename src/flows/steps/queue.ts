@@ -39,30 +39,25 @@ export const queueStep: StepKind<QueueStep> = {
   },
   async run (step, ctx, signal) {
     throwIfAborted(signal)
-    const visit: QueueVisit = { group: step.group, enqueuedAt: ctx.now() }
+    // The ACD reports each change of the visit as it happens (enqueued, agent answered,
+    // overflow, caller gone); the call's record is updated live, by the call's owner only.
+    let visit: QueueVisit = { group: step.group, enqueuedAt: ctx.now() }
     ctx.recordQueue(visit)
-    let outcome
-    try {
-      outcome = await ctx.services.acd.queue({
-        callId: ctx.callId,
-        legId: ctx.legId,
-        group: step.group,
-        choices: ctx.vars(),
-        maxWaitMs: step.maxWaitSec * 1000,
-        announceEveryMs: (step.announceEverySec ?? DEFAULT_ANNOUNCE_EVERY_SEC) * 1000,
-        signal,
-        log: ctx.log
-      })
-    } catch (err) {
-      if (signal.aborted) ctx.recordQueue({ ...visit, abandonedAt: ctx.now() })
-      throw err
-    }
+    const outcome = await ctx.services.acd.queue({
+      callId: ctx.callId,
+      legId: ctx.legId,
+      group: step.group,
+      choices: ctx.vars(),
+      maxWaitMs: step.maxWaitSec * 1000,
+      announceEveryMs: (step.announceEverySec ?? DEFAULT_ANNOUNCE_EVERY_SEC) * 1000,
+      signal,
+      log: ctx.log,
+      onVisit: (change) => {
+        visit = { ...visit, ...change }
+        ctx.recordQueue(visit)
+      }
+    })
     throwIfAborted(signal)
-    if (outcome.kind === 'served') {
-      ctx.recordQueue({ ...visit, servedAt: visit.enqueuedAt + outcome.waitedMs, agentId: outcome.agentId })
-      return { next: step.next }
-    }
-    ctx.recordQueue({ ...visit, overflowAt: visit.enqueuedAt + outcome.waitedMs })
-    return { next: step.overflow }
+    return outcome.kind === 'served' ? { next: step.next } : { next: step.overflow }
   }
 }

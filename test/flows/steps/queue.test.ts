@@ -43,7 +43,7 @@ void t.test('the caller hangs up while waiting: the abort comes through and the 
     request.signal.addEventListener('abort', () => { reject(abortError(request.signal)) })
     flowServices.clock.advance(40_000)
     queueMicrotask(() => { f.abort.abort(new HotlineError('HC_CALL_GONE', 'caller hung up')) })
-  }))
+  }), flowServices.clock)
   const f = fakeStepContext([], { ...flowServices, acd })
   await t.rejects(queueStep.run(queue, f.ctx, f.signal), { code: 'HC_CALL_GONE' })
   t.same(f.visits.at(-1), { group: 'enterprise-seat', enqueuedAt: start, abandonedAt: start + 40_000 })
