@@ -12,6 +12,8 @@ export interface AppDeps {
   calls: CallManager
   metrics: Metrics
   logger: Logger
+  /** More routes (the API), registered before the app is ready. */
+  routes?: ((app: FastifyInstance) => Promise<void>) | undefined
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -44,6 +46,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     return await reply.type(deps.metrics.registry.contentType).send(text)
   })
 
+  if (deps.routes !== undefined) await deps.routes(app)
   await app.ready()
   return app
 }

@@ -1,5 +1,6 @@
 // Wiring: the one place that knows every piece. From a loaded config it builds the switch
-// (switch-factory.ts), the call manager and the HTTP app, and shuts them down in order.
+// (switch-factory.ts), the store, the enterprise-seat line (ivr.ts: agents, queue, flows),
+// the call manager and the HTTP app, and shuts them down in order.
 
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
@@ -13,6 +14,7 @@ import { firstCallScript } from './calls/scripts/first-call.js'
 import type { AppConfig } from './config/app-config.js'
 import { watchCalendar } from './calendar-watch.js'
 import type { WorkCalendar } from './domain/calendar.js'
+import { type Ivr, type IvrOptions, startIvr } from './ivr.js'
 import { Metrics } from './metrics.js'
 import { type Clock, systemClock } from './ports/clock.js'
 import type { Store } from './ports/store.js'
@@ -24,7 +26,9 @@ export interface ControllerOptions {
   config: AppConfig
   logger: Logger
   clock?: Clock
-  /** The script for each new call; default: the first-call script. */
+  /** The enterprise-seat line: flows, agents, queue. Without it calls run `pickScript`. */
+  ivr?: Omit<IvrOptions, 'calendar'>
+  /** The script for each new call when there is no `ivr`; default: the first-call script. */
   pickScript?: () => ScriptChoice
   /** Shared state; default: a MemoryStore, or Redis when `store.kind` is redis. */
   store?: Store
@@ -32,7 +36,7 @@ export interface ControllerOptions {
   controllerId?: string
   /** The embedded simulator to use when `switch.kind` is `sim` (one is made if absent). */
   sim?: SimSwitch
-  /** Watched for missing years (log + metric). */
+  /** Working time for flows; watched for missing years (log + metric). */
   calendar?: WorkCalendar
 }
 
@@ -41,29 +45,36 @@ export class Controller {
   readonly switch: SwitchPort
   readonly calls: CallManager
   readonly metrics: Metrics
+  readonly store: Store
+  readonly ivr: Ivr | undefined
   readonly sim: EmbeddedSim | undefined
   readonly #logger: Logger
   readonly #config: AppConfig
-  readonly #closeStore: () => Promise<void>
+  /** What to close after the calls have drained, in order. */
+  readonly #closers: Array<() => Promise<void>>
   #stopping: Promise<void> | undefined
 
   constructor (parts: {
-    app: FastifyInstance, switch: SwitchPort, calls: CallManager, metrics: Metrics
-    sim: EmbeddedSim | undefined, logger: Logger, config: AppConfig, closeStore: () => Promise<void>
+    app: FastifyInstance, switch: SwitchPort, calls: CallManager, metrics: Metrics, store: Store
+    ivr: Ivr | undefined, sim: EmbeddedSim | undefined, logger: Logger, config: AppConfig
+    closers: Array<() => Promise<void>>
   }) {
     this.app = parts.app
     this.switch = parts.switch
     this.calls = parts.calls
     this.metrics = parts.metrics
+    this.store = parts.store
+    this.ivr = parts.ivr
     this.sim = parts.sim
     this.#logger = parts.logger
     this.#config = parts.config
-    this.#closeStore = parts.closeStore
+    this.#closers = parts.closers
   }
 
   /**
    * Drain, then close: stop taking calls (/ready turns 503), let calls in progress finish up
-   * to the deadline, then close the HTTP server, the switch connection and the simulator.
+   * to the deadline, then close the HTTP server, the queue, the switch connection, the store
+   * and the simulator.
    */
   async shutdown (deadlineMs = this.#config.shutdown.drainDeadlineMs): Promise<void> {
     this.#stopping ??= this.#shutdown(deadlineMs)
@@ -74,12 +85,12 @@ export class Controller {
     const drained = await this.calls.drain(deadlineMs)
     this.#logger.info(drained, 'calls drained')
     this.calls.stop()
-    await this.app.close()
-    await this.switch.close()
-    await this.#closeStore()
-    if (this.sim !== undefined) {
-      await this.sim.close()
-      this.sim.model.close()
+    for (const close of this.#closers) {
+      try {
+        await close()
+      } catch (err) {
+        this.#logger.error({ err }, 'error while closing')
+      }
     }
     this.#logger.info('controller stopped')
   }
@@ -102,18 +113,33 @@ export async function startController (options: ControllerOptions): Promise<Cont
 
   const store = options.store ?? createStore(config, logger)
   const controllerId = options.controllerId ?? `ctl-${randomUUID().slice(0, 8)}`
-  const pickScript = options.pickScript ?? (() => ({ script: firstCallScript }))
+  let ivr: Ivr | undefined
+  if (options.ivr !== undefined) {
+    if (options.calendar === undefined) throw new TypeError('the enterprise-seat line needs the working-day calendar')
+    ivr = await startIvr({ ...options.ivr, calendar: options.calendar }, { config, store, switch: sw, clock, logger })
+  }
+  const pickScript = ivr?.pickScript ?? options.pickScript ?? (() => ({ script: firstCallScript }))
   const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock })
   calls.start()
-  const app = await buildApp({ switch: sw, calls, metrics, logger })
+  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: ivr?.routes })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const interval = config.switch.sim.demoCallIntervalSec
   const stopDemo = sim !== undefined && interval > 0
     ? startDemoCallers(sim.model, { intervalMs: interval * 1000, to: config.switch.hotlineNumber, logger })
     : () => undefined
-  app.addHook('onClose', (_instance, done) => { stopCalendarWatch(); stopDemo(); done() })
-  // A store handed in belongs to the caller; one made here is closed here.
-  const closeStore = options.store === undefined ? async () => { await store.close() } : async () => undefined
-  return new Controller({ app, switch: sw, calls, metrics, sim, logger, config, closeStore })
+
+  const closers: Array<() => Promise<void>> = [
+    async () => { stopCalendarWatch(); stopDemo(); await app.close() },
+    async () => { await ivr?.close() },
+    async () => { await sw.close() },
+    // A store handed in belongs to the caller; one made here is closed here.
+    async () => { if (options.store === undefined) await store.close() },
+    async () => {
+      if (sim === undefined) return
+      await sim.close()
+      sim.model.close()
+    }
+  ]
+  return new Controller({ app, switch: sw, calls, metrics, store, ivr, sim, logger, config, closers })
 }

@@ -23,7 +23,19 @@ async function main (): Promise<void> {
     throw err
   }
   const logger = createLogger({ level: config.app.log.level })
-  const controller = await startController({ config: config.app, calendar: config.calendar, logger })
+  const controller = await startController({
+    config: config.app,
+    calendar: config.calendar,
+    ivr: { flowsDir: join(root, 'ivr-flows'), flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },
+    logger
+  })
+  // SIGHUP: check the flows again (they are also watched, this is for operators' scripts).
+  process.on('SIGHUP', () => {
+    controller.ivr?.flows.reload().then((report) => {
+      logger.info({ changed: report.changed.map((f) => `${f.id}@${f.version}`), refused: report.rejected.length }, 'flows reloaded')
+    })
+      .catch((err: unknown) => { logger.error({ err }, 'flow reload failed') })
+  })
   const { host, port } = config.app.http
   const address = await controller.app.listen({ host, port })
   logger.info({ address, switch: config.app.switch.kind }, 'controller listening')

@@ -99,6 +99,10 @@ export const AppConfigSchema = Type.Object({
   shutdown: section({
     drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })
   }),
+  ivr: section({
+    // The flow (a file in ivr-flows/) that calls to the hotline number run.
+    flow: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', default: 'enterprise-seat' })
+  }),
   api: section({
     // Environment only (API_TOKENS); tokens in the file are refused by the loader.
     tokens: Type.Array(ApiTokenSchema, { maxItems: 1000, default: [] })

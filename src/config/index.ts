@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { type CalendarData, WorkCalendar } from '../domain/calendar.js'
 import type { Directory } from '../domain/directory.js'
 import { type AppConfig, type Env, loadAppConfig } from './app-config.js'
+import { type AgentsConfig, checkTokenAgents, loadAgents } from './agents-schema.js'
 import { loadCalendar } from './calendar-schema.js'
 import { loadDirectory } from './directory-schema.js'
 import { ConfigError, type ConfigProblem } from './validate.js'
@@ -22,13 +23,15 @@ export interface LoadedConfig {
   app: AppConfig
   directory: Directory
   calendar: WorkCalendar
+  agents: AgentsConfig
 }
 
 /** The file names inside the config folder. */
 export const CONFIG_FILES = {
   app: 'default.yaml',
   directory: 'directory.yaml',
-  calendar: 'calendar.yaml'
+  calendar: 'calendar.yaml',
+  agents: 'agents.yaml'
 } as const
 
 /** Runs every loader, so one run reports the problems of every file, not just the first. */
@@ -58,19 +61,23 @@ function checkCalendarDepartments (calendar: CalendarData, directory: Directory,
 }
 
 /**
- * Loads default.yaml (+ environment), directory.yaml and the calendar (calendar.yaml and
+ * Loads default.yaml (+ environment), directory.yaml, agents.yaml and the calendar (calendar.yaml and
  * calendar/<year>.yaml) from `configDir`. Throws one ConfigError listing the problems of all
  * files.
  */
 export async function loadConfig (configDir: string, env: Env): Promise<LoadedConfig> {
-  const [app, directory, calendarData] = await settleAll<[AppConfig, Directory, CalendarData]>([
+  const [app, directory, calendarData, agents] = await settleAll<[AppConfig, Directory, CalendarData, AgentsConfig]>([
     () => loadAppConfig({ configDir, env }),
     () => loadDirectory(join(configDir, CONFIG_FILES.directory)),
-    () => loadCalendar(configDir)
+    () => loadCalendar(configDir),
+    () => loadAgents(join(configDir, CONFIG_FILES.agents))
   ])
-  const problems = checkCalendarDepartments(calendarData, directory, join(configDir, CONFIG_FILES.calendar))
+  const problems = [
+    ...checkCalendarDepartments(calendarData, directory, join(configDir, CONFIG_FILES.calendar)),
+    ...checkTokenAgents(app.api.tokens, agents)
+  ]
   if (problems.length > 0) throw new ConfigError(problems)
-  return { app, directory, calendar: new WorkCalendar(calendarData) }
+  return { app, directory, calendar: new WorkCalendar(calendarData), agents }
 }
 
 export interface ConfigHolderEvents<T> {

@@ -16,6 +16,7 @@ function configCopy (t: Test, changes: Record<string, string> = {}): string {
     'default.yaml': read('default.yaml'),
     'directory.yaml': read('directory.yaml'),
     'calendar.yaml': read('calendar.yaml'),
+    'agents.yaml': read('agents.yaml'),
     calendar: years
   })
   for (const [name, text] of Object.entries(changes)) writeFileSync(join(dir, name), text)

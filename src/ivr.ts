@@ -1,0 +1,80 @@
+// Wiring of the enterprise-seat line: agents (seeded from config/agents.yaml into the shared
+// store), the queue to them, and the flows of ivr-flows/ with hot reload. Each new call runs
+// the version of its flow in force when it arrives; calls in progress keep theirs.
+
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { Agents } from './calls/agents.js'
+import { QueueAcd } from './calls/acd.js'
+import type { ScriptChoice } from './calls/call-session.js'
+import type { AppConfig } from './config/app-config.js'
+import { type AgentsConfig, checkTokenAgents } from './config/agents-schema.js'
+import { ConfigError } from './config/validate.js'
+import type { WorkCalendar } from './domain/calendar.js'
+import type { Directory } from './domain/directory.js'
+import { runFlow } from './flows/engine.js'
+import { FlowRegistry } from './flows/registry.js'
+import type { FlowServices } from './flows/step.js'
+import { registerAuth } from './http/auth.js'
+import { registerAgentRoutes } from './http/routes/agents.js'
+import type { Clock } from './ports/clock.js'
+import type { Store } from './ports/store.js'
+import type { SwitchPort } from './ports/switch.js'
+
+export interface IvrOptions {
+  /** The ivr-flows folder. */
+  flowsDir: string
+  /** The flow calls to the hotline run. */
+  flowId: string
+  directory: Directory
+  calendar: WorkCalendar
+  agents: AgentsConfig
+}
+
+export interface Ivr {
+  agents: Agents
+  acd: QueueAcd
+  flows: FlowRegistry
+  pickScript: () => ScriptChoice
+  /** Adds authentication and the agents API to the app (before it is ready). */
+  routes: (app: FastifyInstance) => Promise<void>
+  close: () => Promise<void>
+}
+
+export async function startIvr (options: IvrOptions, deps: {
+  config: AppConfig, store: Store, switch: SwitchPort, clock: Clock, logger: Logger
+}): Promise<Ivr> {
+  const { config, store, clock, logger } = deps
+  const tokenProblems = checkTokenAgents(config.api.tokens, options.agents)
+  if (tokenProblems.length > 0) throw new ConfigError(tokenProblems)
+
+  const agents = new Agents({ store, clock, groups: options.agents.groups, log: logger.child({ component: 'agents' }) })
+  await agents.sync(options.agents.agents)
+  const acd = new QueueAcd({ switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber })
+  const groups = options.agents.groups.map((g) => g.id)
+  const flows = await FlowRegistry.open({
+    dir: options.flowsDir,
+    surroundings: () => ({ directory: options.directory, groups }),
+    logger: logger.child({ component: 'flows' })
+  })
+  const services: FlowServices = { calendar: options.calendar, directory: options.directory, acd, clock }
+  const pickScript = (): ScriptChoice => {
+    const flow = flows.current(options.flowId)
+    return { script: runFlow(flow, services), flowId: flow.id, flowVersion: flow.version }
+  }
+  return {
+    agents,
+    acd,
+    flows,
+    pickScript,
+    routes: async (app) => {
+      await registerAuth(app, { tokens: config.api.tokens })
+      await registerAgentRoutes(app, { agents, store, acd })
+    },
+    close: async () => {
+      acd.close()
+      agents.close()
+      await flows.close()
+    }
+  }
+}
