@@ -3,7 +3,12 @@
 // behaviour is required of both adapters.
 import { Writable } from 'node:stream'
 import type { Test } from 'tap'
+import { join } from 'node:path'
+import type { SimSwitch } from '../../src/adapters/sim/sim-switch.js'
 import { resolveAppConfig } from '../../src/config/app-config.js'
+import { loadConfig } from '../../src/config/index.js'
+import { ShiftedClock } from '../../src/ports/clock.js'
+import type { Store } from '../../src/ports/store.js'
 import { type Controller, startController } from '../../src/controller.js'
 import type { ScriptChoice } from '../../src/calls/call-session.js'
 import { createLogger } from '../../src/logger.js'
@@ -27,7 +32,22 @@ export interface TestController {
 export interface StartOptions {
   pickScript?: () => ScriptChoice
   config?: Record<string, unknown>
+  /** The environment (e.g. API_TOKENS). */
+  env?: Record<string, string>
+  /**
+   * Run the enterprise-seat line from the shipped config (directory, calendar, agents, flows
+   * from `flowsDir`, default ivr-flows/), living on the day and time `at` (ISO with offset).
+   */
+  ivr?: { at: string, flowsDir?: string }
+  /** Shared store (e.g. Redis for several controllers). */
+  store?: Store
+  /** A model shared with other controllers (one switch, several controllers). */
+  model?: SimSwitch
 }
+
+const ROOT = new URL('../../', import.meta.url).pathname
+export const CONFIG_DIR = join(ROOT, 'config')
+export const FLOWS_DIR = join(ROOT, 'ivr-flows')
 
 export async function startTestController (t: Test, protocol: Protocol, options: StartOptions = {}): Promise<TestController> {
   const raw: string[] = []
@@ -49,9 +69,21 @@ export async function startTestController (t: Test, protocol: Protocol, options:
     },
     shutdown: { drainDeadlineMs: 5000 },
     ...options.config
-  }, 'test-config.yaml', {})
+  }, 'test-config.yaml', options.env ?? {})
+  const shipped = options.ivr === undefined ? undefined : await loadConfig(CONFIG_DIR, {})
   const controller = await startController({
-    config, logger: createLogger({ level: 'info', destination }), pickScript: options.pickScript
+    config,
+    logger: createLogger({ level: 'info', destination }),
+    pickScript: options.pickScript,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.model === undefined ? {} : { sim: options.model }),
+    ...(options.ivr === undefined || shipped === undefined
+      ? {}
+      : {
+          clock: new ShiftedClock(new Date(options.ivr.at)),
+          calendar: shipped.calendar,
+          ivr: { flowsDir: options.ivr.flowsDir ?? FLOWS_DIR, flowId: 'enterprise-seat', directory: shipped.directory, agents: shipped.agents }
+        })
   })
   t.teardown(async () => { await controller.shutdown(100) })
   await eventually(() => controller.switch.status().state === 'ready' ? true : undefined, 'switch ready')
