@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { SimSwitch } from './adapters/sim/sim-switch.js'
-import { startDemoCallers } from './adapters/sim/demo-callers.js'
+import { defineDemoAgentPhones, startDemoCallers } from './adapters/sim/demo-callers.js'
 import { buildApp } from './app.js'
 import { CallManager } from './calls/call-manager.js'
 import type { ScriptChoice } from './calls/call-session.js'
@@ -125,9 +125,19 @@ export async function startController (options: ControllerOptions): Promise<Cont
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const interval = config.switch.sim.demoCallIntervalSec
-  const stopDemo = sim !== undefined && interval > 0
-    ? startDemoCallers(sim.model, { intervalMs: interval * 1000, to: config.switch.hotlineNumber, logger })
-    : () => undefined
+  let stopDemo = (): void => undefined
+  if (sim !== undefined && interval > 0) {
+    stopDemo = startDemoCallers(sim.model, { intervalMs: interval * 1000, to: config.switch.hotlineNumber, logger })
+    if (ivr !== undefined && options.ivr !== undefined) {
+      // Demo agents: phones that answer, and every other agent logged in ready.
+      const agents = options.ivr.agents.agents
+      defineDemoAgentPhones(sim.model, agents.map((a) => a.extension))
+      for (const [i, agent] of agents.entries()) {
+        if (i % 2 === 0) await ivr.agents.login(agent.id, { ready: true })
+      }
+      logger.info({ agents: Math.ceil(agents.length / 2) }, 'demo: simulated agents logged in ready')
+    }
+  }
 
   const closers: Array<() => Promise<void>> = [
     async () => { stopCalendarWatch(); stopDemo(); await app.close() },
