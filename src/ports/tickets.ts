@@ -1,0 +1,67 @@
+// Tickets (工单) to the department that owns a matter: next-urgent tickets outside working
+// hours (次紧急工单, due before 10:00 of the next working day) and transfer-failed tickets
+// when no number of a matter's hunt list could be reached.
+//
+// Never lost, never doubled: a ticket and its delivery job are written in one atomic step (an
+// outbox). A worker delivers each job to the department's webhook with the ticket id as the
+// idempotency key, retries with backoff, and parks it as dead after N failures.
+
+export type TicketKind = 'next-urgent' | 'transfer-failed'
+
+export type TicketStatus = 'open' | 'delivered' | 'acknowledged' | 'contacted' | 'closed'
+
+export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'delivered', 'acknowledged', 'contacted', 'closed']
+
+export interface TicketHistoryEntry {
+  at: number
+  status: TicketStatus
+  /** Who moved it (an API user id, `worker`, `controller`). */
+  by: string
+  note?: string
+}
+
+export interface Ticket {
+  /** Sortable id (ULID). */
+  id: string
+  kind: TicketKind
+  /** The call that raised it. */
+  callId: string
+  matterId?: string
+  departmentId: string
+  /** The number the department must call back: full, as the caller confirmed it. */
+  callbackNumber: string
+  /** The caller's IVR choices (priority, category, matter, …). */
+  choices: Record<string, string>
+  createdAt: number
+  /** Next-urgent: 10:00 of the next working day; transfer-failed: the same rule. */
+  dueAt: number
+  status: TicketStatus
+  history: TicketHistoryEntry[]
+  deliveredAt?: number
+  acknowledgedAt?: number
+  contactedAt?: number
+  closedAt?: number
+  resolution?: string
+  /** Whether the matter was resolved, as the department reports on closing. */
+  resolved?: boolean
+}
+
+/** What the call side hands over to raise a ticket. */
+export interface TicketRequest {
+  kind: TicketKind
+  callId: string
+  matterId?: string
+  departmentId: string
+  callbackNumber: string
+  choices: Record<string, string>
+  /** When the ticket is raised; the due time is computed from it by the calendar. */
+  at: number
+}
+
+export interface TicketSink {
+  /**
+   * Raises a ticket and queues its delivery in one atomic step. Raising the same call's
+   * ticket of the same kind twice returns the first ticket (idempotent per call and kind).
+   */
+  raise(request: TicketRequest): Promise<Ticket>
+}
