@@ -58,6 +58,12 @@ export async function startIvr (options: IvrOptions, deps: {
     logger: logger.child({ component: 'flows' })
   })
   const services: FlowServices = { calendar: options.calendar, directory: options.directory, acd, clock }
+  try {
+    flows.current(options.flowId)
+  } catch {
+    await flows.close()
+    throw new ConfigError([{ file: options.flowsDir, path: `/${options.flowId}.yaml`, reason: `no flow "${options.flowId}" (ivr.flow names the flow calls run)` }])
+  }
   const pickScript = (): ScriptChoice => {
     const flow = flows.current(options.flowId)
     return { script: runFlow(flow, services), flowId: flow.id, flowVersion: flow.version }

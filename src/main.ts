@@ -11,23 +11,26 @@ import { createLogger } from './logger.js'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..').replace(/[\\/]dist$/, '')
 const configDir = configDirOf(process.env, root)
 
+/** A bad config or flow file at start: file, path and reason, then exit 78 (EX_CONFIG). */
+function refuse (err: ConfigError): never {
+  process.stderr.write(`configuration refused:\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`)
+  process.exit(78)
+}
+
 async function main (): Promise<void> {
-  let config
-  try {
-    config = await loadConfig(configDir, process.env)
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`configuration refused:\n${err.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`)
-      process.exit(78) // EX_CONFIG
-    }
+  const config = await loadConfig(configDir, process.env).catch((err: unknown) => {
+    if (err instanceof ConfigError) refuse(err)
     throw err
-  }
+  })
   const logger = createLogger({ level: config.app.log.level })
   const controller = await startController({
     config: config.app,
     calendar: config.calendar,
     ivr: { flowsDir: join(root, 'ivr-flows'), flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },
     logger
+  }).catch((err: unknown) => {
+    if (err instanceof ConfigError) refuse(err)
+    throw err
   })
   // SIGHUP: check the flows again (they are also watched, this is for operators' scripts).
   process.on('SIGHUP', () => {

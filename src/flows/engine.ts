@@ -29,6 +29,7 @@ export interface RunFlowOptions {
 
 function stepContext (call: CallContext, services: FlowServices, signal: AbortSignal): StepContext {
   const vars = new Map<string, string>()
+  let callback: string | undefined
   const alive = (): void => {
     if (signal.aborted) throw abortError(signal)
   }
@@ -53,6 +54,8 @@ function stepContext (call: CallContext, services: FlowServices, signal: AbortSi
       call.choose(name, value)
     },
     vars: () => Object.fromEntries(vars),
+    callbackNumber: () => callback,
+    setCallbackNumber: (number) => { callback = number },
     recordQueue: (visit) => { call.recordQueue(visit) }
   }
 }

@@ -18,6 +18,7 @@ import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value'
 import { BRANCH_VARIANTS, BranchStepSchema } from './steps/branch.js'
 import { CollectStepSchema } from './steps/collect.js'
 import { STEP_ID_PATTERN, StepId, seg } from './steps/fields.js'
+import { CallbackStepSchema } from './steps/callback.js'
 import { HangupStepSchema } from './steps/hangup.js'
 import { MenuStepSchema } from './steps/menu.js'
 import { PlayStepSchema } from './steps/play.js'
@@ -27,7 +28,7 @@ import { TicketStepSchema } from './steps/ticket.js'
 
 export const StepSchema = Type.Union([
   PlayStepSchema, MenuStepSchema, CollectStepSchema, BranchStepSchema, QueueStepSchema,
-  TicketStepSchema, SurveyStepSchema, HangupStepSchema
+  TicketStepSchema, SurveyStepSchema, HangupStepSchema, CallbackStepSchema
 ])
 
 export type Step = Static<typeof StepSchema>
@@ -66,7 +67,8 @@ const KIND_SCHEMAS: Readonly<Record<StepKindName, KindEntry>> = {
   queue: { schema: QueueStepSchema },
   ticket: { schema: TicketStepSchema },
   survey: { schema: SurveyStepSchema },
-  hangup: { schema: HangupStepSchema }
+  hangup: { schema: HangupStepSchema },
+  callback: { schema: CallbackStepSchema }
 }
 
 export const STEP_KIND_NAMES = Object.keys(KIND_SCHEMAS) as StepKindName[]

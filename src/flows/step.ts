@@ -59,6 +59,13 @@ export interface StepContext {
   get(name: string): string | undefined
   set(name: string, value: string): void
   vars(): Record<string, string>
+  /**
+   * The number a department should call back, once the caller confirmed it (caller ID or keyed
+   * in). Kept out of the variables: variables are stored with the call and shown to agents,
+   * a full number only goes into the ticket.
+   */
+  callbackNumber(): string | undefined
+  setCallbackNumber(number: string): void
   /** Stores the call's visit to an agent queue with the call record. */
   recordQueue(visit: QueueVisit): void
 }

@@ -77,38 +77,41 @@ void t.test('a caller who cannot use the priority menu still reaches the ordinar
   t.same(r.choices, {})
 })
 
-const AFTER_HOURS = ['welcome', 'priority-menu', 'priority-route', 'category-menu', 'hours', 'after-hours', 'ticket', 'goodbye-ticket']
+const AFTER_HOURS = ['welcome', 'priority-menu', 'priority-route', 'category-menu', 'hours', 'after-hours', 'callback', 'ticket', 'goodbye-ticket']
 
 void t.test('after hours: a next-urgent ticket with the choices, on both sides of 17:30', async (t) => {
   const open = await call(`${WEDNESDAY}T17:29:00`, ['2', '0', '3'])
   t.equal(open.path.at(-2), 'survey', '17:29 is still working time')
-  const r = await call(`${WEDNESDAY}T17:30:00`, ['2', '0'])
+  const r = await call(`${WEDNESDAY}T17:30:00`, ['2', '0', '1'])
   t.same(r.path, AFTER_HOURS)
   t.equal(r.reason, 'ticket')
-  t.same(r.choices, { priority: 'help', ticket: 'next-urgent' })
+  t.same(r.choices, { priority: 'help', callback: 'caller-id', ticket: 'next-urgent' })
   t.equal(r.acd.requests.length, 0, 'nobody is queued after hours')
-  t.same(r.heard.slice(-3), ['play:after-hours', 'play:ticket-registered', 'play:goodbye'])
+  t.same(r.heard.slice(-9), ['play:after-hours', 'play:callback-caller-id', 'play:digit-5', 'play:digit-6', 'play:digit-7',
+    'play:digit-8', 'ask:callback-confirm', 'play:ticket-registered', 'play:goodbye'], 'the caller ID read back by its last four digits')
 })
 
 void t.test('make-up Saturday works; a holiday Wednesday does not', async (t) => {
   const saturday = await call('2025-02-08T10:00:00', ['1', '0', '1'])
   t.equal(saturday.path.at(-3), 'enterprise-queue', '2025-02-08 make-up Saturday')
-  const holiday = await call('2025-10-01T10:00:00', ['1', '0'])
+  const holiday = await call('2025-10-01T10:00:00', ['1', '0', '1'])
   t.same(holiday.path, AFTER_HOURS, '2025-10-01 National Day')
 })
 
 void t.test("the chosen matter's department hours decide: customs closes at 17:00", async (t) => {
   // 1 办事 → 8 通关 → 1 进出口报关, at 17:10
-  const customs = await call(`${WEDNESDAY}T17:10:00`, ['1', '8', '1'])
-  t.same(customs.path.slice(-4), ['hours', 'after-hours', 'ticket', 'goodbye-ticket'])
-  t.same(customs.choices, { priority: 'handling', category: '通关', matter: 'customs-declaration', ticket: 'next-urgent' })
+  const customs = await call(`${WEDNESDAY}T17:10:00`, ['1', '8', '1', '1'])
+  t.same(customs.path.slice(-5), ['hours', 'after-hours', 'callback', 'ticket', 'goodbye-ticket'])
+  t.same(customs.choices, { priority: 'handling', category: '通关', matter: 'customs-declaration', callback: 'caller-id', ticket: 'next-urgent' })
   const tax = await call(`${WEDNESDAY}T17:10:00`, ['1', '1', '1', '1'])
   t.equal(tax.path.at(-3), 'enterprise-queue')
 })
 
 void t.test('no agent within the maximum wait: the after-hours ticket path', async (t) => {
-  const r = await call(`${WEDNESDAY}T10:00:00`, ['1', '1', '2'], overflow)
-  t.same(r.path.slice(-4), ['connecting', 'enterprise-queue', 'ticket', 'goodbye-ticket'])
+  // The caller keys another number (2), keys it, and confirms it read back (1).
+  const r = await call(`${WEDNESDAY}T10:00:00`, ['1', '1', '2', '2', '02155550123', '1'], overflow)
+  t.same(r.path.slice(-5), ['connecting', 'enterprise-queue', 'callback', 'ticket', 'goodbye-ticket'])
   t.equal(r.reason, 'ticket')
-  t.same(r.choices, { priority: 'handling', category: '税务', matter: 'tax-vat-filing', ticket: 'next-urgent' })
+  t.same(r.choices, { priority: 'handling', category: '税务', matter: 'tax-vat-filing', callback: 'keyed', ticket: 'next-urgent' })
+  t.notOk(Object.values(r.choices).includes('02155550123'), 'the full number is not among the stored choices')
 })

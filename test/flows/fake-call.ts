@@ -132,6 +132,7 @@ export function fakeStepContext (actions: CallerAction[], flowServices: FlowServ
   const caller = new Caller(actions, abort)
   const values = new Map(Object.entries(vars))
   const visits: QueueVisit[] = []
+  let callback: string | undefined
   const ctx: StepContext = {
     callId: 'call-1',
     legId: 'leg-1',
@@ -144,6 +145,8 @@ export function fakeStepContext (actions: CallerAction[], flowServices: FlowServ
     get: (name) => values.get(name),
     set: (name, value) => { values.set(name, value) },
     vars: () => Object.fromEntries(values),
+    callbackNumber: () => callback,
+    setCallbackNumber: (number) => { callback = number },
     recordQueue: (visit) => { visits.push({ ...visit }) }
   }
   return { ctx, caller, signal: abort.signal, abort, visits }

@@ -128,7 +128,7 @@ void t.test('each broken file names the file, the path and the reason', async (t
 
   t.same(results['bad-schema.yaml']!.errors.map((p) => [p.path, p.reason]), [
     ['/steps/welcome/next', 'missing required field "next"'],
-    ['/steps/code/kind', 'unknown step kind "record": one of play, menu, collect, branch, queue, ticket, survey, hangup'],
+    ['/steps/code/kind', 'unknown step kind "record": one of play, menu, collect, branch, queue, ticket, survey, hangup, callback'],
     ['/steps/hours/on', 'unknown branch on "weather": one of working-time, priority, variable'],
     ['/steps/queue/maxWaitSec', 'Expected integer'],
     ['/steps/bye/colour', 'unknown field "colour"']

@@ -106,10 +106,14 @@ for (const protocol of PROTOCOLS) {
       await at(caller, 'priority-menu', '2') // 求助
       await at(caller, 'category-menu', '5') // 公积金
       await at(caller, 'matter-menu-housing-fund', '0') // no particular matter
+      await at(caller, 'callback-confirm', '1') // the caller ID, read back, is the number to call
       await caller.ended
-      t.same(sounds(caller.heard).slice(-3), ['after-hours', 'ticket-registered', 'goodbye'])
+      t.same(sounds(caller.heard).slice(-9), ['after-hours', 'callback-caller-id', 'digit-0', 'digit-0', 'digit-0', 'digit-3',
+        'callback-confirm', 'ticket-registered', 'goodbye'], 'the last four digits of 13812340003 read back')
       const rec = await record(c, caller)
-      t.match(rec, { finalState: 'completed', reason: 'ticket', choices: { priority: 'help', category: '公积金', ticket: 'next-urgent' } })
+      t.match(rec, {
+        finalState: 'completed', reason: 'ticket', choices: { priority: 'help', category: '公积金', ticket: 'next-urgent', callback: 'caller-id' }
+      })
       t.notOk(rec.path.includes('enterprise-queue'), 'no agent outside working hours')
     })
   }

@@ -4,6 +4,7 @@
 import type { Step, StepKindName } from '../schema.js'
 import type { StepKind } from '../step.js'
 import { branchStep } from './branch.js'
+import { callbackStep } from './callback.js'
 import { collectStep } from './collect.js'
 import { hangupStep } from './hangup.js'
 import { menuStep } from './menu.js'
@@ -20,7 +21,8 @@ export const STEP_KINDS: { readonly [K in StepKindName]: StepKind<Extract<Step, 
   queue: queueStep,
   ticket: ticketStep,
   survey: surveyStep,
-  hangup: hangupStep
+  hangup: hangupStep,
+  callback: callbackStep
 }
 
 /** The implementation of a step's kind. */

@@ -1,12 +1,13 @@
 // `queue`: wait for an agent of a group, talk, and come back when the agent's conversation
-// ends (`next`) — or leave after `maxWaitSec` without an agent (`overflow`). The ACD plays
-// the waiting prompts (queue-hold, queue-position-N, queue-overflow); this step hands it the
-// caller's choices, which the agent who answers sees. The visit is stored with the call.
+// ends (`next`) — or leave after `maxWaitSec` without an agent (`overflow`, after the
+// optional `overflowPrompt`). The ACD plays the waiting prompts (queue-hold,
+// queue-position-N); this step hands it the caller's choices, which the agent who answers
+// sees. The visit is stored with the call.
 
 import { Type, type Static } from '@sinclair/typebox'
 import type { QueueVisit } from '../../ports/store.js'
 import type { StepKind } from '../step.js'
-import { StepId, ref, references, throwIfAborted } from './fields.js'
+import { PromptId, StepId, optionalPrompt, ref, references, throwIfAborted } from './fields.js'
 
 export const DEFAULT_ANNOUNCE_EVERY_SEC = 30
 
@@ -20,7 +21,9 @@ export const QueueStepSchema = Type.Object({
   /** After the conversation with the agent. */
   next: StepId,
   /** After maxWaitSec without an agent. */
-  overflow: StepId
+  overflow: StepId,
+  /** Played when the caller leaves by `overflow` (e.g. "no agent can take your call now"). */
+  overflowPrompt: Type.Optional(PromptId)
 }, { additionalProperties: false })
 
 export type QueueStep = Static<typeof QueueStepSchema>
@@ -29,6 +32,7 @@ export const queueStep: StepKind<QueueStep> = {
   kind: 'queue',
   references: (step) => references({
     next: [ref('/next', step.next), ref('/overflow', step.overflow)],
+    prompts: optionalPrompt('/overflowPrompt', step.overflowPrompt),
     groups: [ref('/group', step.group)]
   }),
   check (step) {
@@ -58,6 +62,8 @@ export const queueStep: StepKind<QueueStep> = {
       }
     })
     throwIfAborted(signal)
-    return outcome.kind === 'served' ? { next: step.next } : { next: step.overflow }
+    if (outcome.kind === 'served') return { next: step.next }
+    if (step.overflowPrompt !== undefined) await ctx.play(step.overflowPrompt)
+    return { next: step.overflow }
   }
 }

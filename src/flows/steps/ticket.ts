@@ -35,7 +35,8 @@ export const ticketStep: StepKind<TicketStep> = {
       const { ticketId } = await sink.raise({
         kind: step.ticketKind,
         callId: ctx.callId,
-        callerNumber: ctx.callerNumber,
+        // The number the caller confirmed for the callback, else the caller ID.
+        callerNumber: ctx.callbackNumber() ?? ctx.callerNumber,
         choices: ctx.vars(),
         at: ctx.now()
       }, signal)

@@ -54,3 +54,14 @@ void t.test('check: an announcement interval not below the maximum wait is a war
   t.match(queueStep.check?.({ ...queue, announceEverySec: 200 }), [{ path: '/announceEverySec', severity: 'warning' }])
   t.same(queueStep.references(queue).groups, [{ path: '/group', id: 'enterprise-seat' }])
 })
+
+void t.test('overflow plays the overflow prompt before leaving', async (t) => {
+  const acd = new FakeAcd(overflow)
+  const f = fakeStepContext([], services({ now: start, acd }))
+  t.same(await queueStep.run({ ...queue, overflowPrompt: 'queue-overflow' }, f.ctx, f.signal), { next: 'ticket' })
+  t.same(f.caller.heard, ['play:queue-overflow'])
+  const g = fakeStepContext([], services({ now: start, acd: new FakeAcd(served) }))
+  await queueStep.run({ ...queue, overflowPrompt: 'queue-overflow' }, g.ctx, g.signal)
+  t.same(g.caller.heard, [], 'not when served')
+  t.same(queueStep.references({ ...queue, overflowPrompt: 'queue-overflow' }).prompts, [{ path: '/overflowPrompt', id: 'queue-overflow' }])
+})
