@@ -2,6 +2,8 @@
 // controllers add up. No per-call or per-caller labels (cardinality and personal data).
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { requestResult } from './domain/connection-rate.js'
+import type { TransferRecord } from './ports/transfers.js'
 
 export class Metrics {
   readonly registry = new Registry()
@@ -14,6 +16,9 @@ export class Metrics {
   readonly switchReconnects: Counter<'vendor'>
   readonly calendarYearMissing: Gauge<'year'>
   readonly callErrors: Counter<'code'>
+  readonly transferRequests: Counter<'department' | 'working_time' | 'result'>
+  readonly transferAttempts: Counter<'department' | 'number' | 'working_time' | 'outcome'>
+  readonly connectionRateBelowTarget: Gauge<'department'>
 
   constructor () {
     collectDefaultMetrics({ register: this.registry })
@@ -64,5 +69,44 @@ export class Metrics {
       labelNames: ['code'],
       registers
     })
+    // Connection rate (接通率), docs/connection-rate.md. Labels are bounded by the directory
+    // (departments, their transfer numbers); never a call, a caller or an agent.
+    this.transferRequests = new Counter({
+      name: 'hotline_transfer_requests_total',
+      help: 'Finished three-way transfer requests by department, working time and result (connected, failed, cancelled)',
+      labelNames: ['department', 'working_time', 'result'],
+      registers
+    })
+    this.transferAttempts = new Counter({
+      name: 'hotline_transfer_attempts_total',
+      help: 'Dials of finished transfer requests by department, number, working time and normalised outcome',
+      labelNames: ['department', 'number', 'working_time', 'outcome'],
+      registers
+    })
+    this.connectionRateBelowTarget = new Gauge({
+      name: 'hotline_connection_rate_below_target',
+      help: "1 while a department's working-time connection rate today is below the target (over enough requests)",
+      labelNames: ['department'],
+      registers
+    })
   }
+}
+
+/**
+ * Counts a transfer request once it has finished (connected, all failed or cancelled): the
+ * request and each of its dials. Call it exactly once per request, when it leaves `hunting`;
+ * a record still hunting is not counted (returns false). The result follows the same rule as
+ * the figures computed from stored records (domain/connection-rate.ts), so the two agree.
+ */
+export function countTransfer (metrics: Metrics, record: TransferRecord): boolean {
+  const result = requestResult(record)
+  if (result === undefined) return false
+  const workingTime = record.workingTime ? 'true' : 'false'
+  metrics.transferRequests.inc({ department: record.departmentId, working_time: workingTime, result })
+  for (const attempt of record.attempts) {
+    metrics.transferAttempts.inc({
+      department: attempt.departmentId, number: attempt.number, working_time: workingTime, outcome: attempt.outcome
+    })
+  }
+  return true
 }

@@ -110,6 +110,15 @@ export const AppConfigSchema = Type.Object({
   store: section({
     kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' }))
+  }),
+  stats: section({
+    // Connection-rate target in working hours: ≥ 90 % in the Shanghai plans (the national
+    // 12345 standard asks 95 %, shown next to it for reference).
+    target: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9 }),
+    // Fewer counted transfer requests today than this never flag a department.
+    minAttemptsForAlarm: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5 }),
+    // How often the below-target gauge is recomputed from the stored records.
+    refreshSec: Type.Integer({ minimum: 1, maximum: 3600, default: 60 })
   })
 }, { additionalProperties: false })
 

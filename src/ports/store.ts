@@ -7,6 +7,8 @@
 // expected state, and assigning the longest-idle ready agent to the caller at the head of the
 // queue. That is what keeps two controllers from giving one agent two calls.
 
+import type { TransferStore } from './transfers.js'
+
 /** Every call ends in exactly one final state, with a reason. */
 export type CallFinalState = 'completed' | 'abandoned' | 'refused' | 'failed'
 
@@ -75,7 +77,8 @@ export interface AgentStateChange {
   at: number
 }
 
-export interface Store {
+/** Transfer records (transfers.ts) live in the same store, so every controller sees them all. */
+export interface Store extends TransferStore {
   /** Only one controller runs a call: true for the first claimant of a leg, false after. */
   claimCall(legId: string, controllerId: string, at: number): Promise<boolean>
   putCall(record: CallRecord): Promise<void>

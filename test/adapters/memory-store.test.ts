@@ -18,4 +18,5 @@ void t.test('a claim expires after claimTtlMs, counted from its own instant', as
 void t.test('bad limits are refused when the store is made', async (t) => {
   t.throws(() => new MemoryStore({ maxCalls: 0 }), RangeError)
   t.throws(() => new MemoryStore({ claimTtlMs: 1.5 }), RangeError)
+  t.throws(() => new MemoryStore({ maxTransfers: 0 }), RangeError)
 })

@@ -49,6 +49,20 @@ void t.test('every key is under the prefix, and prefixes keep stores apart', asy
   t.match(await a.getAgent('a1'), { state: 'ready' }, "b's attempt left a's agent alone")
 })
 
+void t.test('transfer records: the JSON by id and one sorted set by requestedAt', async (t) => {
+  const store = makeStore(t, { keyPrefix: `tr-${randomUUID()}:` })
+  const record = {
+    id: 'tr-1', callId: 'c1', matterId: 'vat-invoice', departmentId: 'tax', requestedAt: 1_767_576_600_000.5,
+    workingTime: true, state: 'hunting' as const, attempts: []
+  }
+  await store.putTransfer(record)
+  const p = store.keyPrefix
+  t.same((await raw.keys(`${p}*`)).sort(), [`${p}transfer:tr-1`, `${p}transfers`])
+  t.equal(await raw.get(`${p}transfer:tr-1`), JSON.stringify(record), 'stored as written')
+  t.same(await raw.zrange(`${p}transfers`, '0', '-1', 'WITHSCORES'), ['tr-1', '1767576600000.5'], 'scored by requestedAt')
+  t.throws(() => new RedisStore({ url: server.url, maxTransfers: -1 }), RangeError)
+})
+
 void t.test('a claim expires on the server after claimTtlMs', async (t) => {
   const store = makeStore(t, { claimTtlMs: 60_000 })
   await store.claimCall('leg-9', 'ctl-a', 1)

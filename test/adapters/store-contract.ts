@@ -3,9 +3,11 @@
 // empty store from `makeStore` and closes it in its teardown.
 import type { Test } from 'tap'
 import type { AgentRecord, CallRecord, Store } from '../../src/ports/store.js'
+import type { TransferRecord } from '../../src/ports/transfers.js'
 
 export interface ContractStoreOptions {
   maxCalls?: number
+  maxTransfers?: number
 }
 
 /** A fresh store, empty and not shared with any other test. */
@@ -23,6 +25,20 @@ function call (callId: string, startedAt: number, extra: Partial<CallRecord> = {
     startedAt,
     choices: {},
     path: [],
+    ...extra
+  }
+}
+
+function transfer (id: string, requestedAt: number, extra: Partial<TransferRecord> = {}): TransferRecord {
+  return {
+    id,
+    callId: `call-${id}`,
+    matterId: 'vat-invoice',
+    departmentId: 'tax',
+    requestedAt,
+    workingTime: true,
+    state: 'hunting',
+    attempts: [],
     ...extra
   }
 }
@@ -310,12 +326,91 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     t.match(await store.assignAgent('enterprise-seat', 'c2', T0 + 14), { id: 'a1', idleSince: T0 }, 'in the new one, still idle since')
   })
 
+  void t.test('putTransfer / getTransfer: values round-trip exactly', async (t) => {
+    const store = await open(t)
+    const full = transfer('tr-full', T0 + 0.5, {
+      agentId: 'agent01',
+      workingTime: false,
+      state: 'connected',
+      attempts: [
+        { number: '02161110001', matterId: 'vat-invoice', departmentId: 'tax', index: 0, startedAt: T0 + 1, ringMs: 2350.75, outcome: 'busy', cause: 'USER_BUSY' },
+        { number: '02161110002', matterId: 'vat-invoice', departmentId: 'tax', index: 1, startedAt: T0 + 2400, ringMs: 8000, outcome: 'answered' }
+      ],
+      answeredNumber: '02161110002',
+      connectedAt: T0 + 10_400,
+      agentLeftAt: T0 + 40_000,
+      endedAt: 1_767_577_000_000.25,
+      ticketId: '01JGZ5Q7W8X9Y0Z1A2B3C4D5E6'
+    })
+    const minimal = transfer('tr-min', T0)
+    await store.putTransfer(full)
+    await store.putTransfer(minimal)
+    t.strictSame(await store.getTransfer('tr-full'), full)
+    const got = await store.getTransfer('tr-min')
+    t.strictSame(got, minimal)
+    for (const field of ['agentId', 'answeredNumber', 'connectedAt', 'agentLeftAt', 'endedAt', 'ticketId']) {
+      t.notOk(got !== undefined && field in got, `absent ${field} stays absent`)
+    }
+    t.same(got?.attempts, [], 'an empty attempt list stays a list')
+    t.equal(await store.getTransfer('nope'), undefined)
+
+    const failed = { ...minimal, state: 'all-failed' as const, endedAt: T0 + 30_000, ticketId: 't-1',
+      attempts: [{ number: '02161110001', matterId: 'vat-invoice', departmentId: 'tax', index: 0, startedAt: T0 + 5, ringMs: 30_000, outcome: 'no-answer' as const }] }
+    await store.putTransfer(failed)
+    t.strictSame(await store.getTransfer('tr-min'), failed, 'a later put replaces the record')
+    const copy = await store.getTransfer('tr-full')
+    copy?.attempts.pop()
+    t.same((await store.getTransfer('tr-full'))?.attempts.length, 2, 'a returned record is a copy')
+    t.same((await store.listTransfers({ since: T0, until: T0 + 1 })).map((r) => r.state), ['all-failed', 'connected'],
+      'the list returns the latest record')
+  })
+
+  void t.test('listTransfers: [since, until) by requestedAt, oldest first', async (t) => {
+    const store = await open(t)
+    // Put out of order: the list follows requestedAt (then id), not the order of puts.
+    await store.putTransfer(transfer('tr-c', T0 + 3000))
+    await store.putTransfer(transfer('tr-a', T0 + 1000))
+    await store.putTransfer(transfer('tr-e', T0 + 5000))
+    await store.putTransfer(transfer('tr-b2', T0 + 2000))
+    await store.putTransfer(transfer('tr-b1', T0 + 2000))
+    await store.putTransfer(transfer('tr-d', T0 + 4000.5))
+    const ids = async (since: number, until: number): Promise<string[]> =>
+      (await store.listTransfers({ since, until })).map((r) => r.id)
+    t.same(await ids(T0, T0 + 10_000), ['tr-a', 'tr-b1', 'tr-b2', 'tr-c', 'tr-d', 'tr-e'], 'ties by id')
+    t.same(await ids(T0 + 2000, T0 + 4000), ['tr-b1', 'tr-b2', 'tr-c'], 'since is in, until is out')
+    t.same(await ids(T0 + 2000, T0 + 4000.5), ['tr-b1', 'tr-b2', 'tr-c'], 'a fractional until is out too')
+    t.same(await ids(T0 + 2000.5, T0 + 4001), ['tr-c', 'tr-d'], 'fractional bounds')
+    t.same(await ids(T0 + 3000, T0 + 3000), [], 'an empty window')
+    t.same(await ids(T0 + 4000, T0 + 1000), [], 'a backwards window')
+    t.same(await ids(T0 + 6000, T0 + 9000), [], 'nothing requested then')
+
+    await store.putTransfer(transfer('tr-a', T0 + 4500, { state: 'cancelled' }))
+    t.same(await ids(T0, T0 + 10_000), ['tr-b1', 'tr-b2', 'tr-c', 'tr-d', 'tr-a', 'tr-e'], 'a record put again moves with its requestedAt')
+    t.same(await ids(T0, T0 + 1001), [], 'and is gone from its old place')
+  })
+
+  void t.test('transfer records are trimmed to the configured maximum, oldest first', async (t) => {
+    const store = await open(t, { maxTransfers: 3 })
+    for (const i of [2, 5, 1, 4, 3]) await store.putTransfer(transfer(`tr-${i}`, T0 + i * 1000))
+    t.same((await store.listTransfers({ since: 0, until: T0 + 10_000 })).map((r) => r.id), ['tr-3', 'tr-4', 'tr-5'])
+    t.equal(await store.getTransfer('tr-1'), undefined)
+    t.equal(await store.getTransfer('tr-2'), undefined)
+    t.ok(await store.getTransfer('tr-3'))
+    await store.putTransfer(transfer('tr-4', T0 + 4000, { state: 'connected' }))
+    t.same((await store.listTransfers({ since: 0, until: T0 + 10_000 })).map((r) => r.id), ['tr-3', 'tr-4', 'tr-5'],
+      'updating a kept record trims nothing')
+    t.strictSame(await store.listCalls({}), [], 'transfers do not count against the calls')
+  })
+
   void t.test('close: later operations fail with HC_STORE', async (t) => {
     const store = await open(t)
+    await t.resolves(store.listTransfers({ since: 0, until: T0 }))
     await store.putCall(call('c1', T0))
     await store.close()
     await store.close()
     await t.rejects(store.getCall('c1'), { name: 'HotlineError', code: 'HC_STORE' })
     await t.rejects(store.assignAgent('g', 'c1', T0), { name: 'HotlineError', code: 'HC_STORE' })
+    await t.rejects(store.putTransfer(transfer('tr-1', T0)), { name: 'HotlineError', code: 'HC_STORE' })
+    await t.rejects(store.listTransfers({ since: 0, until: T0 }), { name: 'HotlineError', code: 'HC_STORE' })
   })
 }

@@ -11,15 +11,23 @@ import { HotlineError } from '../../errors.js'
 import type {
   AgentRecord, AgentState, AgentStateChange, CallRecord, Store
 } from '../../ports/store.js'
+import type { TransferRecord } from '../../ports/transfers.js'
 
 export interface MemoryStoreOptions {
   /** Call records kept; the oldest by `startedAt` are dropped beyond this. */
   maxCalls?: number
   /** How long a leg stays claimed (a day: far longer than any call). */
   claimTtlMs?: number
+  /** Transfer records kept; the oldest by `requestedAt` are dropped beyond this. */
+  maxTransfers?: number
 }
 
 export const DEFAULT_MAX_CALLS = 10_000
+/**
+ * Enough for this month's connection-rate window many times over: the Shanghai enterprise
+ * seat made 2399 transfer requests in its first month (report 2023-03).
+ */
+export const DEFAULT_MAX_TRANSFERS = 100_000
 export const DEFAULT_CLAIM_TTL_MS = 24 * 60 * 60 * 1000
 
 /** States in which an agent is tied to a call (and keeps its `callId`). */
@@ -32,6 +40,11 @@ interface StoredCall {
   active: boolean
 }
 
+interface StoredTransfer {
+  json: string
+  requestedAt: number
+}
+
 interface QueueEntry {
   at: number
   deadline: number
@@ -42,11 +55,15 @@ type OrderKey = readonly [number, string]
 export class MemoryStore implements Store {
   readonly #maxCalls: number
   readonly #claimTtlMs: number
+  readonly #maxTransfers: number
   /** Insertion order is claim order, so the oldest claims are at the front. */
   readonly #claims = new Map<string, { controllerId: string, expiresAt: number }>()
   readonly #calls = new Map<string, StoredCall>()
   /** [startedAt, callId] ascending: the order of the Redis `calls` sorted set. */
   readonly #callOrder: OrderKey[] = []
+  readonly #transfers = new Map<string, StoredTransfer>()
+  /** [requestedAt, id] ascending: the order of the Redis `transfers` sorted set. */
+  readonly #transferOrder: OrderKey[] = []
   readonly #agents = new Map<string, AgentRecord>()
   readonly #queues = new Map<string, Map<string, QueueEntry>>()
   #closed = false
@@ -54,6 +71,7 @@ export class MemoryStore implements Store {
   constructor (options: MemoryStoreOptions = {}) {
     this.#maxCalls = positiveInteger(options.maxCalls ?? DEFAULT_MAX_CALLS, 'maxCalls')
     this.#claimTtlMs = positiveInteger(options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS, 'claimTtlMs')
+    this.#maxTransfers = positiveInteger(options.maxTransfers ?? DEFAULT_MAX_TRANSFERS, 'maxTransfers')
   }
 
   claimCall (legId: string, controllerId: string, at: number): Promise<boolean> {
@@ -103,6 +121,40 @@ export class MemoryStore implements Store {
         const stored = this.#calls.get(this.#callOrder[i]?.[1] ?? '')
         if (stored === undefined || (query.active === true && !stored.active)) continue
         found.push(JSON.parse(stored.json) as CallRecord)
+      }
+      return found
+    })
+  }
+
+  putTransfer (record: TransferRecord): Promise<void> {
+    return this.#run(() => {
+      const previous = this.#transfers.get(record.id)
+      if (previous !== undefined) removeKey(this.#transferOrder, [previous.requestedAt, record.id])
+      this.#transfers.set(record.id, { json: JSON.stringify(record), requestedAt: record.requestedAt })
+      insertKey(this.#transferOrder, [record.requestedAt, record.id])
+      while (this.#transferOrder.length > this.#maxTransfers) {
+        const oldest = this.#transferOrder.shift()
+        if (oldest !== undefined) this.#transfers.delete(oldest[1])
+      }
+    })
+  }
+
+  getTransfer (id: string): Promise<TransferRecord | undefined> {
+    return this.#run(() => {
+      const stored = this.#transfers.get(id)
+      return stored === undefined ? undefined : JSON.parse(stored.json) as TransferRecord
+    })
+  }
+
+  listTransfers (query: { since: number, until: number }): Promise<TransferRecord[]> {
+    return this.#run(() => {
+      const found: TransferRecord[] = []
+      // '' sorts before every id, so the search lands on the first record at `since`.
+      for (let i = lowerBound(this.#transferOrder, [query.since, '']); i < this.#transferOrder.length; i++) {
+        const key = this.#transferOrder[i]
+        if (key === undefined || !(key[0] < query.until)) break
+        const stored = this.#transfers.get(key[1])
+        if (stored !== undefined) found.push(JSON.parse(stored.json) as TransferRecord)
       }
       return found
     })

@@ -12,6 +12,7 @@ import { HotlineError, isHotlineError } from '../../errors.js'
 import {
   AGENT_STATES, type AgentRecord, type AgentState, type AgentStateChange, type CallRecord, type Store
 } from '../../ports/store.js'
+import type { TransferRecord } from '../../ports/transfers.js'
 import { SCRIPTS, type ScriptName } from './scripts.js'
 
 export interface RedisStoreOptions {
@@ -23,6 +24,8 @@ export interface RedisStoreOptions {
   maxCalls?: number
   /** How long a leg stays claimed (a day: far longer than any call). */
   claimTtlMs?: number
+  /** Transfer records kept; the oldest by `requestedAt` are dropped beyond this. */
+  maxTransfers?: number
   /** More ioredis options (TLS, Sentinel, timeouts); they override the defaults below. */
   redis?: RedisOptions
   /** Connection errors between operations (the client keeps reconnecting meanwhile). */
@@ -32,6 +35,8 @@ export interface RedisStoreOptions {
 export const DEFAULT_KEY_PREFIX = 'hotline:'
 export const DEFAULT_MAX_CALLS = 10_000
 export const DEFAULT_CLAIM_TTL_MS = 24 * 60 * 60 * 1000
+/** As the memory store: this month's connection-rate window many times over. */
+export const DEFAULT_MAX_TRANSFERS = 100_000
 
 /**
  * A command waits through at most two reconnect attempts before it fails (ioredis's default of
@@ -50,6 +55,7 @@ export class RedisStore implements Store {
   readonly #prefix: string
   readonly #maxCalls: number
   readonly #claimTtlMs: number
+  readonly #maxTransfers: number
   /** Rejects an operation still waiting when the store is closed (see close()). */
   readonly #waiting = new Set<(err: Error) => void>()
   #closed = false
@@ -59,6 +65,7 @@ export class RedisStore implements Store {
     this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
     this.#maxCalls = positiveInteger(options.maxCalls ?? DEFAULT_MAX_CALLS, 'maxCalls')
     this.#claimTtlMs = positiveInteger(options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS, 'claimTtlMs')
+    this.#maxTransfers = positiveInteger(options.maxTransfers ?? DEFAULT_MAX_TRANSFERS, 'maxTransfers')
     const clientOptions = { ...CLIENT_DEFAULTS, ...options.redis }
     this.#redis = options.url === undefined ? new Redis(clientOptions) : new Redis(options.url, clientOptions)
     // Without a listener ioredis prints connection errors itself; operations report theirs.
@@ -102,6 +109,23 @@ export class RedisStore implements Store {
     const index = this.#key(query.active === true ? 'calls:active' : 'calls')
     const found = await this.#script('listCalls', [index], [this.#prefix, Number.isFinite(count) ? count - 1 : -1])
     return stringArray(found, 'listCalls').map(parseCall)
+  }
+
+  async putTransfer (record: TransferRecord): Promise<void> {
+    await this.#script('putTransfer', [this.#key('transfer:', record.id), this.#key('transfers')],
+      [this.#prefix, record.id, JSON.stringify(record), record.requestedAt, this.#maxTransfers])
+  }
+
+  async getTransfer (id: string): Promise<TransferRecord | undefined> {
+    const json = await this.#do('getTransfer', () => this.#redis.get(this.#key('transfer:', id)))
+    return json === null ? undefined : parseJson<TransferRecord>(json, 'a transfer record')
+  }
+
+  async listTransfers (query: { since: number, until: number }): Promise<TransferRecord[]> {
+    if (!(query.since < query.until)) return []
+    const found = await this.#script('listTransfers', [this.#key('transfers')],
+      [this.#prefix, query.since, `(${query.until}`])
+    return stringArray(found, 'listTransfers').map((json) => parseJson<TransferRecord>(json, 'a transfer record'))
   }
 
   async upsertAgent (agent: Pick<AgentRecord, 'id' | 'name' | 'extension' | 'groups'>, at: number): Promise<AgentRecord> {
@@ -260,6 +284,14 @@ function parseCall (json: string): CallRecord {
     return JSON.parse(json) as CallRecord
   } catch (err) {
     throw new HotlineError('HC_STORE', 'redis store: a call record is not valid JSON', { cause: err })
+  }
+}
+
+function parseJson<T> (json: string, what: string): T {
+  try {
+    return JSON.parse(json) as T
+  } catch (err) {
+    throw new HotlineError('HC_STORE', `redis store: ${what} is not valid JSON`, { cause: err })
   }
 }
 

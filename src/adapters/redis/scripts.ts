@@ -17,6 +17,8 @@
 //   P queue-deadline:<group> zset: the same callers, score the instant they expire
 //   P call:<callId>         string: the call record's JSON
 //   P calls / P calls:active zsets: every kept record / those without a final state, score startedAt
+//   P transfer:<id>         string: the transfer record's JSON
+//   P transfers             zset: every kept transfer id, score requestedAt
 //
 // Where a script derives keys from data (an agent's other groups), it departs from the advice
 // that every key be declared in KEYS: it is what makes "leave every group's ready set" one
@@ -94,6 +96,45 @@ local ids = redis.call('ZREVRANGE', KEYS[1], 0, ARGV[2])
 local records = {}
 for _, id in ipairs(ids) do
   local json = redis.call('GET', ARGV[1] .. 'call:' .. id)
+  if json then records[#records + 1] = json end
+end
+return records
+`
+  },
+
+  /**
+   * KEYS[1] transfer key, KEYS[2] transfers. ARGV: prefix, id, json, requestedAt, maxTransfers.
+   * The record and its index entry together, then the oldest trimmed, as for calls.
+   */
+  putTransfer: {
+    numberOfKeys: 2,
+    lua: `
+redis.call('SET', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+if excess > 0 then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
+  for _, id in ipairs(oldest) do
+    redis.call('DEL', ARGV[1] .. 'transfer:' .. id)
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
+end
+return excess
+`
+  },
+
+  /**
+   * KEYS[1] transfers. ARGV: prefix, since, until (exclusive, as '(' .. until).
+   * The records requested in [since, until), oldest first (ties by id, the sorted set's own
+   * order for equal scores), read with the index in one step.
+   */
+  listTransfers: {
+    numberOfKeys: 1,
+    lua: `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[3])
+local records = {}
+for _, id in ipairs(ids) do
+  local json = redis.call('GET', ARGV[1] .. 'transfer:' .. id)
   if json then records[#records + 1] = json end
 end
 return records
