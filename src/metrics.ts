@@ -16,6 +16,12 @@ export class Metrics {
   readonly switchReconnects: Counter<'vendor'>
   readonly calendarYearMissing: Gauge<'year'>
   readonly callErrors: Counter<'code'>
+  readonly ticketsRaised: Counter<'kind'>
+  readonly ticketsDelivered: Counter
+  readonly ticketDeliveryFailures: Counter
+  readonly ticketsDead: Gauge
+  readonly ticketsOverdue: Gauge
+  readonly ticketsOpen: Gauge
   readonly transferRequests: Counter<'department' | 'working_time' | 'result'>
   readonly transferAttempts: Counter<'department' | 'number' | 'working_time' | 'outcome'>
   readonly connectionRateBelowTarget: Gauge<'department'>
@@ -68,6 +74,35 @@ export class Metrics {
       help: 'Errors inside calls, by error code (the call is ended cleanly)',
       labelNames: ['code'],
       registers
+    })
+    this.ticketsRaised = new Counter({
+      name: 'hotline_tickets_raised_total',
+      help: 'Tickets raised to departments, by kind (next-urgent, transfer-failed)',
+      labelNames: ['kind'],
+      registers
+    })
+    this.ticketsDelivered = new Counter({
+      name: 'hotline_tickets_delivered_total', help: 'Tickets delivered to a department webhook', registers
+    })
+    this.ticketDeliveryFailures = new Counter({
+      name: 'hotline_ticket_delivery_failures_total',
+      help: 'Failed webhook delivery attempts (error status, network error, timeout)',
+      registers
+    })
+    // These three gauges describe the shared ticket store, so every controller on one Redis
+    // reports the same figure: aggregate them with max(), not sum().
+    this.ticketsDead = new Gauge({
+      name: 'hotline_tickets_dead',
+      help: 'Ticket deliveries parked as dead after too many failures (alarm above 0)',
+      registers
+    })
+    this.ticketsOverdue = new Gauge({
+      name: 'hotline_tickets_overdue',
+      help: 'Tickets past their due time whose department has not contacted the business',
+      registers
+    })
+    this.ticketsOpen = new Gauge({
+      name: 'hotline_tickets_open', help: 'Tickets not yet closed (any status but closed)', registers
     })
     // Connection rate (接通率), docs/connection-rate.md. Labels are bounded by the directory
     // (departments, their transfer numbers); never a call, a caller or an agent.

@@ -33,15 +33,17 @@ const section = <T extends Parameters<typeof Type.Object>[0]> (properties: T) =>
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-export const API_ROLES = ['agent', 'supervisor', 'admin'] as const
+export const API_ROLES = ['agent', 'supervisor', 'admin', 'department'] as const
 export type ApiRole = typeof API_ROLES[number]
 
-// One REST API token. An agent's token is bound to that agent: they act as themself only.
+// One REST API token. An agent's token is bound to that agent: they act as themself only. A
+// department's token is bound to that department: its staff see and act on its tickets only.
 export const ApiTokenSchema = Type.Object({
   // Long and from a URL-safe alphabet: no `:` or `,`, which separate entries in API_TOKENS.
   token: Type.String({ minLength: 16, maxLength: 256, pattern: '^[A-Za-z0-9._~+/=-]+$' }),
   role: Type.Unsafe<ApiRole>(Type.String({ pattern: `^(${API_ROLES.join('|')})$` })),
-  agentId: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 64 }))
+  agentId: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 64 })),
+  departmentId: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 64 }))
 }, { additionalProperties: false })
 
 export type ApiToken = Static<typeof ApiTokenSchema>
@@ -111,6 +113,17 @@ export const AppConfigSchema = Type.Object({
     kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' }))
   }),
+  tickets: section({
+    // Environment only (TICKET_WEBHOOK_SECRET): the key of the webhooks' HMAC signature.
+    webhookSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+    // Failed deliveries before a ticket's job is parked as dead (alarm: hotline_tickets_dead).
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
+    // Wait after the first failure; doubles after each one (with jitter) up to maxBackoffMs.
+    initialBackoffMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+    maxBackoffMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 1_800_000 }),
+    // One webhook request, connection to last byte of the answer.
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 })
+  }),
   stats: section({
     // Connection-rate target in working hours: ≥ 90 % in the Shanghai plans (the national
     // 12345 standard asks 95 %, shown next to it for reference).
@@ -135,16 +148,18 @@ interface EnvVariable {
 }
 
 /**
- * API_TOKENS: `token:role[:agentId]` entries separated by commas, e.g.
- * `k3…:agent:agent01,p9…:supervisor`. Checked by ApiTokenSchema after this split.
+ * API_TOKENS: `token:role[:agentId|departmentId]` entries separated by commas, e.g.
+ * `k3…:agent:agent01,p9…:supervisor,d7…:department:tax`. Checked by ApiTokenSchema after this
+ * split.
  */
 export function parseApiTokens (text: string): unknown[] {
   return text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
-    const [token, role, agentId, ...rest] = entry.split(':').map((part) => part.trim())
+    const [token, role, binding, ...rest] = entry.split(':').map((part) => part.trim())
+    const bound = role === 'department' ? 'departmentId' : 'agentId'
     return {
       token,
       ...(role === undefined || role === '' ? {} : { role }),
-      ...(agentId === undefined || agentId === '' ? {} : { agentId }),
+      ...(binding === undefined || binding === '' ? {} : { [bound]: binding }),
       // Extra fields make the schema refuse the entry ("Unexpected property").
       ...(rest.length > 0 ? { unexpected: rest.length } : {})
     }
@@ -168,7 +183,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
   { name: 'STORE_KIND', path: ['store', 'kind'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true },
-  { name: 'API_TOKENS', path: ['api', 'tokens'], secret: true, parse: parseApiTokens }
+  { name: 'API_TOKENS', path: ['api', 'tokens'], secret: true, parse: parseApiTokens },
+  { name: 'TICKET_WEBHOOK_SECRET', path: ['tickets', 'webhookSecret'], secret: true }
 ]
 
 // The password FreeSWITCH ships in event_socket.conf.xml. It is public, and a switch still
@@ -218,6 +234,13 @@ function secretsInFile (raw: unknown, file: string): ConfigProblem[] {
       file,
       path: '/api/tokens',
       reason: 'API tokens may not be written in a config file: remove them and set API_TOKENS in the environment'
+    })
+  }
+  if (get(raw, ['tickets', 'webhookSecret']) !== undefined) {
+    problems.push({
+      file,
+      path: '/tickets/webhookSecret',
+      reason: 'a secret may not be written in a config file: remove it and set TICKET_WEBHOOK_SECRET in the environment'
     })
   }
   const redisUrl = get(raw, ['store', 'redisUrl'])
@@ -296,9 +319,18 @@ function crossCheck (config: AppConfig, env: Env, file: string): ConfigProblem[]
     if (t.role !== 'agent' && t.agentId !== undefined) {
       problems.push({ file: ENV_SOURCE, path: 'API_TOKENS', reason: `${entry}: only an agent token names an agent, not a ${t.role} token` })
     }
+    if (t.role === 'department' && t.departmentId === undefined) {
+      problems.push({ file: ENV_SOURCE, path: 'API_TOKENS', reason: `${entry}: a department token names its department (token:department:<department id>)` })
+    }
+    if (t.role !== 'department' && t.departmentId !== undefined) {
+      problems.push({ file: ENV_SOURCE, path: 'API_TOKENS', reason: `${entry}: only a department token names a department, not a ${t.role} token` })
+    }
     if (seen.has(t.token)) problems.push({ file: ENV_SOURCE, path: 'API_TOKENS', reason: `${entry}: the same token twice` })
     seen.add(t.token)
   })
+  if (config.tickets.maxBackoffMs < config.tickets.initialBackoffMs) {
+    problems.push({ file, path: '/tickets/maxBackoffMs', reason: `must be at least initialBackoffMs (${config.tickets.initialBackoffMs})` })
+  }
   if (config.store.kind === 'redis' && config.store.redisUrl === undefined) {
     problems.push({ file: ENV_SOURCE, path: 'REDIS_URL', reason: 'required when the store is redis (redis://host:port/db)' })
   }

@@ -1,8 +1,10 @@
 // API token auth as a Fastify plugin. Tokens come from the environment (API_TOKENS, see
 // app-config.ts), each with a role: `agent` (bound to one agent id: an agent acts as
-// themself only), `supervisor`, `admin`. Routes opt in with `onRequest:
-// app.requireRole([...])`, which runs before the body is parsed or validated, so a caller
-// without a valid token learns nothing about the route's input rules.
+// themself only), `supervisor`, `admin`, `department` (bound to one department id: its staff
+// see and act on that department's tickets only; the ticket routes check the binding).
+// Routes opt in with `onRequest: app.requireRole([...])`, which runs before the body is
+// parsed or validated, so a caller without a valid token learns nothing about the route's
+// input rules.
 //
 // Answers follow the bearer-token scheme of RFC 6750: 401 with `WWW-Authenticate: Bearer`
 // when the token is missing or unknown (`error="invalid_token"` for an unknown one, §3.1),
@@ -17,6 +19,8 @@ export interface ApiUser {
   role: ApiRole
   /** Set for agent tokens: the only agent this token may act as. */
   agentId?: string
+  /** Set for department tokens: the only department whose tickets this token may see. */
+  departmentId?: string
 }
 
 export interface RoleRule {
@@ -41,6 +45,13 @@ export interface AuthOptions {
   realm?: string
 }
 
+function userOf (token: ApiToken): ApiUser {
+  const user: ApiUser = { role: token.role }
+  if (token.agentId !== undefined) user.agentId = token.agentId
+  if (token.departmentId !== undefined) user.departmentId = token.departmentId
+  return user
+}
+
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest()
 
 /**
@@ -50,7 +61,7 @@ const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 function tokenTable (tokens: readonly ApiToken[]): (presented: string) => ApiUser | undefined {
   const entries = tokens.map((t) => ({
     digest: digest(t.token),
-    user: t.agentId === undefined ? { role: t.role } : { role: t.role, agentId: t.agentId }
+    user: userOf(t)
   }))
   return (presented) => {
     const mine = digest(presented)
