@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'HC_FORBIDDEN'
   | 'HC_AGENT_STATE'
   | 'HC_FLOW_LOOP'
+  | 'HC_TICKET_STATE'
+  | 'HC_TRANSFER_STATE'
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   HC_BAD_REQUEST: 400,
@@ -31,7 +33,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   HC_STORE: 503,
   HC_UNAUTHORIZED: 401,
   HC_FORBIDDEN: 403,
-  HC_AGENT_STATE: 409
+  HC_AGENT_STATE: 409,
+  HC_TICKET_STATE: 409,
+  HC_TRANSFER_STATE: 409
 }
 
 export interface HotlineErrorOptions {
