@@ -1,12 +1,14 @@
 // Wiring of the enterprise-seat line: agents (seeded from config/agents.yaml into the shared
-// store), the queue to them, and the flows of ivr-flows/ with hot reload. Each new call runs
-// the version of its flow in force when it arrives; calls in progress keep theirs.
+// store), the queue to them, the three-way transfer to departments, and the flows of
+// ivr-flows/ with hot reload. Each new call runs the version of its flow in force when it
+// arrives; calls in progress keep theirs.
 
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { Agents } from './calls/agents.js'
 import { QueueAcd } from './calls/acd.js'
-import type { ScriptChoice } from './calls/call-session.js'
+import type { CallScript, ScriptChoice } from './calls/call-session.js'
+import { TransferService } from './calls/transfer.js'
 import type { AppConfig } from './config/app-config.js'
 import { type AgentsConfig, checkTokenAgents } from './config/agents-schema.js'
 import { ConfigError } from './config/validate.js'
@@ -17,9 +19,12 @@ import { FlowRegistry } from './flows/registry.js'
 import type { FlowServices } from './flows/step.js'
 import { registerAuth } from './http/auth.js'
 import { registerAgentRoutes } from './http/routes/agents.js'
+import { registerCallRoutes } from './http/routes/calls.js'
 import type { Clock } from './ports/clock.js'
 import type { Store } from './ports/store.js'
 import type { SwitchPort } from './ports/switch.js'
+import type { TicketSink } from './ports/tickets.js'
+import type { TransferStore } from './ports/transfers.js'
 
 export interface IvrOptions {
   /** The ivr-flows folder. */
@@ -29,14 +34,20 @@ export interface IvrOptions {
   directory: Directory
   calendar: WorkCalendar
   agents: AgentsConfig
+  /** Where transfer-failed tickets go; without one the agent registers them by hand. */
+  tickets?: TicketSink
+  /** Where transfer records are kept; default: the store. */
+  transfers?: TransferStore
 }
 
 export interface Ivr {
   agents: Agents
   acd: QueueAcd
+  /** Three-way transfers; its events (`transfer.attempted`, …) are for counters. */
+  transfers: TransferService
   flows: FlowRegistry
   pickScript: () => ScriptChoice
-  /** Adds authentication and the agents API to the app (before it is ready). */
+  /** Adds authentication, the agents API and the calls API to the app (before it is ready). */
   routes: (app: FastifyInstance) => Promise<void>
   close: () => Promise<void>
 }
@@ -50,7 +61,24 @@ export async function startIvr (options: IvrOptions, deps: {
 
   const agents = new Agents({ store, clock, groups: options.agents.groups, log: logger.child({ component: 'agents' }) })
   await agents.sync(options.agents.agents)
-  const acd = new QueueAcd({ switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber })
+  // The caller's full number, while the call runs, for a transfer-failed ticket's callback:
+  // the queue and the agents see masked numbers only.
+  const callers = new Map<string, string>()
+  const transferRecords = options.transfers ?? store
+  const transfers = new TransferService({
+    switch: deps.switch,
+    store: transferRecords,
+    directory: options.directory,
+    calendar: options.calendar,
+    clock,
+    callerIdNumber: config.switch.hotlineNumber,
+    tickets: options.tickets,
+    callerNumber: (callId) => callers.get(callId),
+    log: logger.child({ component: 'transfers' })
+  })
+  const acd = new QueueAcd({
+    switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber, conversations: transfers
+  })
   const groups = options.agents.groups.map((g) => g.id)
   const flows = await FlowRegistry.open({
     dir: options.flowsDir,
@@ -66,18 +94,30 @@ export async function startIvr (options: IvrOptions, deps: {
   }
   const pickScript = (): ScriptChoice => {
     const flow = flows.current(options.flowId)
-    return { script: runFlow(flow, services), flowId: flow.id, flowVersion: flow.version }
+    const run = runFlow(flow, services)
+    const script: CallScript = async (ctx, signal) => {
+      callers.set(ctx.callId, ctx.callerNumber)
+      try {
+        return await run(ctx, signal)
+      } finally {
+        callers.delete(ctx.callId)
+      }
+    }
+    return { script, flowId: flow.id, flowVersion: flow.version }
   }
   return {
     agents,
     acd,
+    transfers,
     flows,
     pickScript,
     routes: async (app) => {
       await registerAuth(app, { tokens: config.api.tokens })
       await registerAgentRoutes(app, { agents, store, acd })
+      await registerCallRoutes(app, { transfers, calls: store, records: transferRecords, directory: options.directory, clock })
     },
     close: async () => {
+      await transfers.close()
       acd.close()
       agents.close()
       await flows.close()

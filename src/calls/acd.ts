@@ -15,7 +15,7 @@ import type { Acd, QueueOutcome, QueueRequest } from '../ports/acd.js'
 import type { Clock } from '../ports/clock.js'
 import type { AgentRecord, Store } from '../ports/store.js'
 import type { SwitchPort } from '../ports/switch.js'
-import { offerToAgent } from './agent-leg.js'
+import { type ConversationWatcher, offerToAgent } from './agent-leg.js'
 import type { AgentGroupSettings, Agents } from './agents.js'
 import { QueueAnnouncer } from './queue-announcer.js'
 
@@ -30,6 +30,11 @@ export interface AcdDeps {
   pollMs?: number
   /** A queue entry not touched for this long is dropped (its controller died); default 30 s. */
   queueTtlMs?: number
+  /**
+   * Told of every conversation's course (the three-way transfer joins specialists to it and
+   * keeps it going after the agent leaves); none: a conversation ends with the agent's leg.
+   */
+  conversations?: ConversationWatcher
 }
 
 /** The call an agent is ringing for, talking on or wrapping up, as this controller knows it. */

@@ -3,6 +3,12 @@
 // conversation ends. The agent's state follows every step (ringing is set by the store when
 // it assigns the agent). Whatever happens, the agent's leg is never left behind: it is
 // cancelled while ringing and hung up when the conversation ends on the caller's side.
+//
+// The conversation is more than caller and agent once the agent starts a three-way transfer
+// (三方通话直转, transfer.ts): a department specialist joins the same room, and the agent may
+// leave while caller and specialist talk on. So the agent's end is not the conversation's:
+// the agent goes to wrap-up at once, and the caller leaves the room for the rest of the flow
+// (the survey) only when nobody else is left in it — told by the ConversationWatcher.
 
 import type { Logger } from 'pino'
 import { abortError } from '../errors.js'
@@ -23,6 +29,41 @@ export interface OfferDeps {
   agents: Agents
   clock: Clock
   callerIdNumber: string
+  /** Who else may join a conversation (the three-way transfer); none: it ends with the agent. */
+  conversations?: ConversationWatcher
+}
+
+/** A conversation in progress: caller and agent in the call's room, perhaps a specialist later. */
+export interface LiveConversation {
+  readonly callId: string
+  readonly callerLegId: string
+  readonly room: string
+  readonly agentId: string
+  readonly agentLegId: string
+  readonly group: string
+  /** The caller's IVR choices when they were queued. */
+  readonly choices: Readonly<Record<string, string>>
+  readonly connectedAt: number
+  /** Aborted when the caller hangs up. */
+  readonly signal: AbortSignal
+  readonly log: Logger
+  /** Takes the agent out of the call: their leg leaves the room and is hung up. */
+  releaseAgent(): Promise<void>
+}
+
+/**
+ * Told of each conversation's course, so others can join it (transfer.ts). The conversation
+ * ends when the caller hangs up, or once the agent is gone and `othersDone` resolves.
+ */
+export interface ConversationWatcher {
+  /** Caller and agent are connected in the room. */
+  started(conversation: LiveConversation): void
+  /** The agent hung up or left the room; they are in wrap-up now. */
+  agentGone(callId: string, at: number): void
+  /** Resolves once nobody but the caller is left to talk to (no specialist, no hunt). */
+  othersDone(callId: string): Promise<void>
+  /** The conversation is over: everything still attached to it must go. */
+  ended(callId: string): void
 }
 
 export interface OfferHooks {
@@ -86,13 +127,24 @@ async function talk (
   deps: OfferDeps, agent: AgentRecord, group: AgentGroupSettings, request: QueueRequest,
   agentLeg: string, hooks: OfferHooks, log: Logger
 ): Promise<OfferResult> {
-  const { switch: sw, agents, clock } = deps
+  const { switch: sw, agents, clock, conversations } = deps
   const { callId, signal } = request
   const room = roomOf(callId)
   const agentEnd = watchAgentLeg(sw, agentLeg, room)
   const callerEnd = watchAbort(signal)
   let connectedAt: number | undefined
   let callerInRoom = false
+  let watched = false
+  let agentDone = false
+  /** Once: the agent's leg is hung up (if still up) and the agent goes to wrap-up. */
+  const endAgent = async (): Promise<void> => {
+    if (agentDone) return
+    agentDone = true
+    if (!agentEnd.gone()) {
+      await sw.hangup(agentLeg, 'normal').catch((err: unknown) => { log.warn({ err }, 'agent leg hangup failed') })
+    }
+    await agents.ended(agent.id, callId, group.id)
+  }
   try {
     const on = await agents.answered(agent.id, callId)
     // The agent did pick up: connect them even if their record moved meanwhile.
@@ -105,9 +157,33 @@ async function talk (
     connectedAt = clock.now()
     hooks.connected(connectedAt)
     log.info({ room }, 'caller connected to agent')
+    conversations?.started({
+      callId,
+      callerLegId: request.legId,
+      room,
+      agentId: agent.id,
+      agentLegId: agentLeg,
+      group: group.id,
+      choices: { ...request.choices },
+      connectedAt,
+      signal,
+      log,
+      releaseAgent: async () => {
+        await sw.leaveConference(agentLeg, room)
+        await sw.hangup(agentLeg, 'normal')
+      }
+    })
+    watched = conversations !== undefined
     const how = await Promise.race([agentEnd.done, callerEnd.done])
     if (how === 'caller-gone') throw abortError(signal)
-    log.info({ how, talkedMs: clock.now() - connectedAt }, 'agent ended the conversation')
+    log.info({ how, talkedMs: clock.now() - connectedAt }, 'agent ended their part of the conversation')
+    await endAgent()
+    if (conversations !== undefined) {
+      // A specialist may still be talking with the caller (or being dialled): wait for them.
+      conversations.agentGone(callId, clock.now())
+      const after = await Promise.race([conversations.othersDone(callId).then(() => 'others-done' as const), callerEnd.done])
+      if (after === 'caller-gone') throw abortError(signal)
+    }
     // The caller stays up for the rest of the flow, out of the room so prompts reach them.
     await sw.leaveConference(request.legId, room)
     return { kind: 'served', answeredAt: connectedAt, endedAt: clock.now() }
@@ -126,10 +202,8 @@ async function talk (
   } finally {
     agentEnd.stop()
     callerEnd.stop()
-    if (!agentEnd.gone()) {
-      await sw.hangup(agentLeg, 'normal').catch((err: unknown) => { log.warn({ err }, 'agent leg hangup failed') })
-    }
-    await agents.ended(agent.id, callId, group.id)
+    if (watched) conversations?.ended(callId)
+    await endAgent()
   }
 }
 

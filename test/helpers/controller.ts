@@ -9,6 +9,8 @@ import { resolveAppConfig } from '../../src/config/app-config.js'
 import { loadConfig } from '../../src/config/index.js'
 import { ShiftedClock } from '../../src/ports/clock.js'
 import type { Store } from '../../src/ports/store.js'
+import type { TicketSink } from '../../src/ports/tickets.js'
+import type { TransferStore } from '../../src/ports/transfers.js'
 import { type Controller, startController } from '../../src/controller.js'
 import type { ScriptChoice } from '../../src/calls/call-session.js'
 import { createLogger } from '../../src/logger.js'
@@ -43,6 +45,10 @@ export interface StartOptions {
   store?: Store
   /** A model shared with other controllers (one switch, several controllers). */
   model?: SimSwitch
+  /** Where the enterprise-seat line raises tickets (with `ivr`). */
+  tickets?: TicketSink
+  /** Where the enterprise-seat line keeps transfer records (with `ivr`; default: the store). */
+  transfers?: TransferStore
 }
 
 const ROOT = new URL('../../', import.meta.url).pathname
@@ -82,7 +88,14 @@ export async function startTestController (t: Test, protocol: Protocol, options:
       : {
           clock: new ShiftedClock(new Date(options.ivr.at)),
           calendar: shipped.calendar,
-          ivr: { flowsDir: options.ivr.flowsDir ?? FLOWS_DIR, flowId: 'enterprise-seat', directory: shipped.directory, agents: shipped.agents }
+          ivr: {
+            flowsDir: options.ivr.flowsDir ?? FLOWS_DIR,
+            flowId: 'enterprise-seat',
+            directory: shipped.directory,
+            agents: shipped.agents,
+            tickets: options.tickets,
+            transfers: options.transfers
+          }
         })
   })
   t.teardown(async () => { await controller.shutdown(100) })
