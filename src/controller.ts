@@ -14,8 +14,13 @@ import { firstCallScript } from './calls/scripts/first-call.js'
 import type { AppConfig } from './config/app-config.js'
 import { watchCalendar } from './calendar-watch.js'
 import type { WorkCalendar } from './domain/calendar.js'
+import { ConfigError } from './config/validate.js'
+import { registerAuth } from './http/auth.js'
+import { registerStatsRoutes } from './http/routes/stats.js'
 import { type Ivr, type IvrOptions, startIvr } from './ivr.js'
-import { Metrics } from './metrics.js'
+import { Metrics, countTransfer } from './metrics.js'
+import { ConnectionRateService } from './stats/connection-rate-service.js'
+import { type Tickets, checkTicketSetup, startTickets } from './tickets/start-tickets.js'
 import { type Clock, systemClock } from './ports/clock.js'
 import type { Store } from './ports/store.js'
 import type { SwitchPort } from './ports/switch.js'
@@ -47,6 +52,7 @@ export class Controller {
   readonly metrics: Metrics
   readonly store: Store
   readonly ivr: Ivr | undefined
+  readonly tickets: Tickets | undefined
   readonly sim: EmbeddedSim | undefined
   readonly #logger: Logger
   readonly #config: AppConfig
@@ -56,7 +62,7 @@ export class Controller {
 
   constructor (parts: {
     app: FastifyInstance, switch: SwitchPort, calls: CallManager, metrics: Metrics, store: Store
-    ivr: Ivr | undefined, sim: EmbeddedSim | undefined, logger: Logger, config: AppConfig
+    ivr: Ivr | undefined, tickets: Tickets | undefined, sim: EmbeddedSim | undefined, logger: Logger, config: AppConfig
     closers: Array<() => Promise<void>>
   }) {
     this.app = parts.app
@@ -65,6 +71,7 @@ export class Controller {
     this.metrics = parts.metrics
     this.store = parts.store
     this.ivr = parts.ivr
+    this.tickets = parts.tickets
     this.sim = parts.sim
     this.#logger = parts.logger
     this.#config = parts.config
@@ -114,14 +121,39 @@ export async function startController (options: ControllerOptions): Promise<Cont
   const store = options.store ?? createStore(config, logger)
   const controllerId = options.controllerId ?? `ctl-${randomUUID().slice(0, 8)}`
   let ivr: Ivr | undefined
+  let tickets: Tickets | undefined
+  let stats: ConnectionRateService | undefined
   if (options.ivr !== undefined) {
-    if (options.calendar === undefined) throw new TypeError('the enterprise-seat line needs the working-day calendar')
-    ivr = await startIvr({ ...options.ivr, calendar: options.calendar }, { config, store, switch: sw, clock, logger })
+    const calendar = options.calendar
+    if (calendar === undefined) throw new TypeError('the enterprise-seat line needs the working-day calendar')
+    const { directory } = options.ivr
+    const problems = checkTicketSetup(config, directory)
+    if (problems.length > 0) throw new ConfigError(problems)
+    tickets = startTickets({ config, directory, calendar, clock, logger, metrics })
+    ivr = await startIvr({ ...options.ivr, calendar, tickets: options.ivr.tickets ?? tickets.service }, { config, store, switch: sw, clock, logger })
+    // Every transfer request is counted once, when it leaves the hunt.
+    for (const end of ['transfer.connected', 'transfer.failed', 'transfer.cancelled'] as const) {
+      ivr.transfers.on(end, (record) => { countTransfer(metrics, record) })
+    }
+    stats = new ConnectionRateService({
+      store, clock, metrics, settings: config.stats, logger: logger.child({ component: 'stats' }),
+      departments: () => directory.departments().map((d) => d.id)
+    })
+    stats.start()
   }
+  const api = ivr !== undefined && tickets !== undefined && stats !== undefined ? { ivr, tickets, stats } : undefined
+  const apiRoutes = api === undefined
+    ? undefined
+    : async (app: FastifyInstance): Promise<void> => {
+      await registerAuth(app, { tokens: config.api.tokens })
+      await api.ivr.routes(app)
+      await api.tickets.routes(app)
+      await registerStatsRoutes(app, { stats: api.stats })
+    }
   const pickScript = ivr?.pickScript ?? options.pickScript ?? (() => ({ script: firstCallScript }))
   const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock })
   calls.start()
-  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: ivr?.routes })
+  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: apiRoutes })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const interval = config.switch.sim.demoCallIntervalSec
@@ -142,6 +174,8 @@ export async function startController (options: ControllerOptions): Promise<Cont
   const closers: Array<() => Promise<void>> = [
     async () => { stopCalendarWatch(); stopDemo(); await app.close() },
     async () => { await ivr?.close() },
+    // After the calls: they may still raise tickets while they finish.
+    async () => { stats?.stop(); await tickets?.close() },
     async () => { await sw.close() },
     // A store handed in belongs to the caller; one made here is closed here.
     async () => { if (options.store === undefined) await store.close() },
@@ -151,5 +185,5 @@ export async function startController (options: ControllerOptions): Promise<Cont
       sim.model.close()
     }
   ]
-  return new Controller({ app, switch: sw, calls, metrics, store, ivr, sim, logger, config, closers })
+  return new Controller({ app, switch: sw, calls, metrics, store, ivr, tickets, sim, logger, config, closers })
 }

@@ -17,7 +17,6 @@ import type { Directory } from './domain/directory.js'
 import { runFlow } from './flows/engine.js'
 import { FlowRegistry } from './flows/registry.js'
 import type { FlowServices } from './flows/step.js'
-import { registerAuth } from './http/auth.js'
 import { registerAgentRoutes } from './http/routes/agents.js'
 import { registerCallRoutes } from './http/routes/calls.js'
 import type { Clock } from './ports/clock.js'
@@ -25,6 +24,7 @@ import type { Store } from './ports/store.js'
 import type { SwitchPort } from './ports/switch.js'
 import type { TicketSink } from './ports/tickets.js'
 import type { TransferStore } from './ports/transfers.js'
+import { flowTicketSink } from './tickets/flow-ticket-sink.js'
 
 export interface IvrOptions {
   /** The ivr-flows folder. */
@@ -47,7 +47,7 @@ export interface Ivr {
   transfers: TransferService
   flows: FlowRegistry
   pickScript: () => ScriptChoice
-  /** Adds authentication, the agents API and the calls API to the app (before it is ready). */
+  /** Adds the agents API and the calls API to the app (after `registerAuth`, before ready). */
   routes: (app: FastifyInstance) => Promise<void>
   close: () => Promise<void>
 }
@@ -85,7 +85,13 @@ export async function startIvr (options: IvrOptions, deps: {
     surroundings: () => ({ directory: options.directory, groups }),
     logger: logger.child({ component: 'flows' })
   })
-  const services: FlowServices = { calendar: options.calendar, directory: options.directory, acd, clock }
+  const services: FlowServices = {
+    calendar: options.calendar,
+    directory: options.directory,
+    acd,
+    clock,
+    ...(options.tickets === undefined ? {} : { tickets: flowTicketSink(options.tickets, options.directory) })
+  }
   try {
     flows.current(options.flowId)
   } catch {
@@ -112,7 +118,6 @@ export async function startIvr (options: IvrOptions, deps: {
     flows,
     pickScript,
     routes: async (app) => {
-      await registerAuth(app, { tokens: config.api.tokens })
       await registerAgentRoutes(app, { agents, store, acd })
       await registerCallRoutes(app, { transfers, calls: store, records: transferRecords, directory: options.directory, clock })
     },
