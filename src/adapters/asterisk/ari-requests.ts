@@ -4,7 +4,7 @@
 // timeout, and shred reports a socket error ("request_error") to no listener swagger-client
 // registers — so a refused or reset connection leaves the promise pending forever. Under
 // overload the client keeps opening connections until Asterisk's http.conf `sessionlimit`
-// refuses them, and those requests never settle (../shared/docs/PROTOCOLS.md, load facts).
+// refuses them, and those requests never settle (measured on a real Asterisk under load).
 // The gate gives every request a deadline (HC_SWITCH_TIMEOUT) and queues requests beyond
 // `maxInFlight`, so an overloaded Asterisk sees at most that many at once.
 //

@@ -5,8 +5,8 @@
 //    `Call-Direction: inbound` offers them to the controller;
 //  - answer / playback / play_and_get_digits run as `sendmsg <uuid>` `call-command: execute`
 //    with our own `Event-UUID`; the app's CHANNEL_EXECUTE_COMPLETE carries it back as
-//    `Application-UUID` (never infer an app's result from `Application-Response` alone: a
-//    later event can carry a stale value, see ../shared/docs/PROTOCOLS.md);
+//    `Application-UUID` (never from `Application-Response` alone: a later event can carry a
+//    stale value, as recorded in test/fixtures/captures/freeswitch-1.11.1/07_conference);
 //  - dials are `bgapi originate {origination_uuid=…}<dial string> &park()`; the
 //    BACKGROUND_JOB body is `+OK <uuid>` or `-ERR <CAUSE>`; we choose the leg's uuid so a
 //    cancel (`uuid_kill <uuid> ORIGINATOR_CANCEL`) can reach a leg that is still ringing;
@@ -279,7 +279,6 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   // --- commands -----------------------------------------------------------------------------
-
   #media (prompt: string): string {
     const media = this.#options.promptPath(prompt)
     if (/[\s\n]/.test(media)) throw new HotlineError('HC_SWITCH_COMMAND', `prompt path has white space: ${prompt}`)
@@ -335,7 +334,6 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   // --- events -------------------------------------------------------------------------------
-
   #onEvent (event: EslEvent): void {
     try {
       this.#dispatch(event)
