@@ -27,10 +27,10 @@ export async function startSim (t: Test, options: SimSwitchOptions = {}): Promis
 }
 
 /** Resolves with the first value `poll` returns that is not undefined (checked every 5 ms). */
-export async function eventually<T> (poll: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+export async function eventually<T> (poll: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const value = poll()
+    const value = await poll()
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 5))

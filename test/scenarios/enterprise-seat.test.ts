@@ -144,8 +144,9 @@ for (const protocol of PROTOCOLS) {
     await at(caller, 'category-menu', '0')
     const leg = await eventually(() => agentLeg(c, '8002'), 'the second agent answered', 15_000)
     t.match(await c.controller.store.getAgent('agent01'), { state: 'not-ready', reason: 'no-answer' })
-    t.match(await c.controller.store.getAgent('agent02'), { state: 'on-call' })
     await eventually(() => leg.conference !== undefined ? true : undefined, 'agent connected to the caller')
+    // The switch reports the answer first; the agent's state follows once the controller hears it.
+    await eventually(async () => (await c.controller.store.getAgent('agent02'))?.state === 'on-call' ? true : undefined, 'agent02 on the call')
     c.sim.model.hangup(leg.id, 'NORMAL_CLEARING', 'remote')
     await at(caller, 'survey')
     caller.hangup()
