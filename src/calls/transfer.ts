@@ -28,7 +28,10 @@ import type { SwitchPort } from '../ports/switch.js'
 import type { TicketSink } from '../ports/tickets.js'
 import type { TransferAttempt, TransferRecord, TransferStore } from '../ports/transfers.js'
 import type { ConversationWatcher, LiveConversation } from './agent-leg.js'
-import { type DialStart, hunt } from './hunt.js'
+import { hunt } from './hunt.js'
+import { activeOf, type LiveCall, type LiveCallView, Transfer, viewOf } from './transfer-state.js'
+
+export type { ConversationState, LiveCallView, TransferPhase } from './transfer-state.js'
 
 /** What the caller hears when no number answered (ivr-flows/prompts.yaml). */
 export const TRANSFER_FAILED_PROMPT = 'transfer-failed'
@@ -55,83 +58,12 @@ export interface TransferEvents {
   'transfer.cancelled': [record: TransferRecord]
 }
 
-/** Where a transfer is in its life; the record's `state` says what it came to. */
-export type TransferPhase = 'hunting' | 'joining' | 'talking' | 'telling-caller' | 'over'
-
-const PHASES: Readonly<Record<TransferPhase, readonly TransferPhase[]>> = {
-  hunting: ['joining', 'telling-caller', 'over'],
-  joining: ['talking', 'over'],
-  talking: ['over'],
-  'telling-caller': ['over'],
-  over: []
-}
-
-/** What the conversation is doing, as the API shows it. */
-export type ConversationState =
-  | 'with-agent' | 'hunting' | 'connecting-specialist' | 'three-way' | 'with-specialist' | 'telling-caller' | 'closing'
-
-export interface LiveCallView {
-  callId: string
-  agentId: string
-  group: string
-  choices: Record<string, string>
-  connectedAt: number
-  agentPresent: boolean
-  agentLeftAt?: number
-  state: ConversationState
-  /** The number ringing now, during a hunt. */
-  ringing?: DialStart
-  /** This call's transfer requests, oldest first, as they are now. */
-  transfers: TransferRecord[]
-}
-
 /** Who asks: an agent token's agent, or nobody in particular (supervisor, admin). */
 export interface Requester {
   agentId?: string
 }
 
 export type TransferAnswer<T> = { ok: true, value: T } | { ok: false, status: 400 | 403 | 404 | 409, reason: string }
-
-class Transfer {
-  phase: TransferPhase = 'hunting'
-  ringing: DialStart | undefined
-  specialistLeg: string | undefined
-  stopWatch: () => void = () => undefined
-  readonly abort = new AbortController()
-  readonly done: Promise<void>
-  #over: () => void = () => undefined
-
-  constructor (readonly record: TransferRecord, readonly log: Logger) {
-    this.done = new Promise((resolve) => { this.#over = resolve })
-  }
-
-  /** The one transition function: impossible moves are errors. */
-  move (to: TransferPhase): void {
-    if (!PHASES[this.phase].includes(to)) {
-      throw new HotlineError('HC_BAD_REQUEST', `impossible transfer transition ${this.phase} → ${to}`)
-    }
-    this.phase = to
-    if (to === 'over') {
-      this.stopWatch()
-      this.#over()
-    }
-  }
-
-  finish (): void {
-    if (this.phase !== 'over') this.move('over')
-  }
-}
-
-interface LiveCall {
-  conversation: LiveConversation
-  agentLeftAt?: number
-  transfers: Transfer[]
-}
-
-const activeOf = (call: LiveCall): Transfer | undefined => {
-  const last = call.transfers.at(-1)
-  return last?.phase === 'over' ? undefined : last
-}
 
 export class TransferService extends EventEmitter<TransferEvents> implements ConversationWatcher {
   readonly #deps: TransferServiceDeps
@@ -154,20 +86,7 @@ export class TransferService extends EventEmitter<TransferEvents> implements Con
   live (callId: string): LiveCallView | undefined {
     const call = this.#calls.get(callId)
     if (call === undefined) return undefined
-    const { conversation: c } = call
-    const active = activeOf(call)
-    return {
-      callId,
-      agentId: c.agentId,
-      group: c.group,
-      choices: { ...c.choices },
-      connectedAt: c.connectedAt,
-      agentPresent: call.agentLeftAt === undefined,
-      agentLeftAt: call.agentLeftAt,
-      state: conversationState(call, active),
-      ringing: active?.ringing,
-      transfers: call.transfers.map((t) => structuredClone(t.record))
-    }
+    return viewOf(call)
   }
 
   /** Starts a transfer of the call to `matterId`'s hunt list; the hunt goes on in the background. */
@@ -452,16 +371,5 @@ export class TransferService extends EventEmitter<TransferEvents> implements Con
     this.#writes.set(snapshot.id, next)
     void next.then(() => { if (this.#writes.get(snapshot.id) === next) this.#writes.delete(snapshot.id) })
     return next
-  }
-}
-
-function conversationState (call: LiveCall, active: Transfer | undefined): ConversationState {
-  const agentPresent = call.agentLeftAt === undefined
-  switch (active?.phase) {
-    case 'hunting': return 'hunting'
-    case 'joining': return 'connecting-specialist'
-    case 'talking': return agentPresent ? 'three-way' : 'with-specialist'
-    case 'telling-caller': return 'telling-caller'
-    default: return agentPresent ? 'with-agent' : 'closing'
   }
 }
