@@ -7,8 +7,7 @@
 // (Fastify's default Ajv setup removes unknown properties). Responses have schemas too, so
 // only the listed fields ever leave: a full caller number cannot slip out with a record.
 
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AgentCall } from '../../calls/acd.js'
@@ -16,6 +15,7 @@ import type { AgentResult, Agents } from '../../calls/agents.js'
 import { ID_PATTERN } from '../../config/agents-schema.js'
 import { MASKED_KEYS, maskNumber } from '../../logger.js'
 import type { AgentRecord, Store } from '../../ports/store.js'
+import { typeboxValidator } from '../validator.js'
 
 export interface AgentRoutesDeps {
   agents: Agents
@@ -126,18 +126,6 @@ function answer (reply: FastifyReply, result: AgentResult): FastifyReply {
   return failure(reply, 409, result.reason, result.agent?.state)
 }
 
-/** TypeBox's compiler as the validator: strict (no silent removal), messages name the field. */
-function typeboxValidator ({ schema, httpPart }: { schema: unknown, httpPart?: string }) {
-  const check = TypeCompiler.Compile(schema as TSchema)
-  return (data: unknown) => {
-    // A POST without a body is an empty body: every body field here is optional.
-    const value = httpPart === 'body' && (data === null || data === undefined) ? {} : data
-    if (check.Check(value)) return { value }
-    const first = check.Errors(value).First()
-    const where = first === undefined || first.path === '' ? httpPart ?? 'input' : `${httpPart ?? ''}${first.path}`
-    return { error: new Error(`${where}: ${first?.message ?? 'invalid'}`) }
-  }
-}
 
 function agentRoutes (app: FastifyInstance, deps: AgentRoutesDeps): Promise<void> {
   app.setValidatorCompiler(typeboxValidator)

@@ -6,8 +6,7 @@
 // The body names a matter id and nothing else (unknown fields are a 400): the numbers dialled
 // come from the directory's hunt list for that matter, never from the request.
 
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { LiveCallView, Requester, TransferAnswer, TransferService } from '../../calls/transfer.js'
@@ -16,6 +15,7 @@ import { MASKED_KEYS, maskNumber } from '../../logger.js'
 import type { Clock } from '../../ports/clock.js'
 import type { CallRecord, Store } from '../../ports/store.js'
 import type { TransferRecord, TransferStore } from '../../ports/transfers.js'
+import { typeboxValidator } from '../validator.js'
 
 export interface CallRoutesDeps {
   transfers: TransferService
@@ -195,17 +195,6 @@ function refused<T> (reply: FastifyReply, answer: TransferAnswer<T> & { ok: fals
   return failure(reply, answer.status, answer.reason)
 }
 
-/** TypeBox's compiler as the validator: strict (no silent removal), messages name the field. */
-function typeboxValidator ({ schema, httpPart }: { schema: unknown, httpPart?: string }) {
-  const check = TypeCompiler.Compile(schema as TSchema)
-  return (data: unknown) => {
-    const value = httpPart === 'body' && (data === null || data === undefined) ? {} : data
-    if (check.Check(value)) return { value }
-    const first = check.Errors(value).First()
-    const where = first === undefined || first.path === '' ? httpPart ?? 'input' : `${httpPart ?? ''}${first.path}`
-    return { error: new Error(`${where}: ${first?.message ?? 'invalid'}`) }
-  }
-}
 
 function callRoutes (app: FastifyInstance, deps: CallRoutesDeps): Promise<void> {
   app.setValidatorCompiler(typeboxValidator)

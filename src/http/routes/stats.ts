@@ -11,8 +11,7 @@
 // The query is checked with TypeBox's compiler (an unknown parameter is a 400 that names it,
 // not silently dropped), then the rules between parameters; every 400 says what is wrong.
 
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { type AttemptFigures, type Figures, type SplitFigures, belowTarget } from '../../domain/connection-rate.js'
@@ -20,6 +19,7 @@ import { isHotlineError } from '../../errors.js'
 import {
   type ConnectionRateResult, type ConnectionRateService, type StatsWindow, WINDOW_NAMES, customWindow
 } from '../../stats/connection-rate-service.js'
+import { typeboxValidator } from '../validator.js'
 
 export interface StatsRoutesDeps {
   stats: ConnectionRateService
@@ -153,16 +153,6 @@ function answer (result: ConnectionRateResult, by: GroupBy | undefined): Static<
   }
 }
 
-/** TypeBox's compiler as the validator: strict (no silent removal), messages name the field. */
-function typeboxValidator ({ schema, httpPart }: { schema: unknown, httpPart?: string }) {
-  const check = TypeCompiler.Compile(schema as TSchema)
-  return (data: unknown) => {
-    if (check.Check(data)) return { value: data }
-    const first = check.Errors(data).First()
-    const where = first === undefined || first.path === '' ? httpPart ?? 'input' : `${httpPart ?? ''}${first.path}`
-    return { error: new Error(`${where}: ${first?.message ?? 'invalid'}`) }
-  }
-}
 
 function statsRoutes (app: FastifyInstance, deps: StatsRoutesDeps): Promise<void> {
   app.setValidatorCompiler(typeboxValidator)

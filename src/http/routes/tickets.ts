@@ -11,8 +11,7 @@
 // field or a wrong type is a 400 naming the field; responses have schemas, so only the
 // listed fields leave.
 
-import { type Static, type TSchema, Type } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { MAX_TICKET_TEXT, isOverdue } from '../../domain/tickets.js'
@@ -22,6 +21,7 @@ import type { DeliveryJob } from '../../ports/ticket-store.js'
 import { TICKET_STATUSES, type Ticket, type TicketStatus } from '../../ports/tickets.js'
 import type { TicketActor, TicketResult, TicketService } from '../../tickets/ticket-service.js'
 import type { ApiUser } from '../auth.js'
+import { typeboxValidator } from '../validator.js'
 
 export interface TicketRoutesDeps {
   tickets: TicketService
@@ -164,18 +164,6 @@ function answer (reply: FastifyReply, request: FastifyRequest, result: TicketRes
   return reply.code(statusCode).send({ statusCode, error, code, message: result.reason, status })
 }
 
-/** TypeBox's compiler as the validator: strict (no silent removal), messages name the field. */
-function typeboxValidator ({ schema, httpPart }: { schema: unknown, httpPart?: string }) {
-  const check = TypeCompiler.Compile(schema as TSchema)
-  return (data: unknown) => {
-    // A POST without a body is an empty body.
-    const value = httpPart === 'body' && (data === null || data === undefined) ? {} : data
-    if (check.Check(value)) return { value }
-    const first = check.Errors(value).First()
-    const where = first === undefined || first.path === '' ? httpPart ?? 'input' : `${httpPart ?? ''}${first.path}`
-    return { error: new Error(`${where}: ${first?.message ?? 'invalid'}`) }
-  }
-}
 
 function ticketRoutes (app: FastifyInstance, deps: TicketRoutesDeps): Promise<void> {
   app.setValidatorCompiler(typeboxValidator)
