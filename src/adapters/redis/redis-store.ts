@@ -7,12 +7,13 @@
 // Failures of Redis (unreachable, timed out, a reply error) reject with HC_STORE (HTTP 503):
 // the caller decides what a call does without its store; the client reconnects by itself.
 
-import { Redis, type RedisOptions } from 'ioredis'
-import { HotlineError, isHotlineError } from '../../errors.js'
+import type { Redis, RedisOptions } from 'ioredis'
+import { HotlineError } from '../../errors.js'
 import {
   AGENT_STATES, type AgentRecord, type AgentState, type AgentStateChange, type CallRecord, type Store
 } from '../../ports/store.js'
 import type { TransferRecord } from '../../ports/transfers.js'
+import { RedisConnection } from './redis-connection.js'
 import { SCRIPTS, type ScriptName } from './scripts.js'
 
 export interface RedisStoreOptions {
@@ -26,7 +27,7 @@ export interface RedisStoreOptions {
   claimTtlMs?: number
   /** Transfer records kept; the oldest by `requestedAt` are dropped beyond this. */
   maxTransfers?: number
-  /** More ioredis options (TLS, Sentinel, timeouts); they override the defaults below. */
+  /** More ioredis options (TLS, Sentinel, timeouts); they override the defaults (redis-connection.ts). */
   redis?: RedisOptions
   /** Connection errors between operations (the client keeps reconnecting meanwhile). */
   onError?: (err: Error) => void
@@ -38,44 +39,28 @@ export const DEFAULT_CLAIM_TTL_MS = 24 * 60 * 60 * 1000
 /** As the memory store: this month's connection-rate window many times over. */
 export const DEFAULT_MAX_TRANSFERS = 100_000
 
-/**
- * A command waits through at most two reconnect attempts before it fails (ioredis's default of
- * 20 would hold a caller in silence for many seconds while Redis is away).
- */
-const CLIENT_DEFAULTS: RedisOptions = {
-  maxRetriesPerRequest: 2,
-  connectTimeout: 5000,
-  connectionName: 'hotline-store'
-}
-
-type ScriptCall = (...args: (string | number)[]) => Promise<unknown>
-
 export class RedisStore implements Store {
-  readonly #redis: Redis
+  readonly #connection: RedisConnection<ScriptName>
   readonly #prefix: string
   readonly #maxCalls: number
   readonly #claimTtlMs: number
   readonly #maxTransfers: number
-  /** Rejects an operation still waiting when the store is closed (see close()). */
-  readonly #waiting = new Set<(err: Error) => void>()
-  #closed = false
-  #closing: Promise<void> | undefined
 
   constructor (options: RedisStoreOptions = {}) {
     this.#prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
     this.#maxCalls = positiveInteger(options.maxCalls ?? DEFAULT_MAX_CALLS, 'maxCalls')
     this.#claimTtlMs = positiveInteger(options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS, 'claimTtlMs')
     this.#maxTransfers = positiveInteger(options.maxTransfers ?? DEFAULT_MAX_TRANSFERS, 'maxTransfers')
-    const clientOptions = { ...CLIENT_DEFAULTS, ...options.redis }
-    this.#redis = options.url === undefined ? new Redis(clientOptions) : new Redis(options.url, clientOptions)
-    // Without a listener ioredis prints connection errors itself; operations report theirs.
-    const onError = options.onError
-    this.#redis.on('error', (err: Error) => onError?.(err))
-    // defineCommand runs EVALSHA and falls back to EVAL when the server lost its script cache
-    // (a restart, SCRIPT FLUSH), so scripts survive a Redis restart.
-    for (const [name, script] of Object.entries(SCRIPTS)) {
-      this.#redis.defineCommand(commandName(name), { lua: script.lua, numberOfKeys: script.numberOfKeys })
-    }
+    this.#connection = new RedisConnection<ScriptName>({
+      url: options.url,
+      redis: options.redis,
+      onError: options.onError,
+      keyPrefix: this.#prefix,
+      connectionName: 'hotline-store',
+      label: 'redis store',
+      commandPrefix: 'hotlineStore_',
+      scripts: SCRIPTS
+    })
   }
 
   /** The prefix every key of this store starts with. */
@@ -195,64 +180,28 @@ export class RedisStore implements Store {
    * afterwards fail with HC_STORE.
    */
   close (): Promise<void> {
-    this.#closed = true
-    this.#closing ??= (async () => {
-      const redis = this.#redis
-      if (redis.status === 'ready') {
-        try {
-          await redis.quit()
-          return
-        } catch {
-          // The connection broke during QUIT: drop it below.
-        }
-      }
-      // Not connected (connecting, reconnecting): stop the reconnect loop at once. ioredis 6.0
-      // leaves commands queued while it waits to reconnect unsettled by disconnect()
-      // (redis/ioredis#2169), so the operations still waiting are failed here.
-      redis.disconnect()
-      const closed = new HotlineError('HC_STORE', 'redis store: closed while Redis was unreachable')
-      for (const reject of this.#waiting) reject(closed)
-      this.#waiting.clear()
-    })()
-    return this.#closing
+    return this.#connection.close()
   }
 
   #key (kind: string, id = ''): string {
-    return `${this.#prefix}${kind}${id}`
+    return this.#connection.key(kind, id)
   }
 
   #queueKeys (group: string): [string, string] {
     return [this.#key('queue:', group), this.#key('queue-deadline:', group)]
   }
 
-  async #script (name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const command = (this.#redis as unknown as Record<string, ScriptCall | undefined>)[commandName(name)]
-    if (command === undefined) throw new HotlineError('HC_STORE', `redis script ${name} is not defined`)
-    return await this.#do(name, () => command.call(this.#redis, ...keys, ...args))
+  #script (name: ScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.#connection.script(name, keys, args)
   }
 
-  async #do<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new HotlineError('HC_STORE', `redis store: ${operation} after close()`)
-    let abandon: (err: Error) => void = () => {}
-    const abandoned = new Promise<never>((_resolve, reject) => { abandon = reject })
-    this.#waiting.add(abandon)
-    try {
-      return await Promise.race([run(), abandoned])
-    } catch (err) {
-      if (isHotlineError(err)) throw err
-      const message = err instanceof Error ? err.message : String(err)
-      throw new HotlineError('HC_STORE', `redis store: ${operation} failed: ${message}`, {
-        cause: err,
-        details: { operation }
-      })
-    } finally {
-      this.#waiting.delete(abandon)
-    }
+  #do<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return this.#connection.do(operation, run)
   }
-}
 
-function commandName (script: string): string {
-  return `hotlineStore_${script}`
+  get #redis (): Redis {
+    return this.#connection.redis
+  }
 }
 
 /** A presence flag and the value, so an absent option stays absent (not an empty string). */

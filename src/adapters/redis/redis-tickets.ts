@@ -9,13 +9,14 @@
 // failures of Redis reject with HC_STORE (HTTP 503), as in redis-store.ts. See docs/tickets.md.
 
 import { randomUUID } from 'node:crypto'
-import { Redis, type RedisOptions } from 'ioredis'
-import { HotlineError, isHotlineError } from '../../errors.js'
+import type { Redis, RedisOptions } from 'ioredis'
+import { HotlineError } from '../../errors.js'
 import { type TicketChange, UNCONTACTED, applyChange } from '../../domain/tickets.js'
 import type {
   ClaimedJob, CreateResult, DeliveryJob, NewDeliveryJob, TicketCounts, TicketQuery, TicketStore
 } from '../../ports/ticket-store.js'
 import { TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../ports/tickets.js'
+import { RedisConnection } from './redis-connection.js'
 import { TICKET_SCRIPTS, type TicketScriptName } from './ticket-scripts.js'
 
 export interface RedisTicketStoreOptions {
@@ -23,7 +24,7 @@ export interface RedisTicketStoreOptions {
   url?: string
   /** Put before every key; the same prefix as the RedisStore is fine (the key names differ). */
   keyPrefix?: string
-  /** More ioredis options; they override the defaults below. */
+  /** More ioredis options; they override the defaults (redis-connection.ts). */
   redis?: RedisOptions
   /** Connection errors between operations (the client keeps reconnecting meanwhile). */
   onError?: (err: Error) => void
@@ -31,35 +32,25 @@ export interface RedisTicketStoreOptions {
 
 export const DEFAULT_TICKET_KEY_PREFIX = 'hotline:'
 
-/** As in redis-store.ts: fail after two reconnect attempts instead of waiting in silence. */
-const CLIENT_DEFAULTS: RedisOptions = {
-  maxRetriesPerRequest: 2,
-  connectTimeout: 5000,
-  connectionName: 'hotline-tickets'
-}
-
 /** Compare-and-set attempts before giving up on a ticket that keeps changing under us. */
 const CAS_ATTEMPTS = 20
 
-type ScriptCall = (...args: (string | number)[]) => Promise<unknown>
-
 export class RedisTicketStore implements TicketStore {
-  readonly #redis: Redis
+  readonly #connection: RedisConnection<TicketScriptName>
   readonly #prefix: string
-  readonly #waiting = new Set<(err: Error) => void>()
-  #closed = false
-  #closing: Promise<void> | undefined
 
   constructor (options: RedisTicketStoreOptions = {}) {
     this.#prefix = options.keyPrefix ?? DEFAULT_TICKET_KEY_PREFIX
-    const clientOptions = { ...CLIENT_DEFAULTS, ...options.redis }
-    this.#redis = options.url === undefined ? new Redis(clientOptions) : new Redis(options.url, clientOptions)
-    const onError = options.onError
-    this.#redis.on('error', (err: Error) => onError?.(err))
-    // EVALSHA with a fallback to EVAL: the scripts survive a Redis restart or SCRIPT FLUSH.
-    for (const [name, script] of Object.entries(TICKET_SCRIPTS)) {
-      this.#redis.defineCommand(commandName(name), { lua: script.lua, numberOfKeys: script.numberOfKeys })
-    }
+    this.#connection = new RedisConnection<TicketScriptName>({
+      url: options.url,
+      redis: options.redis,
+      onError: options.onError,
+      keyPrefix: this.#prefix,
+      connectionName: 'hotline-tickets',
+      label: 'redis ticket store',
+      commandPrefix: 'hotlineTickets_',
+      scripts: TICKET_SCRIPTS
+    })
   }
 
   get keyPrefix (): string {
@@ -198,29 +189,11 @@ export class RedisTicketStore implements TicketStore {
 
   /** Quits after the replies still due; safe to call twice; later operations fail with HC_STORE. */
   close (): Promise<void> {
-    this.#closed = true
-    this.#closing ??= (async () => {
-      const redis = this.#redis
-      if (redis.status === 'ready') {
-        try {
-          await redis.quit()
-          return
-        } catch {
-          // The connection broke during QUIT: drop it below.
-        }
-      }
-      // ioredis 6.0 leaves commands queued for a reconnect unsettled by disconnect()
-      // (redis/ioredis#2169): fail them here.
-      redis.disconnect()
-      const closed = new HotlineError('HC_STORE', 'redis ticket store: closed while Redis was unreachable')
-      for (const reject of this.#waiting) reject(closed)
-      this.#waiting.clear()
-    })()
-    return this.#closing
+    return this.#connection.close()
   }
 
   #key (kind: string, id = ''): string {
-    return `${this.#prefix}${kind}${id}`
+    return this.#connection.key(kind, id)
   }
 
   #statusKey (status: TicketStatus): string {
@@ -231,31 +204,17 @@ export class RedisTicketStore implements TicketStore {
     return [this.#key('ticket-job:', jobId), this.#key('ticket-outbox')]
   }
 
-  async #script (name: TicketScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
-    const command = (this.#redis as unknown as Record<string, ScriptCall | undefined>)[commandName(name)]
-    if (command === undefined) throw new HotlineError('HC_STORE', `redis script ${name} is not defined`)
-    return await this.#do(name, () => command.call(this.#redis, ...keys, ...args))
+  #script (name: TicketScriptName, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return this.#connection.script(name, keys, args)
   }
 
-  async #do<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new HotlineError('HC_STORE', `redis ticket store: ${operation} after close()`)
-    let abandon: (err: Error) => void = () => {}
-    const abandoned = new Promise<never>((_resolve, reject) => { abandon = reject })
-    this.#waiting.add(abandon)
-    try {
-      return await Promise.race([run(), abandoned])
-    } catch (err) {
-      if (isHotlineError(err)) throw err
-      const message = err instanceof Error ? err.message : String(err)
-      throw new HotlineError('HC_STORE', `redis ticket store: ${operation} failed: ${message}`, { cause: err, details: { operation } })
-    } finally {
-      this.#waiting.delete(abandon)
-    }
+  #do<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return this.#connection.do(operation, run)
   }
-}
 
-function commandName (script: string): string {
-  return `hotlineTickets_${script}`
+  get #redis (): Redis {
+    return this.#connection.redis
+  }
 }
 
 function corrupt (what: string, detail: string): HotlineError {

@@ -1,0 +1,138 @@
+// The ioredis client the Redis stores (redis-store.ts, redis-tickets.ts) each own, with what
+// they share: client defaults, their Lua scripts defined as commands, key prefixing, the
+// mapping of every Redis failure to HC_STORE (HTTP 503), and a close() that leaves no caller
+// waiting. Each store has its own connection, named after it, so `CLIENT LIST` tells them apart.
+
+import { Redis, type RedisOptions } from 'ioredis'
+import { HotlineError, isHotlineError } from '../../errors.js'
+
+export interface RedisConnectionOptions<Name extends string> {
+  /** `redis://[:password@]host:port[/db]`; without it, ioredis's default 127.0.0.1:6379. */
+  url?: string
+  /** Put before every key, so deployments and tests can share a server. */
+  keyPrefix: string
+  /** More ioredis options (TLS, Sentinel, timeouts); they override the defaults below. */
+  redis?: RedisOptions
+  /** Connection errors between operations (the client keeps reconnecting meanwhile). */
+  onError?: (err: Error) => void
+  /** CLIENT SETNAME, unless `redis.connectionName` says otherwise. */
+  connectionName: string
+  /** Starts every error message (`redis store`, `redis ticket store`). */
+  label: string
+  /** Put before each script's name for its command, so two stores on one client cannot clash. */
+  commandPrefix: string
+  scripts: Readonly<Record<Name, { lua: string, numberOfKeys: number }>>
+}
+
+/**
+ * A command waits through at most two reconnect attempts before it fails (ioredis's default of
+ * 20 would hold a caller in silence for many seconds while Redis is away).
+ */
+const CLIENT_DEFAULTS: RedisOptions = {
+  maxRetriesPerRequest: 2,
+  connectTimeout: 5000
+}
+
+type ScriptCall = (...args: (string | number)[]) => Promise<unknown>
+
+export class RedisConnection<Name extends string> {
+  readonly #redis: Redis
+  readonly #prefix: string
+  readonly #label: string
+  readonly #commandPrefix: string
+  /** Rejects an operation still waiting when the connection is closed (see close()). */
+  readonly #waiting = new Set<(err: Error) => void>()
+  #closed = false
+  #closing: Promise<void> | undefined
+
+  constructor (options: RedisConnectionOptions<Name>) {
+    this.#prefix = options.keyPrefix
+    this.#label = options.label
+    this.#commandPrefix = options.commandPrefix
+    const clientOptions = { ...CLIENT_DEFAULTS, connectionName: options.connectionName, ...options.redis }
+    this.#redis = options.url === undefined ? new Redis(clientOptions) : new Redis(options.url, clientOptions)
+    // Without a listener ioredis prints connection errors itself; operations report theirs.
+    const onError = options.onError
+    this.#redis.on('error', (err: Error) => onError?.(err))
+    // defineCommand runs EVALSHA and falls back to EVAL when the server lost its script cache
+    // (a restart, SCRIPT FLUSH), so scripts survive a Redis restart.
+    for (const [name, script] of Object.entries<{ lua: string, numberOfKeys: number }>(options.scripts)) {
+      this.#redis.defineCommand(this.#commandName(name), { lua: script.lua, numberOfKeys: script.numberOfKeys })
+    }
+  }
+
+  /** The client itself, for plain commands; run them through do() so failures map to HC_STORE. */
+  get redis (): Redis {
+    return this.#redis
+  }
+
+  /** The prefix every key starts with. */
+  get keyPrefix (): string {
+    return this.#prefix
+  }
+
+  key (kind: string, id = ''): string {
+    return `${this.#prefix}${kind}${id}`
+  }
+
+  /** Runs one of the scripts given to the constructor, as do() runs a command. */
+  async script (name: Name, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const command = (this.#redis as unknown as Record<string, ScriptCall | undefined>)[this.#commandName(name)]
+    if (command === undefined) throw new HotlineError('HC_STORE', `redis script ${name} is not defined`)
+    return await this.do(name, () => command.call(this.#redis, ...keys, ...args))
+  }
+
+  /**
+   * Runs `run`, turning a Redis failure into HC_STORE (a HotlineError passes as it is); after
+   * close() it fails at once, and one still waiting when close() drops the link fails then.
+   */
+  async do<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new HotlineError('HC_STORE', `${this.#label}: ${operation} after close()`)
+    let abandon: (err: Error) => void = () => {}
+    const abandoned = new Promise<never>((_resolve, reject) => { abandon = reject })
+    this.#waiting.add(abandon)
+    try {
+      return await Promise.race([run(), abandoned])
+    } catch (err) {
+      if (isHotlineError(err)) throw err
+      const message = err instanceof Error ? err.message : String(err)
+      throw new HotlineError('HC_STORE', `${this.#label}: ${operation} failed: ${message}`, {
+        cause: err,
+        details: { operation }
+      })
+    } finally {
+      this.#waiting.delete(abandon)
+    }
+  }
+
+  /**
+   * Quits the connection after the replies still due; safe to call twice. Operations started
+   * afterwards fail with HC_STORE.
+   */
+  close (): Promise<void> {
+    this.#closed = true
+    this.#closing ??= (async () => {
+      const redis = this.#redis
+      if (redis.status === 'ready') {
+        try {
+          await redis.quit()
+          return
+        } catch {
+          // The connection broke during QUIT: drop it below.
+        }
+      }
+      // Not connected (connecting, reconnecting): stop the reconnect loop at once. ioredis 6.0
+      // leaves commands queued while it waits to reconnect unsettled by disconnect()
+      // (redis/ioredis#2169), so the operations still waiting are failed here.
+      redis.disconnect()
+      const closed = new HotlineError('HC_STORE', `${this.#label}: closed while Redis was unreachable`)
+      for (const reject of this.#waiting) reject(closed)
+      this.#waiting.clear()
+    })()
+    return this.#closing
+  }
+
+  #commandName (script: string): string {
+    return `${this.#commandPrefix}${script}`
+  }
+}
