@@ -16,6 +16,7 @@ import { AriProjector } from './ari-projector.js'
 import { addBridgeRoutes } from './ari-rest-bridges.js'
 import { addChannelRoutes } from './ari-rest-channels.js'
 import { ASTERISK_VERSION, AriRouter, addCommonRoutes, failure, ok, type AriReply, type AriRequest } from './ari-rest.js'
+import { listenOn } from './listen.js'
 
 export interface AriServerOptions {
   user: string
@@ -88,16 +89,7 @@ export class AriServer {
     server.on('clientError', (_err, socket) => { socket.destroy() })
     this.#server = server
     this.#wss = wss
-    const host = this.#options.host ?? '127.0.0.1'
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.#options.port ?? DEFAULT_PORT, host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const address = server.address()
-    const port = typeof address === 'object' && address !== null ? address.port : this.#options.port ?? DEFAULT_PORT
+    const { host, port } = await listenOn(server, this.#options.host ?? '127.0.0.1', this.#options.port ?? DEFAULT_PORT)
     return { host, port, url: `http://${host}:${port}` }
   }
 

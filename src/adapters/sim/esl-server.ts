@@ -8,6 +8,7 @@ import { MAX_FRAME_BYTES, SHUTDOWN_NOTICE } from './esl-frame.js'
 import { EslProjector } from './esl-projector.js'
 import { EslSession } from './esl-session.js'
 import type { SimSwitch } from './sim-switch.js'
+import { listenOn } from './listen.js'
 
 export interface EslServerOptions {
   password: string
@@ -43,17 +44,7 @@ export class EslServer {
     this.#projector = projector
     const server = createServer((socket) => { this.#accept(socket, projector, api) })
     this.#server = server
-    const host = this.#options.host ?? '127.0.0.1'
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(this.#options.port ?? DEFAULT_PORT, host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const address = server.address()
-    const port = typeof address === 'object' && address !== null ? address.port : this.#options.port ?? DEFAULT_PORT
-    return { host, port }
+    return await listenOn(server, this.#options.host ?? '127.0.0.1', this.#options.port ?? DEFAULT_PORT)
   }
 
   #accept (socket: Socket, projector: EslProjector, api: EslApi): void {
