@@ -1,10 +1,11 @@
 // Lint: the recommended JavaScript and typescript-eslint rules, type-aware, plus the few
 // rules that keep promises and errors honest in a long-running call controller.
 import js from '@eslint/js'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'test-output/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'test-output/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -31,5 +32,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off'
     }
   },
-  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked }
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  // The pages' scripts run in the browser, as ES modules.
+  { files: ['public/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } }
 )

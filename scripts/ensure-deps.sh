@@ -12,7 +12,7 @@ set -eu
 # Debian packages the test suite needs, as `binary:package` pairs: the binary is looked up on
 # PATH, the package is what apt-get installs when it is missing. Add new needs here, e.g.
 # `chromium:chromium` (browser tests) or `promtool:prometheus` (rule checks).
-TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl'
+TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl chromium:chromium promtool:prometheus'
 
 usage() {
   echo "usage: sh scripts/ensure-deps.sh [--test]" >&2

@@ -16,7 +16,11 @@ import { watchCalendar } from './calendar-watch.js'
 import type { WorkCalendar } from './domain/calendar.js'
 import { ConfigError } from './config/validate.js'
 import { registerAuth } from './http/auth.js'
+import { registerMeRoute } from './http/routes/me.js'
 import { registerStatsRoutes } from './http/routes/stats.js'
+import type { Feature, FeatureContext } from './features/context.js'
+import { FEATURES } from './features/index.js'
+import { createLiveSignals } from './live/signals.js'
 import { type Ivr, type IvrOptions, startIvr } from './ivr.js'
 import { Metrics, countTransfer } from './metrics.js'
 import { ConnectionRateService } from './stats/connection-rate-service.js'
@@ -141,19 +145,29 @@ export async function startController (options: ControllerOptions): Promise<Cont
     })
     stats.start()
   }
-  const api = ivr !== undefined && tickets !== undefined && stats !== undefined ? { ivr, tickets, stats } : undefined
-  const apiRoutes = api === undefined
-    ? undefined
-    : async (app: FastifyInstance): Promise<void> => {
-      await registerAuth(app, { tokens: config.api.tokens })
-      await api.ivr.routes(app)
-      await api.tickets.routes(app)
-      await registerStatsRoutes(app, { stats: api.stats })
-    }
   const pickScript = ivr?.pickScript ?? options.pickScript ?? (() => ({ script: firstCallScript }))
   const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock })
   calls.start()
-  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: apiRoutes })
+  const live = createLiveSignals({ config, store, logger: logger.child({ component: 'live' }) })
+  const features: Feature[] = []
+  if (ivr !== undefined && tickets !== undefined && stats !== undefined && options.ivr !== undefined && options.calendar !== undefined) {
+    const ctx: FeatureContext = {
+      config, logger, clock, metrics, store, switch: sw, calls, ivr, tickets, stats, live, controllerId, sim,
+      directory: options.ivr.directory, calendar: options.calendar, agents: options.ivr.agents, flowsDir: options.ivr.flowsDir
+    }
+    for (const start of FEATURES) features.push(await start(ctx))
+  }
+  const api = ivr !== undefined && tickets !== undefined && stats !== undefined ? { ivr, tickets, stats } : undefined
+  const apiRoutes = async (app: FastifyInstance): Promise<void> => {
+    await registerAuth(app, { tokens: config.api.tokens })
+    await registerMeRoute(app)
+    if (api === undefined) return
+    await api.ivr.routes(app)
+    await api.tickets.routes(app)
+    await registerStatsRoutes(app, { stats: api.stats })
+    for (const feature of features) await feature.routes?.(app)
+  }
+  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: apiRoutes, api: config.api })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const interval = config.switch.sim.demoCallIntervalSec
@@ -173,6 +187,10 @@ export async function startController (options: ControllerOptions): Promise<Cont
 
   const closers: Array<() => Promise<void>> = [
     async () => { stopCalendarWatch(); stopDemo(); await app.close() },
+    async () => {
+      for (const feature of [...features].reverse()) await feature.close?.()
+      await live.close()
+    },
     async () => { await ivr?.close() },
     // After the calls: they may still raise tickets while they finish.
     async () => { stats?.stop(); await tickets?.close() },

@@ -95,7 +95,15 @@ export const AppConfigSchema = Type.Object({
       ariPort: Port(0, 0),
       password: Type.String({ minLength: 1, default: 'ClueCon' }),
       timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
-      demoCallIntervalSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 20 })
+      demoCallIntervalSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 20 }),
+      // Synthetic traffic (src/adapters/sim/traffic.ts): callers and department phones so the
+      // pages show a live line. 0 calls per hour: none. Replaces the demo callers when set.
+      traffic: section({
+        callsPerHour: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+        // Chance that a department number answers a dial (per dial), by department id;
+        // `default` for the others. The rest of the dials are busy or unanswered.
+        answer: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Number({ minimum: 0, maximum: 1 }), { default: { default: 0.9 } })
+      })
     })
   }),
   shutdown: section({
@@ -107,7 +115,22 @@ export const AppConfigSchema = Type.Object({
   }),
   api: section({
     // Environment only (API_TOKENS); tokens in the file are refused by the loader.
-    tokens: Type.Array(ApiTokenSchema, { maxItems: 1000, default: [] })
+    tokens: Type.Array(ApiTokenSchema, { maxItems: 1000, default: [] }),
+    // Requests per minute and client address on every route (@fastify/rate-limit); the
+    // routes without a token (health, pages, docs) get `publicPerMinute`.
+    rateLimit: section({
+      perMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
+      publicPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 120 })
+    })
+  }),
+  dialTest: section({
+    // Dial-testing (拨测) of every transfer number in directory.yaml, see docs/dial-test.md.
+    // Numbers dialled at the same time, and how long each may ring before it counts as no answer.
+    concurrency: Type.Integer({ minimum: 1, maximum: 50, default: 4 }),
+    ringTimeoutSec: Type.Integer({ minimum: 5, maximum: 120, default: 30 }),
+    // A scheduled run at this local time (Asia/Shanghai, HH:MM) on every day, skipped when it
+    // falls in working time; empty: no schedule.
+    scheduleAt: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9])?$', default: '' })
   }),
   store: section({
     kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),

@@ -1,0 +1,7 @@
+// The live feature (being built: see features/index.ts).
+
+import type { Feature, FeatureContext } from '../features/context.js'
+
+export function startLiveFeature (_ctx: FeatureContext): Promise<Feature> {
+  return Promise.resolve({ name: 'live' })
+}

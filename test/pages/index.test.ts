@@ -1,0 +1,82 @@
+// The API surface every page stands on: the start page in a real Chromium, /api/me, OpenAPI
+// at /docs, the rate limits and the pages' security headers.
+
+import t from 'tap'
+import { listen, openPage, screenshot } from '../helpers/browser.js'
+import { startTestController } from '../helpers/controller.js'
+
+const SUPERVISOR = 'supervisor-token-0001'
+const AGENT = 'agent-token-agent01-0001'
+const env = { API_TOKENS: `${SUPERVISOR}:supervisor,${AGENT}:agent:agent01` }
+const at = '2026-03-02T10:00:00+08:00'
+
+void t.test('the start page lists every page, in a real browser, without errors', async (t) => {
+  const { controller } = await startTestController(t, 'esl', { ivr: { at }, env })
+  const base = await listen(controller.app)
+  const { page, errors } = await openPage(t, `${base}/`)
+  await page.waitForSelector('#pages li')
+  const items = await page.locator('#pages li').allTextContents()
+  t.equal(items.length, 6, 'six pages listed')
+  t.ok(items.some((text) => text.includes('实时监控')), 'the dashboard is one')
+  t.ok(items.some((text) => text.includes('接口文档')), 'the API docs are one')
+  await screenshot(page, 'index')
+  t.same(errors, [], 'no page errors')
+})
+
+void t.test('GET /api/me names the token\'s role and agent', async (t) => {
+  const { controller } = await startTestController(t, 'esl', { ivr: { at }, env })
+  const me = await controller.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${AGENT}` } })
+  t.equal(me.statusCode, 200)
+  t.same(me.json(), { role: 'agent', agentId: 'agent01' })
+  const none = await controller.app.inject({ url: '/api/me' })
+  t.equal(none.statusCode, 401)
+})
+
+void t.test('OpenAPI at /docs/json describes the API with the bearer scheme', async (t) => {
+  const { controller } = await startTestController(t, 'esl', { ivr: { at }, env })
+  const res = await controller.app.inject({ url: '/docs/json' })
+  t.equal(res.statusCode, 200)
+  const doc = res.json<{ openapi: string, paths: Record<string, Record<string, { security?: unknown[] }>>, components: { securitySchemes: Record<string, unknown> } }>()
+  t.match(doc.openapi, /^3\./)
+  t.ok(doc.paths['/api/me']?.get?.security, '/api/me needs a bearer token')
+  t.ok(doc.paths['/api/agents/{id}/ready'], 'the agent routes are described')
+  t.ok(doc.paths['/api/tickets'], 'the ticket routes are described')
+  t.notOk(Object.keys(doc.paths).some((p) => p.startsWith('/ui/')), 'static pages are not API')
+  t.same(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer' })
+  const ui = await controller.app.inject({ url: '/docs/' })
+  t.equal(ui.statusCode, 200)
+  t.match(ui.body, /swagger/i, 'the Swagger UI page')
+})
+
+void t.test('requests past the minute\'s allowance get 429 with a reason; tokens get the larger one', async (t) => {
+  const { controller } = await startTestController(t, 'esl', {
+    ivr: { at }, env, config: { api: { rateLimit: { perMinute: 5, publicPerMinute: 2 } } }
+  })
+  const statuses: number[] = []
+  for (let i = 0; i < 3; i++) statuses.push((await controller.app.inject({ url: '/health' })).statusCode)
+  t.same(statuses, [200, 200, 429], 'two public requests a minute')
+  const limited = await controller.app.inject({ url: '/health' })
+  t.equal(limited.json<{ code: string }>().code, 'HC_RATE_LIMITED')
+  t.match(limited.json<{ message: string }>().message, /at most 2 a minute/)
+  t.ok(limited.headers['retry-after'], 'Retry-After says when')
+  const authorised: number[] = []
+  for (let i = 0; i < 6; i++) {
+    authorised.push((await controller.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${SUPERVISOR}` } })).statusCode)
+  }
+  t.same(authorised, [200, 200, 200, 200, 200, 429], 'five with a token')
+})
+
+void t.test('pages carry a Content-Security-Policy without inline script, and echarts is served locally', async (t) => {
+  const { controller } = await startTestController(t, 'esl', { ivr: { at }, env })
+  const page = await controller.app.inject({ url: '/ui/' })
+  t.equal(page.statusCode, 200)
+  t.match(page.headers['content-security-policy'], /script-src 'self';/)
+  t.notMatch(page.headers['content-security-policy'], /script-src[^;]*unsafe-inline/)
+  const echarts = await controller.app.inject({ url: '/ui/vendor/echarts.min.js' })
+  t.equal(echarts.statusCode, 200)
+  t.ok(echarts.body.length > 100_000, 'the chart library')
+  t.equal((await controller.app.inject({ url: '/ui/vendor/package.json' })).statusCode, 404, 'nothing else of its package')
+  const root = await controller.app.inject({ url: '/' })
+  t.equal(root.statusCode, 302)
+  t.equal(root.headers.location, '/ui/')
+})
