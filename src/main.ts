@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, configDirOf, formatProblem, loadConfig } from './config/index.js'
 import { startController } from './controller.js'
+import { demoTokenBanner, makeDemoTokens } from './demo-tokens.js'
 import { createLogger } from './logger.js'
 
 // src/main.ts sits one level below the repository root, dist/src/main.js two.
@@ -23,8 +24,11 @@ async function main (): Promise<void> {
     throw err
   })
   const logger = createLogger({ level: config.app.log.level })
+  const demo = config.app.switch.kind === 'sim' && config.app.api.tokens.length === 0
+  // The loaded config is frozen: a copy carries the demo tokens.
+  const app = demo ? { ...config.app, api: { ...config.app.api, tokens: makeDemoTokens(config.agents) } } : config.app
   const controller = await startController({
-    config: config.app,
+    config: app,
     calendar: config.calendar,
     ivr: { flowsDir: join(root, 'ivr-flows'), flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },
     logger
@@ -42,6 +46,11 @@ async function main (): Promise<void> {
   const { host, port } = config.app.http
   const address = await controller.app.listen({ host, port })
   logger.info({ address, switch: config.app.switch.kind }, 'controller listening')
+  if (demo) {
+    const pages = new URL('/ui/', address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost')).href
+    process.stderr.write(demoTokenBanner(app.api.tokens, pages) + '\n')
+    logger.info({ tokens: app.api.tokens.length }, 'demo API tokens made for this run (printed on stderr)')
+  }
   if (config.app.switch.kind === 'sim') {
     logger.info('running on the embedded simulated switch; to drive a real one set ' +
       'SWITCH_KIND=freeswitch ESL_HOST=<host> ESL_PORT=8021 ESL_PASSWORD=<password>, or ' +
