@@ -10,7 +10,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify'
 import type { AppConfig } from './config/app-config.js'
-import { failureBody } from './http/schemas.js'
+import { BEARER, failureBody } from './http/schemas.js'
 import type { Logger } from 'pino'
 import type { CallManager } from './calls/call-manager.js'
 import type { Metrics } from './metrics.js'
@@ -84,6 +84,14 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
  * so that every route is described and limited.
  */
 async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api']['rateLimit']): Promise<void> {
+  // Every /api route is behind a token (http/auth.ts): say so in OpenAPI, and group routes by
+  // their first path segment, for the routes that do not say it themselves.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return
+    const schema = (route.schema ??= {}) as { security?: unknown, tags?: string[] }
+    schema.security ??= BEARER
+    schema.tags ??= [route.url.split('/')[2] ?? 'api']
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

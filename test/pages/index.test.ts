@@ -80,3 +80,17 @@ void t.test('pages carry a Content-Security-Policy without inline script, and ec
   t.equal(root.statusCode, 302)
   t.equal(root.headers.location, '/ui/')
 })
+
+void t.test('every /api route is shown behind the bearer token in OpenAPI, grouped by tag', async (t) => {
+  const { controller } = await startTestController(t, 'esl', { ivr: { at }, env })
+  const doc = (await controller.app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, { security?: unknown[], tags?: string[] }>> }>()
+  const api = Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/'))
+  t.ok(api.length >= 15, `${api.length} API routes described`)
+  for (const [path, methods] of api) {
+    for (const [method, op] of Object.entries(methods)) {
+      t.same(op.security, [{ bearer: [] }], `${method} ${path} needs a token`)
+      t.ok((op.tags ?? []).length > 0, `${method} ${path} has a tag`)
+    }
+  }
+  t.notOk(doc.paths['/health']?.get?.security, '/health needs none')
+})
