@@ -47,6 +47,12 @@ export interface Ivr {
   transfers: TransferService
   flows: FlowRegistry
   pickScript: () => ScriptChoice
+  /**
+   * The caller's full number while their call runs on this controller (IVR, queue, agent,
+   * survey), for a ticket's callback number; undefined once it ended or elsewhere. Never for
+   * display: agents and supervisors see masked numbers only.
+   */
+  callerNumber: (callId: string) => string | undefined
   /** Adds the agents API and the calls API to the app (after `registerAuth`, before ready). */
   routes: (app: FastifyInstance) => Promise<void>
   close: () => Promise<void>
@@ -117,6 +123,7 @@ export async function startIvr (options: IvrOptions, deps: {
     transfers,
     flows,
     pickScript,
+    callerNumber: (callId) => callers.get(callId),
     routes: async (app) => {
       await registerAgentRoutes(app, { agents, store, acd })
       await registerCallRoutes(app, { transfers, calls: store, records: transferRecords, directory: options.directory, clock })
