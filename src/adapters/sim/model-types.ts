@@ -83,6 +83,12 @@ export type EndpointBehaviour =
   /** No answer to the INVITE at all: 503 → NORMAL_TEMPORARY_FAILURE (41), after `afterMs`. */
   | { kind: 'unreachable', afterMs?: number }
 
+/**
+ * A far end whose behaviour is picked afresh at every dial of its number (synthetic traffic:
+ * a department line that answers nine dials in ten, a phone whose talk time varies).
+ */
+export type EndpointChooser = (dial: { number: string, callerIdNumber: string }) => EndpointBehaviour
+
 export interface OriginateRequest {
   /** The number to dial; numbers without a defined endpoint end UNALLOCATED_NUMBER (1). */
   number: string

@@ -30,7 +30,7 @@ import { SimDialer, type DialLeg } from './sim-dialer.js'
 import { SimOutbox } from './sim-outbox.js'
 import { SimTimers, type Task } from './sim-timers.js'
 import type {
-  EndpointBehaviour, HangupSide, ModelEvent, OriginateRequest, OriginateResult, PlaceCallOptions,
+  EndpointBehaviour, EndpointChooser, HangupSide, ModelEvent, OriginateRequest, OriginateResult, PlaceCallOptions,
   PlayRequest, PlayResult, SimCallHandle, SimChannel, SimConference, SimSwitchOptions
 } from './model-types.js'
 
@@ -77,6 +77,7 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
   readonly #legs = new Map<string, Leg>()
   readonly #conferences = new SimConferences((event) => { this.#emit(event) })
   readonly #dialer = new SimDialer((ms) => this.scaled(ms))
+  readonly #choosers = new Map<string, EndpointChooser>()
   readonly #timers: SimTimers
   readonly #outbox: SimOutbox
   #closed = false
@@ -109,12 +110,16 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
 
   // --- the scripted world ---------------------------------------------------------------
 
-  defineEndpoint (number: string, behaviour: EndpointBehaviour): void {
-    this.#dialer.define(number, behaviour)
+  /** A number's far end: one behaviour for every dial, or a chooser asked at each dial. */
+  defineEndpoint (number: string, behaviour: EndpointBehaviour | EndpointChooser): void {
+    this.removeEndpoint(number)
+    if (typeof behaviour === 'function') this.#choosers.set(number, behaviour)
+    else this.#dialer.define(number, behaviour)
   }
 
   removeEndpoint (number: string): boolean {
-    return this.#dialer.remove(number)
+    const fixed = this.#dialer.remove(number)
+    return this.#choosers.delete(number) || fixed
   }
 
   /** A caller dials in. Its channel is announced on the next turn, so listeners can attach first. */
@@ -136,8 +141,8 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
   // --- lookups ----------------------------------------------------------------------------
 
   /** How a number's far end behaves; undefined for a number nobody answers (UNALLOCATED_NUMBER). */
-  endpoint (number: string): EndpointBehaviour | undefined {
-    return this.#dialer.endpoint(number)
+  endpoint (number: string): EndpointBehaviour | EndpointChooser | undefined {
+    return this.#choosers.get(number) ?? this.#dialer.endpoint(number)
   }
 
   /** A channel, until its hangup completes. */
@@ -196,7 +201,8 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
     if (this.#legs.has(id)) return Promise.reject(new HotlineError('HC_SWITCH_COMMAND', `channel id in use: ${id}`))
     const channel = dialledChannel(id, req)
     const leg = this.#addLeg(channel)
-    const behaviour = this.#dialer.endpoint(req.number)
+    const behaviour = this.#choosers.get(req.number)?.({ number: req.number, callerIdNumber: req.callerIdNumber }) ??
+      this.#dialer.endpoint(req.number)
     return new Promise((resolve) => {
       leg.dial = resolve
       this.#announce(leg)
