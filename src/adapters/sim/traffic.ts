@@ -288,7 +288,15 @@ export function startSimTraffic (model: SimSwitch, options: SimTrafficOptions): 
     const plan = drawPlan(random, directory)
     // Most callers stay to the end; some give up in the menus or the queue.
     const patienceMs = random() < 0.08 ? between(random, 20_000, 90_000) : 20 * 60_000
-    const call = model.placeCall({ from: randomMobile(random), to: options.to, hangupAfterMs: patienceMs })
+    let call: SimCallHandle
+    try {
+      call = model.placeCall({ from: randomMobile(random), to: options.to, hangupAfterMs: patienceMs })
+    } catch (err) {
+      // The switch was closed under the generator (shutdown): no more callers.
+      logger.info({ err }, 'simulator traffic stopped: the switch is closed')
+      stop()
+      return
+    }
     ours.set(call.channel.id, plan)
     counts.placed++
     options.onPlaced?.(call)
@@ -299,15 +307,16 @@ export function startSimTraffic (model: SimSwitch, options: SimTrafficOptions): 
     departmentNumbers: directory?.allNumbers().length ?? 0,
     agentPhones: options.agentExtensions.length
   }, 'simulator traffic started')
+  function stop (): void {
+    if (stopped) return
+    stopped = true
+    stopArrivals()
+    if (ours.size === 0) model.off('event', onEvent)
+    logger.info({ placed: counts.placed }, 'simulator traffic stopped')
+  }
 
   return {
-    stop: () => {
-      if (stopped) return
-      stopped = true
-      stopArrivals()
-      if (ours.size === 0) model.off('event', onEvent)
-      logger.info({ placed: counts.placed }, 'simulator traffic stopped')
-    },
+    stop,
     stats: () => ({
       ...counts,
       active: ours.size,
