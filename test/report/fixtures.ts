@@ -83,7 +83,7 @@ export const RATINGS: Record<string, string> = {
 export function callRecords (): CallRecord[] {
   const first = new Map<string, number>()
   for (const t of TRANSFERS) first.set(t.callId, Math.min(first.get(t.callId) ?? Infinity, t.requestedAt))
-  return [...first].map(([callId, requestedAt]) => ({
+  return [...first].map(([callId, requestedAt]): CallRecord => ({
     callId,
     legId: `leg-${callId}`,
     controllerId: 'ctl-test',
@@ -91,7 +91,7 @@ export function callRecords (): CallRecord[] {
     startedAt: requestedAt - 120_000,
     endedAt: requestedAt + 600_000,
     finalState: 'completed',
-    choices: RATINGS[callId] === undefined ? {} : { satisfaction: RATINGS[callId] },
+    choices: Object.hasOwn(RATINGS, callId) ? { satisfaction: String(RATINGS[callId]) } : {},
     path: []
   }))
 }
