@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { maskNumber } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
-import type { Store } from '../ports/store.js'
+import type { CallRecord, Store } from '../ports/store.js'
 import type { InboundCall, SwitchPort } from '../ports/switch.js'
 import { CallSession, type CallSummary, type ScriptChoice } from './call-session.js'
 
@@ -22,8 +22,12 @@ export interface CallManagerDeps {
   clock: Clock
 }
 
+/** Told of every call record this controller wrote (a call started, moved, queued, ended). */
+export type CallRecordListener = (record: CallRecord) => void
+
 export class CallManager {
   readonly #deps: CallManagerDeps
+  readonly #listeners = new Set<CallRecordListener>()
   readonly #sessions = new Map<string, { session: CallSession, done: Promise<CallSummary> }>()
   readonly #recent: CallSummary[] = []
   #draining = false
@@ -48,6 +52,15 @@ export class CallManager {
   /** The last ended calls (newest last), for operators and tests. */
   recent (): readonly CallSummary[] {
     return this.#recent
+  }
+
+  /**
+   * Calls `listener` after each call record this controller writes to the store, so the live
+   * pages can refresh; returns the unsubscribe function. Listeners never affect the call.
+   */
+  onRecordWritten (listener: CallRecordListener): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
   }
 
   /** Resolves when a call with this leg has ended (or at once if it is not in progress). */
@@ -111,10 +124,23 @@ export class CallManager {
     })
     metrics.callsEnded.inc({ final_state: 'refused', reason })
     const now = clock.now()
-    this.#deps.store.putCall({
+    const record: CallRecord = {
       callId: randomUUID(), legId: call.legId, controllerId: this.#deps.controllerId, caller: maskNumber(call.from),
       startedAt: call.at, endedAt: now, finalState: 'refused', reason, choices: {}, path: []
-    }).catch((err: unknown) => { logger.warn({ err }, 'saving a refused call failed') })
+    }
+    this.#deps.store.putCall(record)
+      .then(() => { this.#written(record) })
+      .catch((err: unknown) => { logger.warn({ err }, 'saving a refused call failed') })
+  }
+
+  #written (record: CallRecord): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(record)
+      } catch (err) {
+        this.#deps.logger.warn({ err }, 'call record listener failed')
+      }
+    }
   }
 
   #run (call: InboundCall): void {
@@ -124,7 +150,9 @@ export class CallManager {
       this.#refuse(call, 'shutting down')
       return
     }
-    const session = new CallSession(call, this.#deps.pickScript(), this.#deps)
+    const session = new CallSession(call, this.#deps.pickScript(), {
+      ...this.#deps, onRecordWritten: (record) => { this.#written(record) }
+    })
     const done = session.run().then((summary) => {
       this.#sessions.delete(session.callId)
       this.#recent.push(summary)

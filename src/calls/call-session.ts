@@ -56,6 +56,11 @@ export interface CallSessionDeps {
   logger: Logger
   metrics: Metrics
   clock: Clock
+  /**
+   * Told after each write of the call's record reached the store (the live pages refresh on
+   * it); a throwing listener is ignored. Never told of a failed write.
+   */
+  onRecordWritten?: (record: CallRecord) => void
 }
 
 export class CallSession {
@@ -210,8 +215,20 @@ export class CallSession {
   #save (): void {
     const snapshot = structuredClone(this.#record)
     this.#writes = this.#writes
-      .then(async () => { await this.#deps.store.putCall(snapshot) })
+      .then(async () => {
+        await this.#deps.store.putCall(snapshot)
+        this.#written(snapshot)
+      })
       .catch((err: unknown) => { this.#log.error({ err }, 'saving the call record failed') })
+  }
+
+  #written (record: CallRecord): void {
+    try {
+      this.#deps.onRecordWritten?.(record)
+    } catch (err) {
+      // A watcher's failure must never reach the call.
+      this.#log.warn({ err }, 'call record watcher failed')
+    }
   }
 
   #move (to: CallState): void {
