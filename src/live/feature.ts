@@ -122,9 +122,13 @@ export function startLiveFeature (ctx: FeatureContext): Promise<Feature> {
     stops.push(() => { ctx.ivr.transfers.off(event, onTransfer) })
   }
   stops.push(watchTicketService(ctx.tickets.service, () => { live.publish('tickets') }))
-  stops.push(ctx.switch.onStatus(() => {
+  let switchState = ctx.switch.status().state
+  stops.push(ctx.switch.onStatus((status) => {
+    // Retries while the switch is away report the same state again: tell nobody about those.
+    if (status.state === switchState) return
+    switchState = status.state
     // The beat first, so the other controllers read the new state when the signal reaches them.
-    void sendBeat().then(() => { live.publish('alarms') })
+    void sendBeat().then(() => { throttle.publish('alarms') })
   }))
   // Every signal, from anywhere: the open dashboards refresh.
   stops.push(live.subscribe(() => { hub.changed() }))
