@@ -132,7 +132,7 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
     onRequest: supervisors,
     schema: {
       summary: 'Progress of one run as server-sent events',
-      description: 'Events: `snapshot` (the whole run, first), `progress` (counts, after every dial start and end), `result` (one number tested), `end` (the whole run; the stream then closes). Send `Accept: text/event-stream`.',
+      description: 'Events: `snapshot` (the whole run, first), `result` (one number, when its dial starts and when it ends), `progress` (the counts, after every change), `end` (the whole run; the stream then closes). Send `Accept: text/event-stream`.',
       tags,
       security: BEARER,
       params: RunParams,
@@ -149,15 +149,15 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
       stream.close()
       return reply
     }
-    const done = new Set(first.results.filter((r) => r.state === 'done').map((r) => r.number))
+    // Each number's changes (dialling, then done) as `result` events, each state once.
+    const sent = new Map(first.results.map((r) => [r.number, r.state]))
     const onProgress = (run: DialTestRunView): void => {
       if (run.id !== id) return
-      for (const r of run.results) {
-        if (r.state !== 'done' || done.has(r.number)) continue
-        done.add(r.number)
-        stream.send('result', runJson({ ...run, results: [r] }).results[0])
-      }
-      const { results: _results, ...summary } = runJson(run)
+      const changed = run.results.filter((r) => sent.get(r.number) !== r.state)
+      for (const r of changed) sent.set(r.number, r.state)
+      const json = runJson({ ...run, results: changed })
+      for (const r of json.results) stream.send('result', r)
+      const { results: _results, ...summary } = json
       stream.send('progress', summary)
     }
     const onEnd = (run: DialTestRunView): void => {
