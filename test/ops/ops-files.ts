@@ -52,8 +52,9 @@ const KEYWORDS = new Set([
 /**
  * The metric names an expression selects. Not a full parser, enough for rules and panels:
  * strings, label matchers ({…}), ranges ([…]) and label lists (by (…), on (…), …) are blanked
- * first; what remains as an identifier not followed by `(` (a function call) and not a keyword
- * is a metric name. Durations and numbers never start an identifier.
+ * first; what remains as an identifier not followed by `(` or by a `by`/`without` clause (a
+ * function call or an aggregation) and not a keyword is a metric name. Durations and numbers
+ * never start an identifier.
  */
 export function metricNames (expr: string): string[] {
   const blank = expr
@@ -66,7 +67,8 @@ export function metricNames (expr: string): string[] {
   for (const match of blank.matchAll(/(?<![\w:.])[a-zA-Z_:][\w:]*/g)) {
     const word = match[0]
     const after = blank.slice((match.index) + word.length).trimStart()
-    if (after.startsWith('(') || KEYWORDS.has(word)) continue
+    // A function call, or an aggregation with its clause first: `sum by (le) (…)`.
+    if (after.startsWith('(') || /^(by|without)\s*\(/.test(after) || KEYWORDS.has(word)) continue
     names.add(word)
   }
   return [...names].sort()
