@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { SimSwitch } from './adapters/sim/sim-switch.js'
-import { defineDemoAgentPhones, startDemoCallers } from './adapters/sim/demo-callers.js'
 import { buildApp } from './app.js'
 import { CallManager } from './calls/call-manager.js'
 import type { ScriptChoice } from './calls/call-session.js'
@@ -28,6 +27,7 @@ import { type Tickets, checkTicketSetup, startTickets } from './tickets/start-ti
 import { type Clock, systemClock } from './ports/clock.js'
 import type { Store } from './ports/store.js'
 import type { SwitchPort } from './ports/switch.js'
+import { startSimLife } from './sim-traffic.js'
 import { createStore } from './store-factory.js'
 import { type EmbeddedSim, buildSwitch } from './switch-factory.js'
 
@@ -170,23 +170,13 @@ export async function startController (options: ControllerOptions): Promise<Cont
   const app = await buildApp({ switch: sw, calls, metrics, logger, routes: apiRoutes, api: config.api })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
-  const interval = config.switch.sim.demoCallIntervalSec
-  let stopDemo = (): void => undefined
-  if (sim !== undefined && interval > 0) {
-    stopDemo = startDemoCallers(sim.model, { intervalMs: interval * 1000, to: config.switch.hotlineNumber, logger })
-    if (ivr !== undefined && options.ivr !== undefined) {
-      // Demo agents: phones that answer, and every other agent logged in ready.
-      const agents = options.ivr.agents.agents
-      defineDemoAgentPhones(sim.model, agents.map((a) => a.extension))
-      for (const [i, agent] of agents.entries()) {
-        if (i % 2 === 0) await ivr.agents.login(agent.id, { ready: true })
-      }
-      logger.info({ agents: Math.ceil(agents.length / 2) }, 'demo: simulated agents logged in ready')
-    }
-  }
-
+  const stopTraffic = sim === undefined
+    ? () => undefined
+    : await startSimLife(sim.model, config, logger, ivr === undefined || options.ivr === undefined
+      ? undefined
+      : { ivr, directory: options.ivr.directory, agents: options.ivr.agents })
   const closers: Array<() => Promise<void>> = [
-    async () => { stopCalendarWatch(); stopDemo(); await app.close() },
+    async () => { stopCalendarWatch(); stopTraffic(); await app.close() },
     async () => {
       for (const feature of [...features].reverse()) await feature.close?.()
       await live.close()

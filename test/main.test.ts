@@ -1,5 +1,7 @@
 // The process a newcomer starts: `src/main.ts` on the embedded simulator with no API_TOKENS
-// prints demo tokens that open the pages, and stops cleanly on SIGTERM.
+// prints demo tokens that open the pages, runs synthetic traffic (callers reach the line,
+// synthetic agents are ready, the first agent is left to a person), and stops cleanly on
+// SIGTERM.
 
 import { spawn } from 'node:child_process'
 import t from 'tap'
@@ -7,8 +9,9 @@ import { eventually } from './helpers/sim.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
 
-void t.test('npm start without API_TOKENS on the simulator prints working demo tokens', async (t) => {
-  const env: Record<string, string | undefined> = { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn' }
+void t.test('npm start without API_TOKENS on the simulator prints working demo tokens and runs traffic', async (t) => {
+  // One caller a second on average (the shipped 180 an hour would keep the test waiting).
+  const env: Record<string, string | undefined> = { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'warn', SIM_CALLS_PER_HOUR: '3600' }
   delete env.API_TOKENS
   delete env.SWITCH_KIND
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -29,6 +32,19 @@ void t.test('npm start without API_TOKENS on the simulator prints working demo t
   t.same(await me(agent), { role: 'agent', agentId: 'agent01' }, 'an agent token is bound to its agent')
   const page = await fetch(pages)
   t.equal(page.status, 200, 'the pages are served')
+
+  const get = async (path: string): Promise<Response> => await fetch(new URL(path, pages), { headers: { authorization: `Bearer ${supervisor}` } })
+  const agents = (await (await get('/api/agents')).json()) as { agents: Array<{ id: string, state: string }> }
+  t.equal(agents.agents.find((a) => a.id === 'agent01')?.state, 'logged-out', 'the first agent is left to a person')
+  t.ok(agents.agents.filter((a) => a.id !== 'agent01').every((a) => a.state !== 'logged-out'), 'the synthetic agents are logged in')
+  await eventually(async () => {
+    const metrics = await (await fetch(new URL('/metrics', pages))).text()
+    const offered = Number(/^hotline_calls_offered_total (\d+)/m.exec(metrics)?.[1] ?? 0)
+    if (offered > 0) return offered
+    // Public routes allow 120 requests a minute: look twice a second.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    return undefined
+  }, 'a synthetic caller reached the line', 30_000)
 
   child.kill('SIGTERM')
   t.equal(await exited, 0, 'a clean exit on SIGTERM')

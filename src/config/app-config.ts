@@ -95,11 +95,14 @@ export const AppConfigSchema = Type.Object({
       ariPort: Port(0, 0),
       password: Type.String({ minLength: 1, default: 'ClueCon' }),
       timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
-      demoCallIntervalSec: Type.Integer({ minimum: 0, maximum: 86_400, default: 20 }),
-      // Synthetic traffic (src/adapters/sim/traffic.ts): callers and department phones so the
-      // pages show a live line. 0 calls per hour: none. Replaces the demo callers when set.
+      // Synthetic traffic (src/sim-traffic.ts): callers, department lines and agents, so the
+      // pages show a live line on the simulator. Calls per hour of script time (timeScale);
+      // 0: no callers (agents' phones still answer, for people at the agent console).
       traffic: section({
-        callsPerHour: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+        callsPerHour: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 180 }),
+        // The first N agents of agents.yaml are left to people at the agent console; the
+        // others are played by synthetic agents (logged in ready, transferring, leaving).
+        humanAgents: Type.Integer({ minimum: 0, maximum: 10_000, default: 1 }),
         // Chance that a department number answers a dial (per dial), by department id;
         // `default` for the others. The rest of the dials are busy or unanswered.
         answer: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Number({ minimum: 0, maximum: 1 }), { default: { default: 0.9 } })
@@ -203,6 +206,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'ARI_PASSWORD', path: ['switch', 'asterisk', 'password'], secret: true },
   { name: 'ARI_APP', path: ['switch', 'asterisk', 'app'] },
   { name: 'SIM_PROTOCOL', path: ['switch', 'sim', 'protocol'] },
+  { name: 'SIM_CALLS_PER_HOUR', path: ['switch', 'sim', 'traffic', 'callsPerHour'], integer: true },
   { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
   { name: 'STORE_KIND', path: ['store', 'kind'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true },

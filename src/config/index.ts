@@ -60,6 +60,17 @@ function checkCalendarDepartments (calendar: CalendarData, directory: Directory,
     }))
 }
 
+/** Answer chances for a department the directory does not know would silently never apply. */
+function checkTrafficDepartments (app: AppConfig, directory: Directory, file: string): ConfigProblem[] {
+  return Object.keys(app.switch.sim.traffic.answer)
+    .filter((id) => id !== 'default' && directory.department(id) === undefined)
+    .map((id) => ({
+      file,
+      path: `/switch/sim/traffic/answer/${id}`,
+      reason: `unknown department "${id}": not in ${CONFIG_FILES.directory} (or "default" for every other department)`
+    }))
+}
+
 /**
  * Loads default.yaml (+ environment), directory.yaml, agents.yaml and the calendar (calendar.yaml and
  * calendar/<year>.yaml) from `configDir`. Throws one ConfigError listing the problems of all
@@ -74,6 +85,7 @@ export async function loadConfig (configDir: string, env: Env): Promise<LoadedCo
   ])
   const problems = [
     ...checkCalendarDepartments(calendarData, directory, join(configDir, CONFIG_FILES.calendar)),
+    ...checkTrafficDepartments(app, directory, join(configDir, CONFIG_FILES.app)),
     ...checkTokenAgents(app.api.tokens, agents)
   ]
   if (problems.length > 0) throw new ConfigError(problems)

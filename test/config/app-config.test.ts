@@ -35,7 +35,7 @@ void t.test('the shipped default.yaml gives the documented defaults', async (t) 
       dialTemplate: 'sofia/gateway/department/{number}',
       hotlineNumber: '12345',
       freeswitch: { host: '127.0.0.1', port: 8021 },
-      sim: { eslPort: 0 }
+      sim: { eslPort: 0, traffic: { callsPerHour: 180, humanAgents: 1, answer: { default: 0.9 } } }
     },
     shutdown: { drainDeadlineMs: 30000 },
     store: { kind: 'memory' }
@@ -68,6 +68,7 @@ void t.test('environment variables override the file', async (t) => {
     ESL_PORT: '8022',
     ESL_PASSWORD: 's3cret-esl',
     DRAIN_DEADLINE_MS: '5000',
+    SIM_CALLS_PER_HOUR: '3600',
     STORE_KIND: 'redis',
     REDIS_URL: 'redis://:pw@10.0.0.5:6379/2',
     UNRELATED: 'x'
@@ -79,6 +80,7 @@ void t.test('environment variables override the file', async (t) => {
     shutdown: { drainDeadlineMs: 5000 },
     store: { kind: 'redis', redisUrl: 'redis://:pw@10.0.0.5:6379/2' }
   })
+  t.equal(c.switch.sim.traffic.callsPerHour, 3600, 'SIM_CALLS_PER_HOUR')
   t.equal(typeof c.http.port, 'number', 'numbers from the environment are numbers')
 })
 

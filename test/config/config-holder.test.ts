@@ -68,6 +68,16 @@ void t.test('calendar hours for a department the directory lacks', async (t) => 
   }])
 })
 
+void t.test('simulator answer chances for a department the directory lacks', async (t) => {
+  const yaml = 'switch:\n  sim:\n    traffic:\n      answer:\n        default: 0.9\n        tax: 0.5\n        taxx: 0.4\n'
+  const problems = await problemsOf(configCopy(t, { 'default.yaml': yaml }))
+  t.same(problems, [{
+    file: 'default.yaml',
+    path: '/switch/sim/traffic/answer/taxx',
+    reason: 'unknown department "taxx": not in directory.yaml (or "default" for every other department)'
+  }], 'tax and default are fine; taxx is named')
+})
+
 void t.test('a good reload swaps the value and says so', async (t) => {
   const holder = new ConfigHolder({ v: 1 })
   const changes: unknown[] = []

@@ -70,7 +70,7 @@ export async function startTestController (t: Test, protocol: Protocol, options:
     http: { port: 0, host: '127.0.0.1' },
     switch: {
       kind: 'sim',
-      sim: { protocol, timeScale: 0.02, demoCallIntervalSec: 0 },
+      sim: { protocol, timeScale: 0.02, traffic: { callsPerHour: 0 } },
       reconnect: { initialDelayMs: 20, maxDelayMs: 100 }
     },
     shutdown: { drainDeadlineMs: 5000 },

@@ -31,7 +31,7 @@ void t.test('a change on controller A reaches a dashboard opened on controller B
     store: { kind: 'redis', redisUrl: redis.url },
     switch: {
       kind: 'sim',
-      sim: { protocol: 'esl', timeScale: 0.02, demoCallIntervalSec: 0 },
+      sim: { protocol: 'esl', timeScale: 0.02, traffic: { callsPerHour: 0 } },
       reconnect: { initialDelayMs: 20, maxDelayMs: 100 }
     }
   }

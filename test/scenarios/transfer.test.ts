@@ -80,7 +80,7 @@ async function callWithAgent (
   // A slower simulator where a test must act while a number rings.
   const config = timeScale === undefined
     ? undefined
-    : { switch: { kind: 'sim', sim: { protocol, timeScale, demoCallIntervalSec: 0 }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } } }
+    : { switch: { kind: 'sim', sim: { protocol, timeScale, traffic: { callsPerHour: 0 } }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } } }
   const c = await startTestController(t, protocol, { ivr: { at: WORKING }, env: { API_TOKENS }, tickets, transfers, ...(config === undefined ? {} : { config }) })
   c.sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
   for (const [number, kind] of Object.entries(phones)) {
