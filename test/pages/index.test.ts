@@ -1,6 +1,7 @@
 // The API surface every page stands on: the start page in a real Chromium, /api/me, OpenAPI
 // at /docs, the rate limits and the pages' security headers.
 
+import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { listen, openPage, screenshot } from '../helpers/browser.js'
 import { startTestController } from '../helpers/controller.js'
@@ -93,4 +94,10 @@ void t.test('every /api route is shown behind the bearer token in OpenAPI, group
     }
   }
   t.notOk(doc.paths['/health']?.get?.security, '/health needs none')
+
+  // docs/api.md's route table lists the same routes, no more, no fewer.
+  const text = await readFile(new URL('../../docs/api.md', import.meta.url), 'utf8')
+  const documented = [...text.matchAll(/^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|/gm)].map((m) => `${m[1] ?? ''} ${m[2] ?? ''}`).sort()
+  const described = api.flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`)).sort()
+  t.same(documented, described, 'docs/api.md lists every route OpenAPI describes')
 })
