@@ -8,6 +8,9 @@
 #
 # --stop-timeout: on SIGTERM the controller drains calls in progress for up to
 # DRAIN_DEADLINE_MS (30 s by default); Docker's default of 10 s would cut them off.
+#
+# test/ops/dockerfile.test.ts replays this file without a Docker engine: keep COPY sources
+# plain paths, RUN steps that build the app npm commands, and CMD and HEALTHCHECK in exec form.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -24,10 +27,14 @@ RUN groupadd --system hotline \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Read at start (src/main.ts looks for config/ next to dist/); owned by root, read-only to
-# the controller. Mount over /app/config to change them.
+# Read at run time from the install root (/app, found from dist/src/main.js): config/ at
+# start (src/main.ts; or HOTLINE_CONFIG_DIR), ivr-flows/ at start and on every change or
+# SIGHUP, public/ for the pages under /ui/ (src/app.ts; the charts come from
+# node_modules/echarts). Owned by root, read-only to the controller. Mount over /app/config
+# or /app/ivr-flows to change them (see docs/operations.md).
 COPY config ./config
 COPY ivr-flows ./ivr-flows
+COPY public ./public
 USER hotline
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
