@@ -10,9 +10,11 @@
 set -eu
 
 # Debian packages the test suite needs, as `binary:package` pairs: the binary is looked up on
-# PATH, the package is what apt-get installs when it is missing. Add new needs here, e.g.
-# `chromium:chromium` (browser tests) or `promtool:prometheus` (rule checks).
-TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl chromium:chromium promtool:prometheus'
+# PATH (or, when it starts with /, the file must exist), the package is what apt-get installs
+# when it is missing. Add new needs here, e.g. `chromium:chromium` (browser tests) or
+# `promtool:prometheus` (rule checks). The CJK font lets Chromium draw the pages' Chinese in
+# the screenshots the page tests save (without it every character is a box).
+TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl chromium:chromium promtool:prometheus amtool:prometheus-alertmanager /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei'
 
 usage() {
   echo "usage: sh scripts/ensure-deps.sh [--test]" >&2
@@ -50,7 +52,10 @@ missing_packages() {
   for pair in $TEST_PACKAGES; do
     bin=${pair%%:*}
     pkg=${pair#*:}
-    command -v "$bin" >/dev/null 2>&1 || missing="$missing $pkg"
+    case $bin in
+      /*) [ -e "$bin" ] || missing="$missing $pkg" ;;
+      *) command -v "$bin" >/dev/null 2>&1 || missing="$missing $pkg" ;;
+    esac
   done
   echo "${missing# }"
 }
@@ -86,6 +91,6 @@ $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-r
 
 still=$(missing_packages)
 if [ -n "$still" ]; then
-  echo "ensure-deps: apt-get finished but these packages' programs are still not on PATH: $still" >&2
+  echo "ensure-deps: apt-get finished but these packages' programs or files are still missing: $still" >&2
   exit 1
 fi
