@@ -289,7 +289,8 @@ export class Agents extends EventEmitter<AgentsEvents> {
       clearTimeout(this.#wrapUps.get(agent.id))
       this.#wrapUps.delete(agent.id)
     }
-    this.#log?.info({ agentId: agent.id, from, to: agent.state, reason: agent.reason }, 'agent state changed')
+    // `was`/`state`, not `from`/`to`: the logger masks any `from` as a caller's number.
+    this.#log?.info({ agentId: agent.id, was: from, state: agent.state, reason: agent.reason }, 'agent state changed')
     this.emit('changed', agent)
     if (agent.state === 'ready') this.emit('ready', agent)
   }

@@ -1,10 +1,12 @@
 // The agent state machine: every event against every state, through the table and through
 // the store's compare-and-set; the wrap-up timer; the events the ACD listens to.
+import { Writable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
 import {
   AGENT_API_EVENTS, AGENT_CALL_EVENTS, type AgentEvent, type AgentGroupSettings, type AgentResult, Agents, transition
 } from '../../src/calls/agents.js'
+import { createLogger } from '../../src/logger.js'
 import { systemClock } from '../../src/ports/clock.js'
 import { AGENT_STATES, type AgentRecord, type AgentState } from '../../src/ports/store.js'
 import { eventually } from '../helpers/sim.js'
@@ -204,4 +206,17 @@ void t.test('every change is announced; ready ones separately', async (t) => {
   await agents.logout('agent01')
   t.same(changed, ['not-ready', 'ready', 'logged-out'], 'a second ready writes nothing')
   t.same(ready, ['agent01'])
+})
+
+void t.test('a state change is logged with the states in clear (the logger masks caller numbers only)', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const destination = new Writable({
+    write (chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() }
+  })
+  const store = new MemoryStore()
+  const agents = new Agents({ store, clock: systemClock, groups: GROUPS, log: createLogger({ level: 'info', destination }) })
+  t.teardown(async () => { agents.close(); await store.close() })
+  await agents.sync([{ id: 'agent01', name: '坐席01', extension: '8001', groups: ['enterprise-seat'] }])
+  await agents.login('agent01', { ready: true })
+  t.match(lines.find((l) => l.msg === 'agent state changed'), { agentId: 'agent01', was: 'logged-out', state: 'ready' })
 })
