@@ -25,6 +25,8 @@ export interface AppDeps {
   routes?: ((app: FastifyInstance) => Promise<void>) | undefined
   /** Rate limits; without them the defaults of config/default.yaml. */
   api?: Pick<AppConfig['api'], 'rateLimit'>
+  /** Proxies whose X-Forwarded-For gives the client's address (http.trustedProxies). */
+  trustedProxies?: readonly string[]
 }
 
 /** The project root, from src/ (tsx) or dist/src/ (built). */
@@ -47,6 +49,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const httpLogger: FastifyBaseLogger = deps.logger.child({ component: 'http' })
   const app = Fastify({
     loggerInstance: httpLogger,
+    // Fastify's trustProxy with a list: only these hops may set the client address.
+    ...(deps.trustedProxies !== undefined && deps.trustedProxies.length > 0 ? { trustProxy: [...deps.trustedProxies] } : {}),
     // Probes and scrapes every few seconds would drown the calls' story in the log.
     logController: new LogController({ disableRequestLogging: true })
   })

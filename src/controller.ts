@@ -167,7 +167,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     await registerStatsRoutes(app, { stats: api.stats })
     for (const feature of features) await feature.routes?.(app)
   }
-  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: apiRoutes, api: config.api })
+  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: apiRoutes, api: config.api, trustedProxies: config.http.trustedProxies })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const stopTraffic = sim === undefined

@@ -64,7 +64,7 @@ export async function startBenchController (setup: BenchSetup): Promise<BenchLin
   const base = structuredClone(shipped.app)
   const config: AppConfig = {
     ...base,
-    http: { host: '127.0.0.1', port: 0 },
+    http: { ...base.http, host: '127.0.0.1', port: 0 },
     switch: {
       ...base.switch,
       kind: 'sim',

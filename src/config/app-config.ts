@@ -51,7 +51,11 @@ export type ApiToken = Static<typeof ApiTokenSchema>
 export const AppConfigSchema = Type.Object({
   http: section({
     host: Type.String({ minLength: 1, default: '0.0.0.0' }),
-    port: Port(3000, 0)
+    port: Port(3000, 0),
+    // Reverse proxies in front of the controller (addresses or CIDR ranges) whose
+    // X-Forwarded-For is believed, so rate limits count the client, not the proxy. Empty:
+    // the connection's own address is the client's.
+    trustedProxies: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' }), { maxItems: 100, default: [] })
   }),
   log: section({
     level: oneOf(LOG_LEVELS, { default: 'info' })
@@ -196,6 +200,7 @@ export function parseApiTokens (text: string): unknown[] {
 export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'HTTP_HOST', path: ['http', 'host'] },
   { name: 'HTTP_PORT', path: ['http', 'port'], integer: true },
+  { name: 'HTTP_TRUSTED_PROXIES', path: ['http', 'trustedProxies'], parse: (text) => text.split(',').map((p) => p.trim()).filter((p) => p !== '') },
   { name: 'LOG_LEVEL', path: ['log', 'level'] },
   { name: 'SWITCH_KIND', path: ['switch', 'kind'] },
   { name: 'ESL_HOST', path: ['switch', 'freeswitch', 'host'] },

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import { listen, openPage, screenshot } from '../helpers/browser.js'
-import { startTestController } from '../helpers/controller.js'
+import { type TestController, startTestController } from '../helpers/controller.js'
 
 const SUPERVISOR = 'supervisor-token-0001'
 const AGENT = 'agent-token-agent01-0001'
@@ -80,6 +80,17 @@ void t.test('pages carry a Content-Security-Policy without inline script, and ec
   const root = await controller.app.inject({ url: '/' })
   t.equal(root.statusCode, 302)
   t.equal(root.headers.location, '/ui/')
+})
+
+void t.test('behind a trusted proxy each client has its own allowance; anyone else\'s X-Forwarded-For is ignored', async (t) => {
+  const limits = { api: { rateLimit: { perMinute: 100, publicPerMinute: 1 } } }
+  const health = async (c: TestController, forwardedFor: string): Promise<number> =>
+    (await c.controller.app.inject({ url: '/health', headers: { 'x-forwarded-for': forwardedFor } })).statusCode
+  const trusting = await startTestController(t, 'esl', { ivr: { at }, env: { ...env, HTTP_TRUSTED_PROXIES: '127.0.0.1' }, config: limits })
+  t.same([await health(trusting, '203.0.113.7'), await health(trusting, '203.0.113.8'), await health(trusting, '203.0.113.7')], [200, 200, 429],
+    'two clients through the proxy: one request each')
+  const plain = await startTestController(t, 'esl', { ivr: { at }, env, config: limits })
+  t.same([await health(plain, '203.0.113.7'), await health(plain, '203.0.113.8')], [200, 429], 'an untrusted header changes nothing')
 })
 
 void t.test('every /api route is shown behind the bearer token in OpenAPI, grouped by tag', async (t) => {
