@@ -66,6 +66,7 @@ export type StartAnswer =
   | { ok: false, reason: 'running', runningId: string }
   | { ok: false, reason: 'unknown-numbers', numbers: string[] }
   | { ok: false, reason: 'no-numbers' }
+  | { ok: false, reason: 'switch-down', detail: string }
   | { ok: false, reason: 'closed' }
 
 export type CancelAnswer =
@@ -159,6 +160,9 @@ export class DialTester extends EventEmitter<DialTesterEvents> {
   start (request: StartRequest): StartAnswer {
     if (this.#closed) return { ok: false, reason: 'closed' }
     if (this.#current !== undefined) return { ok: false, reason: 'running', runningId: this.#current.id }
+    // Without the switch every number would come out unreachable and count as a failure.
+    const status = this.#deps.switch.status()
+    if (status.state !== 'ready') return { ok: false, reason: 'switch-down', detail: `the switch is ${status.state} (${status.detail})` }
     const selection = selectTargets(this.#deps.targets, request.numbers)
     if (!selection.ok) return { ok: false, reason: 'unknown-numbers', numbers: selection.unknown }
     if (selection.targets.length === 0) return { ok: false, reason: 'no-numbers' }

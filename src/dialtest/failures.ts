@@ -61,14 +61,18 @@ export class FailureTracker {
   }
 
   /**
-   * Takes one finished result; true when the number's failing state changed. Cancelled
-   * results say nothing about the number and change nothing.
+   * Takes one finished result; true when the number's failing state changed. A failure adds
+   * one to the count and an answer clears it. Busy and no answer outside working time are
+   * neither (nobody is expected at the desk, types.ts isFailure): they leave the count as it
+   * was, so a nightly run between two working-time failures neither hides nor adds to them.
+   * Cancelled results say nothing about the number and change nothing.
    */
   record (result: DialTestResult): boolean {
     if (result.state !== 'done' || result.outcome === undefined || result.outcome === 'cancelled') return false
     const before = this.#health.get(result.number)
     const wasFailing = before?.failing ?? false
-    const consecutiveFailures = result.failed === true ? (before?.consecutiveFailures ?? 0) + 1 : 0
+    const previous = before?.consecutiveFailures ?? 0
+    const consecutiveFailures = result.failed === true ? previous + 1 : result.outcome === 'answered' ? 0 : previous
     const labels = labelsOf(result)
     const health: NumberHealth = {
       number: result.number,

@@ -39,6 +39,7 @@ export function startDialTestFeature (ctx: FeatureContext): Promise<Feature> {
       clock,
       log,
       inWorkingTime: anyoneAtWork(calendar, directory.departments().map((d) => d.id)),
+      switchReady: () => ctx.switch.status().state === 'ready',
       claim: async (key, now) => await ctx.store.claimCall(key, ctx.controllerId, now),
       start: () => tester.start({ trigger: 'schedule' })
     })

@@ -61,10 +61,6 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
       response: { 202: RunView, ...ERROR_RESPONSES, 409: RunningConflict, 503: Failure }
     }
   }, async (request: FastifyRequest<{ Body: StartBodyT }>, reply) => {
-    const status = deps.switch.status()
-    if (status.state !== 'ready') {
-      return await reply.code(503).send(failureBody(503, 'HC_SWITCH_NOT_CONNECTED', `the switch is ${status.state} (${status.detail}): a test now would find every number unreachable`))
-    }
     const answer = tester.start({ trigger: 'manual', requestedBy: request.apiUser?.role, numbers: request.body.numbers })
     if (answer.ok) return await reply.code(202).header('location', `/api/dial-tests/${answer.run.id}`).send(runJson(answer.run))
     switch (answer.reason) {
@@ -74,6 +70,8 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
         return await reply.code(400).send(failureBody(400, 'HC_BAD_REQUEST', `not transfer numbers of the directory: ${answer.numbers.slice(0, 10).join(', ')}${answer.numbers.length > 10 ? ', …' : ''}`))
       case 'no-numbers':
         return await reply.code(400).send(failureBody(400, 'HC_BAD_REQUEST', 'the directory has no transfer numbers to test'))
+      case 'switch-down':
+        return await reply.code(503).send(failureBody(503, 'HC_SWITCH_NOT_CONNECTED', `${answer.detail}: a test now would find every number unreachable`))
       case 'closed':
         return await reply.code(503).send(failureBody(503, 'HC_SHUTTING_DOWN', 'the controller is shutting down'))
     }

@@ -10,7 +10,8 @@
 // scheduled instant, or within a minute if the clock jumps (a ShiftedClock, NTP), and is
 // unref'd so it never keeps the process alive. Several controllers on one store each have
 // this timer; the store's claim (`claimCall` on a key of its own, `dial-test:<instant>`) lets
-// exactly one of them run the day's test.
+// exactly one of them run the day's test. A controller whose switch connection is down does
+// not claim the day (its test would find every number unreachable), so one that is up can.
 
 import type { Logger } from 'pino'
 import { DAY_MS, localDayNumber, localMidnight, parseClockTime } from '../domain/calendar-time.js'
@@ -25,7 +26,7 @@ const MAX_SLEEP_MS = 60_000
 
 export type ScheduleDecision =
   | { kind: 'started', runId: string }
-  | { kind: 'skipped', reason: 'working-time' | 'running' | 'missed' | 'claimed-elsewhere' | 'closed' | 'not-started' }
+  | { kind: 'skipped', reason: 'working-time' | 'switch-down' | 'running' | 'missed' | 'claimed-elsewhere' | 'closed' | 'not-started' }
 
 export interface ScheduleDeps {
   /** `HH:MM`, Asia/Shanghai. */
@@ -34,6 +35,8 @@ export interface ScheduleDeps {
   log: Logger
   /** Working time of the hotline or of any department at `instant`. */
   inWorkingTime: (instant: number) => boolean
+  /** Whether this controller's switch connection is up: a controller without it leaves the day to another. */
+  switchReady: () => boolean
   /** True for the first controller to claim `key` (the store's atomic claim). */
   claim: (key: string, at: number) => Promise<boolean>
   start: () => StartAnswer
@@ -124,6 +127,11 @@ export class DialTestSchedule {
     if (this.#deps.inWorkingTime(dueAt)) {
       log.info({ due }, 'scheduled dial test skipped: working time (test calls would ring specialists at work)')
       return { kind: 'skipped', reason: 'working-time' }
+    }
+    // Before the claim: another controller whose switch is up may still take the day.
+    if (!this.#deps.switchReady()) {
+      log.warn({ due }, 'scheduled dial test skipped: the switch is not connected (every number would come out unreachable)')
+      return { kind: 'skipped', reason: 'switch-down' }
     }
     let claimed: boolean
     try {

@@ -22,7 +22,7 @@ interface Setup {
   claims: string[]
 }
 
-function setup (t: Test, at: string, start: string, options: { claim?: boolean, answer?: StartAnswer } = {}): Setup {
+function setup (t: Test, at: string, start: string, options: { claim?: boolean, answer?: StartAnswer, switchReady?: () => boolean } = {}): Setup {
   const clock = new ManualClock(new Date(start))
   const starts: number[] = []
   const claims: string[] = []
@@ -31,6 +31,7 @@ function setup (t: Test, at: string, start: string, options: { claim?: boolean, 
     clock,
     log: pino({ level: 'silent' }),
     inWorkingTime: anyoneAtWork(calendar, departments),
+    switchReady: options.switchReady ?? (() => true),
     claim: async (key) => { claims.push(key); return options.claim ?? true },
     start: () => {
       starts.push(clock.now())
@@ -129,4 +130,16 @@ void t.test('a stopped schedule starts nothing', async (t) => {
   t.same(await s.schedule.poll(), { kind: 'skipped', reason: 'closed' })
   t.same(s.starts, [])
   t.throws(() => setup(t, '2:00', '2026-03-02T01:00:00+08:00'), RangeError, 'a time that is not HH:MM')
+})
+
+void t.test('with the switch down the day is skipped before the claim, so a controller with its switch up can run it', async (t) => {
+  let ready = false
+  const s = setup(t, '02:00', '2026-03-02T01:00:00+08:00', { switchReady: () => ready })
+  s.clock.set(new Date('2026-03-02T02:00:00+08:00'))
+  t.same(await s.schedule.poll(), { kind: 'skipped', reason: 'switch-down' })
+  t.same(s.claims, [], 'not claimed')
+  t.same(s.starts, [])
+  ready = true
+  s.clock.set(new Date('2026-03-03T02:00:00+08:00'))
+  t.same(await s.schedule.poll(), { kind: 'started', runId: 'run-1' }, 'the next night, connected: run')
 })
