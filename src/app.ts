@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify'
 import type { AppConfig } from './config/app-config.js'
+import { installErrorHandler } from './http/error-handler.js'
 import { BEARER, failureBody } from './http/schemas.js'
 import type { Logger } from 'pino'
 import type { CallManager } from './calls/call-manager.js'
@@ -55,6 +56,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true })
   })
 
+  installErrorHandler(app)
   await registerApiSurface(app, deps.api?.rateLimit ?? { perMinute: 600, publicPerMinute: 120 })
 
   // Liveness: the process answers. Restarting it would not fix a switch that is down.

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'HC_FLOW_LOOP'
   | 'HC_TICKET_STATE'
   | 'HC_TRANSFER_STATE'
+  | 'HC_DIAL_TEST_STATE'
+  | 'HC_RATE_LIMITED'
+  | 'HC_INTERNAL'
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   HC_BAD_REQUEST: 400,
@@ -35,7 +38,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   HC_FORBIDDEN: 403,
   HC_AGENT_STATE: 409,
   HC_TICKET_STATE: 409,
-  HC_TRANSFER_STATE: 409
+  HC_TRANSFER_STATE: 409,
+  HC_DIAL_TEST_STATE: 409,
+  HC_RATE_LIMITED: 429
 }
 
 export interface HotlineErrorOptions {

@@ -73,7 +73,7 @@ function reportRoutes (app: FastifyInstance, deps: ReportRoutesDeps): Promise<vo
     } catch (err) {
       if (!isHotlineError(err, 'HC_STORE')) throw err
       request.log.error({ err }, 'monthly report: records could not be read')
-      return await reply.code(503).send({ ...failureBody(503, 'HC_STORE', err.message), error: 'Service Unavailable' })
+      return await reply.code(503).send(failureBody(503, 'HC_STORE', err.message))
     }
     // Figures of people's work: not for shared caches.
     void reply.header('cache-control', 'no-store')
