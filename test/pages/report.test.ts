@@ -45,8 +45,11 @@ void t.test('February: the six figures overall and per department, and the chart
   await page.waitForSelector('#report-rows tr[data-department="tax"]')
   t.equal(await page.locator('#month').inputValue(), '2026-02')
   // The figures worked out by hand in test/report/monthly-report.test.ts.
+  t.equal(await page.locator('#month').getAttribute('max'), '2026-03', 'opened on a past month, still no month after the current one to pick')
   t.equal(await tile(page, 'transferRequests'), '12')
   t.equal(await tile(page, 'transferSuccessRate'), '60.00%')
+  t.match(await page.locator('#tiles [data-figure="transferSuccessRate"] .sub').textContent(), /工作时段 57\.14%（目标 90%）/)
+  t.equal(await page.locator('#tiles [data-figure="transferSuccessRate"]').getAttribute('class'), 'tile bad', 'judged by the working-time share, under 90 %')
   t.equal(await tile(page, 'nextUrgentTickets'), '8')
   t.equal(await tile(page, 'closedWithin24hRate'), '71.43%')
   t.equal(await tile(page, 'resolvedRate'), '66.67%')
