@@ -11,7 +11,8 @@
 // Ctrl-C cancels a run this started (the numbers ringing are hung up) and prints what was done.
 //
 // Exit status: 0 every number tested and none failed; 1 some number failed; 2 usage, connection
-// or API error; 3 the run was cancelled (none of the tested numbers failed).
+// or API error; 3 the run was cancelled (none of the tested numbers failed); 130 interrupted
+// without waiting (a second Ctrl-C, or Ctrl-C while following someone else's run, which goes on).
 
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
