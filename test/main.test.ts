@@ -49,3 +49,22 @@ void t.test('npm start without API_TOKENS on the simulator prints working demo t
   child.kill('SIGTERM')
   t.equal(await exited, 0, 'a clean exit on SIGTERM')
 })
+
+void t.test('on the simulated Asterisk, stdout carries JSON log lines only', async (t) => {
+  const env: Record<string, string | undefined> = { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'info', SIM_PROTOCOL: 'ari', SIM_CALLS_PER_HOUR: '0' }
+  delete env.SWITCH_KIND
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.resume()
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code) }))
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  // The adapter has loaded Asterisk's declarations (where swagger-client used to print) once it is ready.
+  await eventually(() => stdout.includes('ARI events socket connected') ? true : undefined, 'the ARI adapter connected', 60_000)
+  child.kill('SIGTERM')
+  t.equal(await exited, 0)
+  const lines = stdout.split('\n').filter((line) => line !== '')
+  t.ok(lines.length > 5, `${lines.length} lines`)
+  const notJson = lines.filter((line) => { try { JSON.parse(line); return false } catch { return true } })
+  t.same(notJson, [], 'every line is a JSON log line')
+})

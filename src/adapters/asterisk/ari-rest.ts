@@ -14,6 +14,13 @@ import ari, { type Client } from 'ari-client'
 import { HotlineError, isHotlineError } from '../../errors.js'
 import type { RequestGate } from './ari-requests.js'
 
+// swagger-client (loaded by ari-client above) assigns a global `log` that prints each message
+// with console.log onto stdout, among the controller's JSON log lines, and keeps them all in
+// `log.history` (docs/asterisk.md, known faults). Its one message is a notice that Asterisk
+// serves swagger 1.1 declarations, which the adapter knows: silenced here, before any load.
+const swaggerGlobals = globalThis as { log?: unknown }
+if (typeof swaggerGlobals.log === 'function') swaggerGlobals.log = (): void => undefined
+
 export interface OriginateParams {
   endpoint: string
   app: string
