@@ -19,9 +19,17 @@ export const PAGES = [
   ['/docs', '接口文档 API']
 ]
 
+const NOTICE_KEY = 'hotline12345.notice'
+
 export function getToken () { return sessionStorage.getItem(TOKEN_KEY) ?? '' }
+
+/** Forgets the token and reloads to the sign-in form, which shows `notice`. */
+export function signOut (notice = '') {
+  sessionStorage.removeItem(TOKEN_KEY)
+  if (notice !== '') sessionStorage.setItem(NOTICE_KEY, notice)
+  location.reload()
+}
 export function setToken (token) { sessionStorage.setItem(TOKEN_KEY, token) }
-export function clearToken () { sessionStorage.removeItem(TOKEN_KEY) }
 
 export class ApiError extends Error {
   constructor (status, body) {
@@ -80,7 +88,13 @@ export function stream (path, onEvent, { signal, onState = () => {}, retry = 200
         }
       } catch (err) {
         if (signal?.aborted) return
-        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) { onState('closed'); return }
+        // The token was withdrawn (a restart with new tokens, a changed role): back to the
+        // sign-in form, saying why, rather than "reconnecting" for ever.
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+          onState('closed')
+          signOut(err.status === 401 ? '令牌已失效，请重新登录 (token no longer valid)' : '此令牌已无权访问本页，请重新登录 (token no longer allowed here)')
+          return
+        }
       }
       onState('closed')
       await new Promise((resolve) => setTimeout(resolve, wait))
@@ -155,7 +169,7 @@ function header (active, me) {
     el('a', { href: '/ui/', class: 'brand' }, '12345 企业专席'),
     PAGES.map(([href, title]) => el('a', { href: href.startsWith('/') ? href : `/ui/${href}`, class: href === active ? 'active' : undefined }, title)),
     el('span', { class: 'who' }, me === undefined ? '' : `${ROLE_NAMES[me.role] ?? me.role}${me.agentId !== undefined ? ` ${me.agentId}` : ''}${me.departmentId !== undefined ? ` ${me.departmentId}` : ''}`),
-    me === undefined ? '' : el('button', { type: 'button', class: 'link', onclick: () => { clearToken(); location.reload() } }, '退出')
+    me === undefined ? '' : el('button', { type: 'button', class: 'link', onclick: () => { signOut() } }, '退出')
   )
   document.body.prepend(nav)
 }
@@ -176,7 +190,10 @@ export async function boot ({ page, roles, start }) {
       return { denied: err instanceof ApiError && err.status === 401 ? '令牌无效 (invalid token)' : `无法连接服务器：${err.message}` }
     }
   }
+  const notice = sessionStorage.getItem(NOTICE_KEY) ?? ''
+  sessionStorage.removeItem(NOTICE_KEY)
   let result = getToken() === '' ? { denied: '' } : await tryToken()
+  if (result.me === undefined && notice !== '') result = { denied: notice }
   if (result.me !== undefined) {
     header(page, result.me)
     await start(result.me)
