@@ -120,6 +120,11 @@ function render (report) {
   $('month').value = report.month
   const state = report.complete ? '' : ' · 本月尚未结束，数据仍会增加 (month in progress)'
   $('span').textContent = `${report.month}（北京时间 ${time(Date.parse(report.since))} 起，${time(Date.parse(report.until))} 前），统计于 ${time(Date.parse(report.at))}${state}`
+  // Ratings read from call records the store no longer keeps are missing: said, not hidden.
+  $('unread').hidden = report.callsUnread === 0
+  $('unread').textContent = report.callsUnread === 0
+    ? ''
+    : `注意：${report.callsUnread} 通有转接请求的通话记录已超出保留期，满意率未计入其评价 (ratings of ${report.callsUnread} calls no longer stored)`
   tiles(report.overall)
   fill($('report-rows'), report.byDepartment.map((d) => row(d.name, d.departmentId, d)))
   fill($('report-total'), row('合计 (total)', '', report.overall))

@@ -2,7 +2,8 @@
 // Only the listed fields ever leave: no call id, caller number or ticket text is in a report.
 
 import { type Static, Type } from '@sinclair/typebox'
-import type { DepartmentReport, MonthlyReport, ReportFigures } from '../domain/monthly-report.js'
+import type { DepartmentReport, ReportFigures } from '../domain/monthly-report.js'
+import type { ServedReport } from './monthly-service.js'
 
 export const MonthlyQuery = Type.Object({
   /** `YYYY-MM`; the current month (Asia/Shanghai) when absent. Checked in the handler for a clear reason. */
@@ -77,6 +78,7 @@ export const MonthlyAnswer = Type.Object({
   until: Iso,
   at: Iso,
   complete: Type.Boolean({ description: 'false while the month is not over: its figures will still grow' }),
+  callsUnread: Type.Integer({ minimum: 0, description: 'calls of the month with a transfer request whose call record the store no longer keeps: their satisfaction ratings are missing from satisfiedRate' }),
   overall: Type.Object(Figures),
   byDepartment: Type.Array(Type.Object({
     departmentId: Type.String(),
@@ -107,7 +109,7 @@ function figuresJson (f: ReportFigures): FiguresT {
   }
 }
 
-export function monthlyJson (report: MonthlyReport): MonthlyAnswerT {
+export function monthlyJson (report: ServedReport): MonthlyAnswerT {
   const iso = (ms: number): string => new Date(ms).toISOString()
   return {
     month: report.month,
@@ -116,6 +118,7 @@ export function monthlyJson (report: MonthlyReport): MonthlyAnswerT {
     until: iso(report.until),
     at: iso(report.at),
     complete: report.complete,
+    callsUnread: report.callsUnread,
     overall: figuresJson(report.overall),
     byDepartment: report.byDepartment.map((d: DepartmentReport) => ({
       departmentId: d.departmentId, name: d.name, nameEn: d.nameEn, ...figuresJson(d)

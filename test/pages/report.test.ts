@@ -14,12 +14,12 @@ const env = { API_TOKENS: `${SUPERVISOR}:supervisor,${AGENT}:agent:agent01` }
 /** The controller lives at 10:00 on 1 March 2026: February is over, March has begun. */
 const at = '2026-03-01T10:00:00+08:00'
 
-async function seeded (t: Test): Promise<string> {
+async function seeded (t: Test, withoutCalls: readonly string[] = []): Promise<string> {
   const { controller } = await startTestController(t, 'esl', { ivr: { at }, env })
   const tickets = controller.tickets
   if (tickets === undefined) throw new Error('the line has tickets')
   for (const r of TRANSFERS) await controller.store.putTransfer(r)
-  for (const c of callRecords()) await controller.store.putCall(c)
+  for (const c of callRecords()) if (!withoutCalls.includes(c.callId)) await controller.store.putCall(c)
   for (const k of TICKETS) await tickets.store.create(k, undefined)
   return await listen(controller.app)
 }
@@ -46,6 +46,7 @@ void t.test('February: the six figures overall and per department, and the chart
   t.equal(await page.locator('#month').inputValue(), '2026-02')
   // The figures worked out by hand in test/report/monthly-report.test.ts.
   t.equal(await page.locator('#month').getAttribute('max'), '2026-03', 'opened on a past month, still no month after the current one to pick')
+  t.equal(await page.locator('#unread').isHidden(), true, 'every call record read: no warning')
   t.equal(await tile(page, 'transferRequests'), '12')
   t.equal(await tile(page, 'transferSuccessRate'), '60.00%')
   t.match(await page.locator('#tiles [data-figure="transferSuccessRate"] .sub').textContent(), /工作时段 57\.14%（目标 90%）/)
@@ -119,6 +120,15 @@ void t.test('the current month by default; another month picked; the CSV downloa
   t.match(await page.locator('#status').textContent(), /2026-05 has not begun/, 'the server\'s reason is shown')
   t.equal(await tile(page, 'transferRequests'), '12', 'the month shown stays')
   t.same(errors.filter((e) => !e.includes('400')), [], 'no page errors (the refused month is a 400 the page reports)')
+})
+
+void t.test('ratings of calls the store no longer keeps: the page says how many are missing', async (t) => {
+  const base = await seeded(t, ['c01', 'c03'])
+  const { page, errors } = await openPage(t, `${base}/ui/report.html?month=2026-02`, { token: SUPERVISOR })
+  await page.locator('#unread', { hasText: '2 通' }).waitFor()
+  t.match(await page.locator('#unread').textContent(), /2 通有转接请求的通话记录已超出保留期，满意率未计入其评价/)
+  t.match(await page.locator('#tiles [data-figure="satisfiedRate"] .sub').textContent(), /满意 2 · 基本满意 1 · 不满意 1/, 'four ratings left')
+  t.same(errors, [])
 })
 
 void t.test('an agent token is not let in', async (t) => {

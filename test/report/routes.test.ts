@@ -25,11 +25,11 @@ const TOKENS: ApiToken[] = [
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 const SUPERVISOR = bearer('supervisor-token-0123456789')
 
-async function setUp (t: Test, options: { tickets?: { list: (q: TicketQuery) => Promise<Ticket[]> } } = {}) {
+async function setUp (t: Test, options: { tickets?: { list: (q: TicketQuery) => Promise<Ticket[]> }, withoutCalls?: string[] } = {}) {
   const store = new MemoryStore()
   const tickets = new MemoryTicketStore()
   for (const r of TRANSFERS) await store.putTransfer(r)
-  for (const c of callRecords()) await store.putCall(c)
+  for (const c of callRecords()) if (!(options.withoutCalls ?? []).includes(c.callId)) await store.putCall(c)
   for (const k of TICKETS) await tickets.create(k, undefined)
   const clock = new ManualClock(REPORT_AT)
   const reports = new MonthlyReportService({ store, tickets: options.tickets ?? tickets, directory: { departments: () => DEPARTMENTS }, clock })
@@ -72,6 +72,7 @@ void t.test('February as JSON: the six figures overall and per department', asyn
   t.equal(body.since, '2026-01-31T16:00:00.000Z')
   t.equal(body.until, '2026-02-28T16:00:00.000Z')
   t.equal(body.complete, true)
+  t.equal((body as Answer & { callsUnread: number }).callsUnread, 0, 'every call record read')
   // Worked out in monthly-report.test.ts from the same records.
   t.strictSame(body.overall.figures, {
     transferRequests: 12, transferSuccessRate: 0.6, nextUrgentTickets: 8, closedWithin24hRate: 5 / 7, resolvedRate: 4 / 6, satisfiedRate: 4 / 6
@@ -86,6 +87,15 @@ void t.test('February as JSON: the six figures overall and per department', asyn
     transferRequests: 0, transferSuccessRate: null, nextUrgentTickets: 0, closedWithin24hRate: null, resolvedRate: null, satisfiedRate: null
   })
   t.notMatch(res.body, /13812345678|138\*{4}5678|c01|tc-k1/, 'no caller number, call or ticket id in a report')
+})
+
+void t.test('calls whose record the store no longer keeps are counted, not silently left out', async (t) => {
+  // c01 (satisfied) and c03 (dissatisfied): their ratings are gone with their records.
+  const { get } = await setUp(t, { withoutCalls: ['c01', 'c03'] })
+  const body = (await get('?month=2026-02')).json<Answer & { callsUnread: number }>()
+  t.equal(body.callsUnread, 2)
+  t.equal(body.overall.satisfaction.rated, 4, 'six rated calls less the two unread')
+  t.equal(body.overall.figures.transferRequests, 12, 'the transfer figures do not depend on call records')
 })
 
 void t.test('a call over midnight into a month is rated in the month of its first request', async (t) => {
