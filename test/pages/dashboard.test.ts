@@ -16,7 +16,7 @@ import { createLogger } from '../../src/logger.js'
 import type { DialOutcomeKind } from '../../src/ports/switch.js'
 import type { Ticket } from '../../src/ports/tickets.js'
 import type { TransferRecord, TransferState } from '../../src/ports/transfers.js'
-import { listen, openPage, screenshot } from '../helpers/browser.js'
+import { listen, openPage, screenshot, waitForPage } from '../helpers/browser.js'
 import { CONFIG_DIR, PROTOCOLS, type TestController, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 import { at as keys } from '../console/call.js'
@@ -146,9 +146,6 @@ function expectedFrom (s: LiveSnapshot): Shown {
   }
 }
 
-/** What a predicate run in the page reads (the test's TypeScript has no DOM types). */
-interface PageGlobals { document: { getElementById(id: string): { dataset: Record<string, string | undefined> } | null } }
-
 /**
  * Takes fresh snapshots from the API until the page, once it has drawn a snapshot at least as
  * new, shows exactly the figures of one of them; returns the last comparison either way.
@@ -157,7 +154,7 @@ async function pageAgainstApi (page: Page, c: TestController): Promise<{ shown: 
   let last: { shown: Shown, expected: Shown } | undefined
   for (let i = 0; i < 10; i++) {
     const api = await snapshotOf(c)
-    await page.waitForFunction((since) => Date.parse((globalThis as unknown as PageGlobals).document.getElementById('updated')?.dataset.at ?? '') >= since, Date.parse(api.at), WAIT)
+    await waitForPage(page, `Date.parse(document.getElementById('updated')?.dataset.at ?? '') >= ${Date.parse(api.at)}`, WAIT.timeout)
     const { shown } = await readPage(page)
     last = { shown, expected: expectedFrom(api) }
     if (isDeepStrictEqual(last.shown, last.expected)) break

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises'
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { listen, openPage, screenshot } from '../helpers/browser.js'
+import { listen, openPage, screenshot, waitForPage } from '../helpers/browser.js'
 import { startTestController } from '../helpers/controller.js'
 import { TICKETS, TRANSFERS, callRecords } from '../report/fixtures.js'
 
@@ -92,7 +92,7 @@ void t.test('February: the six figures overall and per department, and the chart
 void t.test('the current month by default; another month picked; the CSV downloaded', async (t) => {
   const base = await seeded(t)
   const { page, errors } = await openPage(t, `${base}/ui/report.html`, { token: SUPERVISOR })
-  await page.waitForFunction(`document.getElementById('month')?.value === '2026-03'`)
+  await waitForPage(page, `document.getElementById('month')?.value === '2026-03'`)
   await page.waitForSelector('#report-rows tr[data-department="tax"]')
   t.equal(await tile(page, 'transferRequests'), '1', 'March: t12 only')
   t.match(await page.locator('#span').textContent(), /本月尚未结束/)
@@ -100,7 +100,7 @@ void t.test('the current month by default; another month picked; the CSV downloa
 
   await page.locator('#month').fill('2026-02')
   await page.locator('#load').click()
-  await page.waitForFunction(`document.querySelector('#tiles [data-figure="transferRequests"] .value')?.textContent === '12'`)
+  await waitForPage(page, `document.querySelector('#tiles [data-figure="transferRequests"] .value')?.textContent === '12'`)
   t.match(page.url(), /\?month=2026-02$/, 'the address names the month shown')
   t.equal(await tile(page, 'nextUrgentTickets'), '8')
 
@@ -111,12 +111,12 @@ void t.test('the current month by default; another month picked; the CSV downloa
   const lines = bytes.subarray(3).toString('utf8').split('\r\n')
   t.match(lines[0], /^部门 \(department\),部门编号 \(department id\),转接请求 \(transfer requests\)/)
   t.ok(lines.includes('合计 (total),,12,6,4,1,1,60.00,57.14,66.67,8,5,1,71.43,6,4,66.67,2,6,3,1,2,66.67'), 'the total row')
-  await page.waitForFunction(`document.getElementById('status')?.dataset.kind === 'ok'`)
+  await waitForPage(page, `document.getElementById('status')?.dataset.kind === 'ok'`)
   t.match(await page.locator('#status').textContent(), /已下载/)
 
   await page.locator('#month').fill('2026-05')
   await page.locator('#load').click()
-  await page.waitForFunction(`document.getElementById('status')?.dataset.kind === 'error'`)
+  await waitForPage(page, `document.getElementById('status')?.dataset.kind === 'error'`)
   t.match(await page.locator('#status').textContent(), /2026-05 has not begun/, 'the server\'s reason is shown')
   t.equal(await tile(page, 'transferRequests'), '12', 'the month shown stays')
   t.same(errors.filter((e) => !e.includes('400')), [], 'no page errors (the refused month is a 400 the page reports)')
