@@ -4,17 +4,8 @@
 // buttons call the agents, calls, directory and ticket APIs and leave the redrawing to the
 // stream. Buttons that do not apply to the agent's state are disabled; the server refuses
 // them anyway (409) and the reason shows in the status line.
-import { ApiError, api, boot, duration, el, fill, maskNumber, notify, stream, time } from './common.js'
+import { AGENT_STATE_WORDS, ApiError, api, boot, duration, el, fill, maskNumber, notify, stream, time } from './common.js'
 
-/** The agent's state as the badge says it. */
-const STATE_WORDS = {
-  'logged-out': '签出',
-  ready: '示闲',
-  'not-ready': '示忙',
-  ringing: '振铃',
-  'on-call': '通话中',
-  'wrap-up': '话后整理'
-}
 /** Why an agent is not ready: the console's own reasons and the line's. */
 const REASON_WORDS = {
   login: '刚签入，未示闲',
@@ -115,7 +106,7 @@ function renderAgent (agent) {
   badge.dataset.state = agent?.state ?? ''
   badge.textContent = agent === undefined
     ? '—'
-    : agent.state === 'not-ready' && agent.reason === 'login' ? '签入' : STATE_WORDS[agent.state] ?? agent.state
+    : agent.state === 'not-ready' && agent.reason === 'login' ? '签入' : AGENT_STATE_WORDS[agent.state] ?? agent.state
   $('agent-name').textContent = agent === undefined ? '话务员工作台' : `${agent.name}（${agent.id} · 分机 ${agent.extension}）`
   $('agent-reason').textContent = agent?.state === 'not-ready' && agent.reason !== undefined ? REASON_WORDS[agent.reason] ?? agent.reason : ''
   $('agent-since').textContent = agent === undefined ? '' : `自 ${time(ms(agent.since))}`

@@ -9,6 +9,16 @@ const TOKEN_KEY = 'hotline12345.token'
 
 export const ROLE_NAMES = { agent: '话务员', supervisor: '班长', admin: '管理员', department: '部门' }
 
+/** Agent states as the console's badge and the dashboard say them. */
+export const AGENT_STATE_WORDS = {
+  'logged-out': '签出',
+  ready: '示闲',
+  'not-ready': '示忙',
+  ringing: '振铃',
+  'on-call': '通话中',
+  'wrap-up': '话后整理'
+}
+
 /** Pages in the navigation bar: [file, title]. */
 export const PAGES = [
   ['dashboard.html', '实时监控'],

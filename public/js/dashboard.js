@@ -5,18 +5,9 @@
 // controller sharing the store; the document of GET /api/live/snapshot, src/live/schema.ts).
 // The page computes no figure; between snapshots it only lets the durations tick.
 // Supervisors and admins only.
-import { boot, duration, el, fill, maskNumber, notify, stream, time } from './common.js'
+import { AGENT_STATE_WORDS, boot, duration, el, fill, maskNumber, notify, stream, time } from './common.js'
 import { linesOf, overallTile, renderRates, setUpRates } from './dashboard-rates.js'
 
-/** Agent states as the agent console says them. */
-const STATE_WORDS = {
-  'logged-out': '签出',
-  ready: '示闲',
-  'not-ready': '示忙',
-  ringing: '振铃',
-  'on-call': '通话中',
-  'wrap-up': '话后整理'
-}
 /** The order of the state counts above the agents table: who can take a call first. */
 const STATE_ORDER = ['ready', 'ringing', 'on-call', 'wrap-up', 'not-ready', 'logged-out']
 const REASON_WORDS = {
@@ -213,14 +204,14 @@ function renderAgents (agents, calls) {
   fill($('agent-counts'), agents === undefined
     ? []
     : STATE_ORDER.map((state) => el('li', { dataset: { state } },
-      el('span', { class: 'badge state', dataset: { state } }, STATE_WORDS[state]), ` ${agents.byState[state] ?? 0}`)))
+      el('span', { class: 'badge state', dataset: { state } }, AGENT_STATE_WORDS[state]), ` ${agents.byState[state] ?? 0}`)))
   const byCall = new Map((calls?.list ?? []).map((c) => [c.callId, c]))
   fill($('agent-rows'), (agents?.list ?? []).map((a) => {
     const call = a.callId === undefined ? undefined : byCall.get(a.callId)
     const reason = a.state === 'not-ready' && a.reason !== undefined ? REASON_WORDS[a.reason] ?? a.reason : undefined
     return el('tr', { dataset: { agentId: a.id, state: a.state } },
       el('th', { scope: 'row' }, a.name, el('div', { class: 'muted sub' }, a.id)),
-      el('td', {}, el('span', { class: 'badge state', dataset: { state: a.state } }, STATE_WORDS[a.state] ?? a.state),
+      el('td', {}, el('span', { class: 'badge state', dataset: { state: a.state } }, AGENT_STATE_WORDS[a.state] ?? a.state),
         reason === undefined ? undefined : el('div', { class: 'muted sub' }, reason)),
       el('td', { class: 'since' }, when(ms(a.since)), el('span', { class: 'muted' }, ' · ', ticking(a.since))),
       el('td', { class: 'call', dataset: { callId: a.callId ?? '' } }, call === undefined

@@ -9,12 +9,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { constants } from 'node:fs'
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { parse } from 'yaml'
+import { freePort } from '../helpers/redis.js'
 import { ROOT, type Run, alertRules } from './ops-files.js'
 
 const CONFIG = join(ROOT, 'ops/alertmanager/alertmanager.yml')
@@ -86,16 +86,6 @@ void t.test('docs/operations.md shows the inhibit rule of alertmanager.yml', asy
 
 // --- a real Alertmanager ---------------------------------------------------------------------
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 interface AlertStatus { labels: Record<string, string>, status: { state: string, inhibitedBy: string[] } }
 

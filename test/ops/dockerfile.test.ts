@@ -21,14 +21,13 @@
 //   EXPOSE, signals delivered to PID 1, --stop-timeout.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { chmod, cp, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, posix } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { parse } from 'yaml'
+import { freePort } from '../helpers/redis.js'
 import { ENV_VARIABLES } from '../../src/config/app-config.js'
 import { ROOT } from './ops-files.js'
 
@@ -360,16 +359,6 @@ async function replay (stages: readonly Stage[], base: string): Promise<Map<stri
 
 // --- helpers ---------------------------------------------------------------------------------
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  server.close()
-  await once(server, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 /** The replay's stand-in for the image's user: `nobody` and its group, from /etc/passwd. */
 async function unprivileged (): Promise<{ uid: number, gid: number }> {
