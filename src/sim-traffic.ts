@@ -24,6 +24,21 @@ export interface SimLine {
   agents: AgentsConfig
 }
 
+/**
+ * Why synthetic traffic must not run with this configuration, if it must not: its agents log
+ * in and its calls write records and raise tickets, which is harmless in a store of its own
+ * and harmful in a shared one (Redis: real controllers would route real calls to agents it
+ * made ready, and read its records into the rates and the report) or with departments'
+ * webhooks (its tickets would reach real departments). A simulator started by mistake with a
+ * production environment stays silent.
+ */
+export function trafficRefusal (config: AppConfig, directory: Pick<Directory, 'departments'> | undefined): string | undefined {
+  if (config.store.kind !== 'memory') return `the store is ${config.store.kind}, shared with other controllers`
+  const hooked = directory?.departments().filter((d) => d.ticketWebhookUrl !== undefined) ?? []
+  if (hooked.length > 0) return `${hooked.length} department(s) have a ticketWebhookUrl (e.g. ${hooked[0]?.id ?? ''}): its tickets would be delivered to them`
+  return undefined
+}
+
 /** Starts the synthetic line; returns the function that stops new callers and the agents. */
 export async function startSimLife (model: SimSwitch, config: AppConfig, logger: Logger, line: SimLine | undefined): Promise<() => void> {
   const { callsPerHour, answer, humanAgents } = config.switch.sim.traffic
@@ -31,16 +46,27 @@ export async function startSimLife (model: SimSwitch, config: AppConfig, logger:
   const agentList = line?.agents.agents ?? []
   // 0: a silent simulator, whose far ends the tests script themselves.
   if (callsPerHour === 0) return () => undefined
+  const refusal = trafficRefusal(config, line?.directory)
+  if (refusal !== undefined) {
+    log.warn({ reason: refusal }, 'simulator traffic not started: it only runs on a store and directory of its own (set SIM_CALLS_PER_HOUR=0 to silence this)')
+    return () => undefined
+  }
   let synthetic: SyntheticAgents | undefined
   if (line !== undefined) {
-    synthetic = await startSyntheticAgents({
-      agents: line.ivr.agents,
-      transfers: line.ivr.transfers,
-      directory: line.directory,
-      agentIds: agentList.slice(humanAgents).map((a) => a.id),
-      scaled: (ms) => model.scaled(ms),
-      logger: log
-    })
+    try {
+      synthetic = await startSyntheticAgents({
+        agents: line.ivr.agents,
+        transfers: line.ivr.transfers,
+        directory: line.directory,
+        agentIds: agentList.slice(humanAgents).map((a) => a.id),
+        scaled: (ms) => model.scaled(ms),
+        logger: log
+      })
+    } catch (err) {
+      // A demo is not worth a failed start: the controller runs on without it.
+      log.error({ err }, 'simulator traffic not started: the synthetic agents could not log in')
+      return () => undefined
+    }
   }
   const traffic = startSimTraffic(model, {
     callsPerHour,
