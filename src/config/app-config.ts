@@ -7,6 +7,7 @@
 // repository, in backups and in support bundles, so the loader refuses one outright rather
 // than quietly preferring the environment.
 
+import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
@@ -342,6 +343,17 @@ function crossCheck (config: AppConfig, env: Env, file: string): ConfigProblem[]
   if (sw.reconnect.maxDelayMs < sw.reconnect.initialDelayMs) {
     problems.push({ file, path: '/switch/reconnect/maxDelayMs', reason: `must be at least initialDelayMs (${sw.reconnect.initialDelayMs})` })
   }
+  // What Fastify's trustProxy accepts (proxy-addr): an IPv4 or IPv6 address, with an optional
+  // prefix length no longer than the address. The schema's pattern only keeps out the rest.
+  config.http.trustedProxies.forEach((entry, i) => {
+    const [address = '', prefix] = entry.split('/')
+    const family = isIP(address)
+    const bits = family === 4 ? 32 : 128
+    if (family === 0 || (prefix !== undefined && !(/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= bits))) {
+      const [where, path] = fromEnv('HTTP_TRUSTED_PROXIES') ? [ENV_SOURCE, 'HTTP_TRUSTED_PROXIES'] : [file, `/http/trustedProxies/${i}`]
+      problems.push({ file: where, path, reason: `"${entry}" is not an IP address or a CIDR range (e.g. 10.0.0.2, 10.0.0.0/24, fd00::/8)` })
+    }
+  })
   const seen = new Set<string>()
   config.api.tokens.forEach((t, i) => {
     const entry = `entry ${i + 1}`

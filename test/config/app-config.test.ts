@@ -189,3 +189,14 @@ void t.test('the settings are frozen', async (t) => {
   t.throws(() => { (c.http as { port: number }).port = 1 }, TypeError)
   t.throws(() => { (c.switch.freeswitch as { host: string }).host = 'evil' }, TypeError)
 })
+
+void t.test('trusted proxies must be addresses or CIDR ranges Fastify can use', async (t) => {
+  const good = await load(t, 'http:\n  trustedProxies: [10.0.0.2, 10.0.0.0/24, "fd00::/8", "::1"]\n')
+  t.same(good.http.trustedProxies, ['10.0.0.2', '10.0.0.0/24', 'fd00::/8', '::1'])
+  t.same(await problemsOf(t, 'http:\n  trustedProxies: [10.0.0.0/33, 999.1.1.1]\n'), [
+    { file: 'default.yaml', path: '/http/trustedProxies/0', reason: '"10.0.0.0/33" is not an IP address or a CIDR range (e.g. 10.0.0.2, 10.0.0.0/24, fd00::/8)' },
+    { file: 'default.yaml', path: '/http/trustedProxies/1', reason: '"999.1.1.1" is not an IP address or a CIDR range (e.g. 10.0.0.2, 10.0.0.0/24, fd00::/8)' }
+  ])
+  const fromEnv = await problemsOf(t, '', { HTTP_TRUSTED_PROXIES: '127.0.0.1, ...' })
+  t.same(fromEnv, [{ file: ENV_SOURCE, path: 'HTTP_TRUSTED_PROXIES', reason: '"..." is not an IP address or a CIDR range (e.g. 10.0.0.2, 10.0.0.0/24, fd00::/8)' }], 'named by the variable')
+})
