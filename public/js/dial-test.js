@@ -27,6 +27,8 @@ const state = {
   seenRunning: undefined,
   /** Aborts the stream followed. */
   following: undefined,
+  /** Counts the runs asked to be shown: an answer to an older ask is dropped. */
+  shows: 0,
   drawQueued: false
 }
 
@@ -104,7 +106,7 @@ function drawRuns (runs) {
     el('td', { class: 'num' }, run.byOutcome['no-answer']),
     el('td', { class: 'num' }, run.byOutcome.unreachable),
     el('td', { class: run.failed > 0 ? 'num bad' : 'num' }, run.failed),
-    el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => { void show(run.id) } }, '查看 (view)')))))
+    el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => { showClicked(run.id) } }, '查看 (view)')))))
   for (const tr of document.querySelectorAll('#runs tbody tr')) tr.classList.toggle('shown', tr.dataset.id === state.run?.id)
 }
 
@@ -149,19 +151,31 @@ function unfollow () {
   state.following = undefined
 }
 
-/** Shows a run; a running one is followed through its event stream until it ends. */
+/**
+ * Shows a run; a running one is followed through its event stream until it ends. When two
+ * calls overlap (a click while the list refreshes) the last asked for wins, and only its
+ * stream stays open: a stream of a run no longer shown would reconnect for ever.
+ */
 async function show (id) {
+  const asked = ++state.shows
+  const run = await api(`/api/dial-tests/${id}`)
+  if (asked !== state.shows) return
   unfollow()
-  state.run = await api(`/api/dial-tests/${id}`)
+  state.run = run
   draw()
-  if (state.run.state === 'running') follow(id)
+  if (run.state === 'running') follow(id)
+}
+
+function showClicked (id) {
+  show(id).catch((err) => notify(`无法加载该次拨测：${err.message}`, 'error'))
 }
 
 function follow (id) {
   const controller = new AbortController()
   state.following = controller
   stream(`/api/dial-tests/${id}/stream`, (event, data) => {
-    if (state.run?.id !== id) return
+    // Another run is shown now: this stream has nobody to tell.
+    if (state.run?.id !== id) { controller.abort(); return }
     if (event === 'snapshot') state.run = data
     if (event === 'result') {
       const i = state.run.results.findIndex((r) => r.number === data.number)
@@ -188,6 +202,7 @@ async function startRun (event) {
   try {
     const run = await api('/api/dial-tests', { method: 'POST', body: numbers === undefined ? {} : { numbers } })
     notify(`拨测开始：${run.total} 个号码 (started)`, 'info')
+    state.shows++
     unfollow()
     state.run = run
     state.seenRunning = run.id
