@@ -149,6 +149,11 @@ export function pct (rate, digits = 1) {
   return rate === null || rate === undefined || Number.isNaN(rate) ? '—' : `${(rate * 100).toFixed(digits)}%`
 }
 
+/** A share for a chart: percent with two decimals; '-' (echarts: no point or bar) when there is none. */
+export function chartPct (rate) {
+  return rate === null || rate === undefined ? '-' : Math.round(rate * 10000) / 100
+}
+
 /** Local Beijing time of an epoch-ms instant, `MM-DD HH:mm:ss` (or `HH:mm:ss` for today). */
 export function time (ms, { date = true } = {}) {
   if (ms === undefined || ms === null) return '—'

@@ -4,19 +4,16 @@
 // the snapshot's `connectionRate` section (GET /api/live/snapshot, src/live/rates.ts); the page
 // computes no rate itself, it only picks, sorts and formats.
 /* global echarts -- loaded by dashboard.html from /ui/vendor/echarts.min.js before this module */
-import { el, fill, pct } from './common.js'
+import { chartPct, el, fill, pct } from './common.js'
 
 /** Matters and numbers drawn in a chart (the busiest today); the tables list them all. */
-export const CHART_ROWS = 15
+const CHART_ROWS = 15
 const COLORS = { hour: '#8fb8ea', today: '#1f6fd1', target: '#c9302c', national: '#1a8f4c', axis: '#66788a' }
 
 const $ = (id) => document.getElementById(id)
 const charts = {}
 /** What each chart was last drawn from: it is redrawn only when that changes. */
 const drawn = {}
-
-/** A rate for a chart: percent with two decimals; '-' (echarts: no bar) when there is none. */
-export const chartPct = (r) => (r === null || r === undefined ? '-' : Math.round(r * 10000) / 100)
 
 /** The colour class of a rate (none for rates not held to the lines): under the target, between target and national standard, at or above it. */
 function level (rate, lines) {
@@ -208,6 +205,11 @@ export function linesOf (section) {
 export function renderRates (section) {
   if (section === undefined) {
     for (const id of ['department-rows', 'department-total', 'matter-rows', 'number-rows']) fill($(id))
+    // The charts too: old bars beside empty tables would read as today's figures.
+    for (const [id, c] of Object.entries(charts)) {
+      c.clear()
+      delete drawn[id]
+    }
     return
   }
   const lines = linesOf(section)

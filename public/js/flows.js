@@ -260,7 +260,7 @@ function drawGraph (g) {
   $('flow-description').textContent = g.flow.description ?? ''
   renderLegend(g)
   renderNotice()
-  for (const button of document.querySelectorAll('[data-direction]')) button.setAttribute('aria-pressed', String(button.dataset.direction === g.direction))
+  for (const button of document.querySelectorAll('button[data-direction]')) button.setAttribute('aria-pressed', String(button.dataset.direction === g.direction))
 
   if (g.nodes.some((n) => n.id === state.selected)) select(state.selected)
   else clearDetails()
@@ -399,7 +399,7 @@ async function start () {
   if (DIRECTIONS.includes(direction)) state.direction = direction
   state.flowId = params.get('flow') ?? undefined
   $('reload').addEventListener('click', () => { void reload() })
-  for (const button of document.querySelectorAll('[data-direction]')) {
+  for (const button of document.querySelectorAll('button[data-direction]')) {
     button.addEventListener('click', () => {
       if (state.direction === button.dataset.direction) return
       state.direction = button.dataset.direction

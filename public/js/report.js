@@ -4,7 +4,7 @@
 // GET /api/reports/monthly (definitions: docs/report.md); the page computes no figure itself.
 // `?month=YYYY-MM` in the address opens that month; without it, the server's current month.
 /* global echarts -- loaded by report.html from /ui/vendor/echarts.min.js before this module */
-import { ApiError, api, boot, el, fill, getToken, notify, pct, time } from './common.js'
+import { api, ApiError, boot, chartPct, el, fill, getToken, notify, pct, time } from './common.js'
 
 /** The Shanghai plans' target for the transfer connection rate. */
 const TARGET = 0.9
@@ -18,8 +18,6 @@ let shown
 const shanghaiMonth = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' }).format(new Date(ms)).slice(0, 7)
 const count = (n) => (n === null || n === undefined ? '—' : String(n))
 const rate = (r) => pct(r, 2)
-/** A share for a chart: percent with two decimals, '-' (echarts: no point) when there is none. */
-const chartPct = (r) => (r === null || r === undefined ? '-' : Math.round(r * 10000) / 100)
 
 function cell (figure, value, text, sub) {
   return el('td', { class: 'num', dataset: { figure, value: value === null ? '' : String(value) } },
