@@ -85,11 +85,20 @@ export async function startBenchController (setup: BenchSetup): Promise<BenchLin
     ivr: { flowsDir: join(ROOT, 'ivr-flows'), flowId: config.ivr.flow, directory: shipped.directory, agents: shipped.agents },
     sim: model
   })
-  for (let waited = 0; controller.switch.status().state !== 'ready'; waited += 10) {
-    if (waited > 15_000) throw new Error('the switch adapter did not connect to the simulator within 15 s')
-    await sleep(10)
+  let url: string
+  try {
+    for (let waited = 0; controller.switch.status().state !== 'ready'; waited += 10) {
+      if (waited > 15_000) throw new Error('the switch adapter did not connect to the simulator within 15 s')
+      await sleep(10)
+    }
+    url = await controller.app.listen({ host: '127.0.0.1', port: 0 })
+  } catch (err) {
+    // No line to measure: leave nothing running behind (the private redis-server above all).
+    await controller.shutdown(0)
+    model.close()
+    await redis?.stop()
+    throw err
   }
-  const url = await controller.app.listen({ host: '127.0.0.1', port: 0 })
   return {
     controller,
     model,

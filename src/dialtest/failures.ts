@@ -1,6 +1,6 @@
 // The dial-test alarm: a number that failed its last two tests in a row is "failing"
-// (`hotline_dial_test_failing{number,department}` = 1), and stays so until a test of it does
-// not fail. One failure alone is often chance (the one specialist was on the phone); two in
+// (`hotline_dial_test_failing{number,department}` = 1), and stays so until a test of it is
+// answered (busy or no answer outside working time are not failures, but do not clear it). One failure alone is often chance (the one specialist was on the phone); two in
 // a row, in separate runs, is worth a look.
 //
 // Counts live in this controller's memory: they survive from run to run, not a restart, and

@@ -151,7 +151,7 @@ function flowRoutes (app: FastifyInstance, deps: FlowRoutesDeps): Promise<void> 
 }
 
 /** Encapsulated (its validator is its own), after the auth plugin it depends on. */
-export const flowRoutesPlugin = fp(flowRoutes, {
+const flowRoutesPlugin = fp(flowRoutes, {
   name: 'hotline-flow-routes',
   fastify: '5.x',
   dependencies: ['hotline-auth'],
