@@ -1,0 +1,155 @@
+// The schema of the controller's own settings (config/default.yaml): every setting, its type,
+// bounds and default. What loads and checks them — the file, the environment, the secrets
+// refused in a file, the rules between settings — is app-config.ts.
+
+import { type Static, Type } from '@sinclair/typebox'
+
+// A pattern rather than a union of literals, so a wrong value is answered with the allowed
+// ones instead of TypeBox's "Expected union value".
+function oneOf<const T extends readonly string[]> (values: T, options: { default: T[number], description?: string }) {
+  return Type.Unsafe<T[number]>(Type.String({ ...options, pattern: `^(${values.join('|')})$` }))
+}
+
+const Port = (defaultPort: number, minimum: number) =>
+  Type.Integer({ minimum, maximum: 65535, default: defaultPort })
+
+// Every object has a `default: {}` so a partial file (or none of a section) is completed from
+// the property defaults below; config/default.yaml repeats them with comments for operators.
+const section = <T extends Parameters<typeof Type.Object>[0]> (properties: T) =>
+  Type.Object(properties, { additionalProperties: false, default: {} })
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export const API_ROLES = ['agent', 'supervisor', 'admin', 'department'] as const
+export type ApiRole = typeof API_ROLES[number]
+
+// One REST API token. An agent's token is bound to that agent: they act as themself only. A
+// department's token is bound to that department: its staff see and act on its tickets only.
+export const ApiTokenSchema = Type.Object({
+  // Long and from a URL-safe alphabet: no `:` or `,`, which separate entries in API_TOKENS.
+  token: Type.String({ minLength: 16, maxLength: 256, pattern: '^[A-Za-z0-9._~+/=-]+$' }),
+  role: Type.Unsafe<ApiRole>(Type.String({ pattern: `^(${API_ROLES.join('|')})$` })),
+  agentId: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 64 })),
+  departmentId: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$', maxLength: 64 }))
+}, { additionalProperties: false })
+
+export type ApiToken = Static<typeof ApiTokenSchema>
+
+export const AppConfigSchema = Type.Object({
+  http: section({
+    host: Type.String({ minLength: 1, default: '0.0.0.0' }),
+    port: Port(3000, 0),
+    // Reverse proxies in front of the controller (addresses or CIDR ranges) whose
+    // X-Forwarded-For is believed, so rate limits count the client, not the proxy. Empty:
+    // the connection's own address is the client's.
+    trustedProxies: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' }), { maxItems: 100, default: [] })
+  }),
+  log: section({
+    level: oneOf(LOG_LEVELS, { default: 'info' })
+  }),
+  switch: section({
+    kind: oneOf(['sim', 'freeswitch', 'asterisk'] as const, { default: 'sim' }),
+    // One `{number}` and no whitespace: the template becomes one argument of `originate`.
+    dialTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'sofia/gateway/department/{number}' }),
+    agentDialTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'user/{number}' }),
+    hotlineNumber: Type.String({ pattern: '^[0-9]{3,20}$', default: '12345' }),
+    soundPrefix: Type.String({ default: '/usr/share/freeswitch/sounds/hotline12345/' }),
+    conferenceProfile: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'hotline' }),
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+    reconnect: section({
+      initialDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 500 }),
+      maxDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 30_000 })
+    }),
+    freeswitch: section({
+      host: Type.String({ minLength: 1, default: '127.0.0.1' }),
+      port: Port(8021, 1),
+      // Environment only (ESL_PASSWORD); a value from the file is refused by the loader.
+      password: Type.Optional(Type.String({ minLength: 1 }))
+    }),
+    asterisk: section({
+      // ARI base URL, e.g. http://10.0.0.6:8088 (the controller adds /ari).
+      url: Type.String({ pattern: '^https?://\\S+$', default: 'http://127.0.0.1:8088' }),
+      user: Type.String({ minLength: 1, default: 'hotline' }),
+      // Environment only (ARI_PASSWORD); a value from the file is refused by the loader.
+      password: Type.Optional(Type.String({ minLength: 1 })),
+      app: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'hotline' }),
+      // One `{number}` and no whitespace: becomes the `endpoint` of POST /channels.
+      endpointTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'PJSIP/{number}@department' }),
+      agentEndpointTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'PJSIP/{number}' }),
+      soundPrefix: Type.String({ pattern: '^sound:\\S*$', default: 'sound:hotline12345/' }),
+      maxRequestsInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 50 })
+    }),
+    sim: section({
+      // Which switch the embedded simulator plays: FreeSWITCH (ESL) or Asterisk (ARI).
+      protocol: oneOf(['esl', 'ari'] as const, { default: 'esl' }),
+      eslPort: Port(0, 0),
+      ariPort: Port(0, 0),
+      password: Type.String({ minLength: 1, default: 'ClueCon' }),
+      timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
+      // Synthetic traffic (src/sim-traffic.ts): callers, department lines and agents, so the
+      // pages show a live line on the simulator, with the memory store and no department
+      // webhooks only (src/sim-traffic.ts). Calls per hour of script time (timeScale); 0: none.
+      traffic: section({
+        callsPerHour: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 180 }),
+        // The first N agents of agents.yaml are left to people at the agent console; the
+        // others are played by synthetic agents (logged in ready, transferring, leaving).
+        humanAgents: Type.Integer({ minimum: 0, maximum: 10_000, default: 1 }),
+        // Chance that a department number answers a dial (per dial), by department id;
+        // `default` for the others. The rest of the dials are busy or unanswered.
+        answer: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Type.Number({ minimum: 0, maximum: 1 }), { default: { default: 0.9 } })
+      })
+    })
+  }),
+  shutdown: section({
+    drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })
+  }),
+  ivr: section({
+    // The flow (a file in ivr-flows/) that calls to the hotline number run.
+    flow: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$', default: 'enterprise-seat' })
+  }),
+  api: section({
+    // Environment only (API_TOKENS); tokens in the file are refused by the loader.
+    tokens: Type.Array(ApiTokenSchema, { maxItems: 1000, default: [] }),
+    // Requests per minute and client address on every route (@fastify/rate-limit); the
+    // routes without a token (health, pages, docs) get `publicPerMinute`.
+    rateLimit: section({
+      perMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
+      publicPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 120 })
+    })
+  }),
+  dialTest: section({
+    // Dial-testing (拨测) of every transfer number in directory.yaml, see docs/dial-test.md.
+    // Numbers dialled at the same time, and how long each may ring before it counts as no answer.
+    concurrency: Type.Integer({ minimum: 1, maximum: 50, default: 4 }),
+    ringTimeoutSec: Type.Integer({ minimum: 5, maximum: 120, default: 30 }),
+    // A scheduled run at this local time (Asia/Shanghai, HH:MM) on every day, skipped when it
+    // falls in working time; empty: no schedule.
+    scheduleAt: Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9])?$', default: '' })
+  }),
+  store: section({
+    kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' }))
+  }),
+  tickets: section({
+    // Environment only (TICKET_WEBHOOK_SECRET): the key of the webhooks' HMAC signature.
+    webhookSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
+    // Failed deliveries before a ticket's job is parked as dead (alarm: hotline_tickets_dead).
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 8 }),
+    // Wait after the first failure; doubles after each one (with jitter) up to maxBackoffMs.
+    initialBackoffMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+    maxBackoffMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 1_800_000 }),
+    // One webhook request, connection to last byte of the answer.
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 })
+  }),
+  stats: section({
+    // Connection-rate target in working hours: ≥ 90 % in the Shanghai plans (the national
+    // 12345 standard asks 95 %, shown next to it for reference).
+    target: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9 }),
+    // Fewer counted transfer requests today than this never flag a department.
+    minAttemptsForAlarm: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5 }),
+    // How often the below-target gauge is recomputed from the stored records.
+    refreshSec: Type.Integer({ minimum: 1, maximum: 3600, default: 60 })
+  })
+}, { additionalProperties: false })
+
+export type AppConfig = Static<typeof AppConfigSchema>
