@@ -29,6 +29,11 @@ import { stepKindOf } from './steps/index.js'
 import { seg } from './steps/fields.js'
 import { SURVEY_KEYS } from './steps/survey.js'
 
+/** A flow file's version: the first 16 hex digits of the SHA-256 of its text. */
+export function flowVersion (text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
 /** What a flow is checked against. */
 export interface FlowWorld {
   /** Prompt ids of the catalogue (ivr-flows/prompts.yaml). */
@@ -276,7 +281,7 @@ export function checkFlowText (text: string, file: string, world: FlowWorld): Fl
     ...(description === undefined ? {} : { description }),
     start,
     steps: structuredClone(schema.flow.steps),
-    version: createHash('sha256').update(text).digest('hex').slice(0, 16),
+    version: flowVersion(text),
     file,
     prompts: [...prompts].sort(),
     warnings: [...checker.warnings]

@@ -17,7 +17,6 @@
 // A refused catalogue ends once prompts.yaml reads and lists every prompt the flows in force
 // play — what the registry asks of it; a refused folder ends once it can be read.
 
-import { createHash } from 'node:crypto'
 import { readFile, readdir } from 'node:fs/promises'
 import { basename, join, sep } from 'node:path'
 import type { ConfigError, ConfigProblem } from '../config/validate.js'
@@ -28,7 +27,7 @@ import { registerFlowRoutes } from '../http/routes/flows.js'
 import type { Clock } from '../ports/clock.js'
 import { flowGraph, graphNames } from './graph.js'
 import { type Direction, type LaidOutGraph, layoutFlowGraph } from './layout.js'
-import type { LoadedFlow } from './loader.js'
+import { type LoadedFlow, flowVersion } from './loader.js'
 import { type PromptCatalogue, loadPromptCatalogue } from './prompts.js'
 import { CATALOGUE_FILE, type FlowRegistry } from './registry.js'
 
@@ -69,7 +68,6 @@ interface PromptTexts { version: string, prompts: PromptCatalogue['prompts'] }
 const MAX_CACHED = 32
 
 /** A file's version as the loader computes it: the first 16 hex digits of its SHA-256. */
-const versionOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16)
 
 async function readText (file: string): Promise<string | undefined> {
   try {
@@ -187,7 +185,7 @@ export class FlowView {
   async #promptTexts (): Promise<PromptTexts | undefined> {
     const text = await readText(this.#catalogueFile)
     if (text === undefined) return this.#texts
-    const version = versionOf(text)
+    const version = flowVersion(text)
     if (this.#texts?.version === version) return this.#texts
     try {
       this.#texts = { version, prompts: (await loadPromptCatalogue(this.#catalogueFile)).prompts }
@@ -209,7 +207,7 @@ export class FlowView {
       } else {
         const text = await readText(file)
         const flow = inForce.get(file)
-        over = text === undefined ? flow === undefined : flow?.version === versionOf(text)
+        over = text === undefined ? flow === undefined : flow?.version === flowVersion(text)
       }
       if (over) this.#refused.delete(file)
     }
