@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import tap, { type Test } from 'tap'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
+import { eventually } from './sim.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ROOT = new URL('../../', import.meta.url).pathname
@@ -60,18 +61,14 @@ export async function openPage (t: Test, url: string, options: { token?: string,
 
 /**
  * Waits until `expression` (page-side JavaScript, as a string: the test's TypeScript has no
- * DOM types) is truthy, looking every 50 ms. Not `page.waitForFunction`: under the pages'
- * Content-Security-Policy (no 'unsafe-eval') its polling evaluates the predicate again with
- * eval, which Chromium refuses once the first look was false (microsoft/playwright#7395).
- * One `page.evaluate` per look is a plain DevTools evaluation, which the CSP allows.
+ * DOM types) is truthy, looking again and again (eventually()). Not `page.waitForFunction`:
+ * under the pages' Content-Security-Policy (no 'unsafe-eval') its polling evaluates the
+ * predicate again with eval, which Chromium refuses once the first look was false
+ * (microsoft/playwright#7395). One `page.evaluate` per look is a plain DevTools evaluation,
+ * which the CSP allows.
  */
 export async function waitForPage (page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await page.evaluate<boolean>(`Boolean(${expression})`)) return
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting in the page for: ${expression}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await eventually(async () => await page.evaluate<boolean>(`Boolean(${expression})`) ? true : undefined, `in the page: ${expression}`, timeoutMs)
 }
 
 /** Saves a full-page screenshot as test-results/screenshots/<name>.png; returns the path. */
