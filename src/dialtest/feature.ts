@@ -48,7 +48,7 @@ export function startDialTestFeature (ctx: FeatureContext): Promise<Feature> {
 
   return Promise.resolve({
     name: 'dial-test',
-    routes: async (app) => { await registerDialTestRoutes(app, { tester, failures, switch: ctx.switch, schedule }) },
+    routes: async (app) => { await registerDialTestRoutes(app, { tester, failures, schedule }) },
     close: async () => {
       schedule?.stop()
       await tester.close()

@@ -18,7 +18,6 @@ import fp from 'fastify-plugin'
 import { EventStreams } from '../http/sse.js'
 import { BEARER, ERROR_RESPONSES, Failure, failureBody } from '../http/schemas.js'
 import { typeboxValidator } from '../http/validator.js'
-import type { SwitchPort } from '../ports/switch.js'
 import type { DialTester } from './dial-tester.js'
 import { FAILING_AFTER, type FailureTracker } from './failures.js'
 import type { DialTestSchedule } from './schedule.js'
@@ -31,11 +30,10 @@ import type { DialTestRunView } from './types.js'
 export interface DialTestRoutesDeps {
   tester: DialTester
   failures: FailureTracker
-  switch: SwitchPort
   schedule?: DialTestSchedule
 }
 
-/** Not in errors.ts's list yet: the conflict of a second run, or a cancel of an ended one. */
+/** The conflict of a second run, or a cancel of an ended one. */
 const STATE_CODE = 'HC_DIAL_TEST_STATE'
 
 type IdRequest = FastifyRequest<{ Params: RunParamsT }>
