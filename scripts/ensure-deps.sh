@@ -14,7 +14,7 @@ set -eu
 # when it is missing. Add new needs here, e.g. `chromium:chromium` (browser tests) or
 # `promtool:prometheus` (rule checks). The CJK font lets Chromium draw the pages' Chinese in
 # the screenshots the page tests save (without it every character is a box).
-TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl chromium:chromium promtool:prometheus amtool:prometheus-alertmanager /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei'
+TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl chromium:chromium promtool:prometheus amtool:prometheus-alertmanager /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei espeak-ng:espeak-ng sox:sox'
 
 usage() {
   echo "usage: sh scripts/ensure-deps.sh [--test]" >&2

@@ -9,7 +9,9 @@ export const PromptCatalogueSchema = Type.Object({
     Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
     Type.Object({
       zh: Type.String({ minLength: 1 }),
-      en: Type.Optional(Type.String())
+      en: Type.Optional(Type.String()),
+      // What the speech synthesiser is given where `zh` reads wrongly (docs/prompts.md).
+      say: Type.Optional(Type.String({ minLength: 1 }))
     }, { additionalProperties: false })
   )
 }, { additionalProperties: false })
