@@ -13,6 +13,7 @@
 // the reclaim — `GET /applications/{app}` and what follows from it — has run on the new socket:
 // the socket is opened first, so nothing that happens after the snapshot can be missed.
 
+import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { HotlineError } from '../../errors.js'
 import type { SwitchState } from '../../ports/switch.js'
@@ -20,7 +21,7 @@ import { Reconnector } from '../reconnector.js'
 import { AriEventSocket } from './ari-event-socket.js'
 import type { AriEvent } from './ari-events.js'
 import type { RequestGate } from './ari-requests.js'
-import { AriRest } from './ari-rest.js'
+import { AriHttpWatch, AriRest } from './ari-rest.js'
 
 export interface AriConnectionOptions {
   url: string
@@ -44,6 +45,7 @@ export class AriConnection {
   readonly #reconnector: Reconnector
   #rest: AriRest | undefined
   #socket: AriEventSocket | undefined
+  #http: AriHttpWatch | undefined
   #closed = false
 
   constructor (options: AriConnectionOptions) {
@@ -60,7 +62,14 @@ export class AriConnection {
 
   /** Resolves once connected (after as many attempts as it takes) or closed. */
   async start (): Promise<void> {
+    // Watches from the first request on; closed with the connection (it subscribes globally).
+    this.#http ??= new AriHttpWatch(this.#options.url, this.#options.log)
     await this.#reconnector.start()
+  }
+
+  /** The live TCP sockets to Asterisk, for diagnostics: the events socket's and REST's. */
+  sockets (): { events: Socket | undefined, rest: Socket[] } {
+    return { events: this.#socket?.tcpSocket, rest: this.#http?.sockets() ?? [] }
   }
 
   /** The REST client once the API declarations are loaded; REST works without the socket. */
@@ -91,6 +100,7 @@ export class AriConnection {
     const socket = this.#socket
     this.#socket = undefined
     await socket?.close()
+    this.#http?.close()
     this.#options.onStatus('closed', 'closed')
   }
 
@@ -99,6 +109,7 @@ export class AriConnection {
     this.#reconnector.stop()
     this.#socket?.terminate()
     this.#socket = undefined
+    this.#http?.close()
     this.#options.gate.failAll(new HotlineError('HC_SWITCH_NOT_CONNECTED', 'the ARI adapter was destroyed'))
     this.#options.onStatus('closed', 'destroyed')
   }
@@ -116,7 +127,8 @@ export class AriConnection {
       heartbeatMs: Math.max(1000, requestTimeoutMs),
       onEvent: this.#options.onEvent,
       onBadFrame: (err, frame) => { log.error({ err, frame }, 'ARI event not handled') },
-      onClose: (why) => { this.#onClose(socket, why) }
+      onClose: (why) => { this.#onClose(socket, why) },
+      log
     })
     if (this.#closed) {
       await socket.close()

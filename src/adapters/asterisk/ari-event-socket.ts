@@ -12,11 +12,18 @@
 // and nothing checks that a silent socket is still alive. Here a socket is opened per attempt,
 // messages are parsed and delivered inside try/catch, and a ping every `heartbeatMs` without a
 // pong before the next one ends a half-open socket.
+//
+// `ws` sets TCP_NODELAY on the socket once upgraded (websocket.js `setSocket`: `setNoDelay()`),
+// so nothing is added here for it. At log level `trace` each event is logged on arrival with a
+// high-resolution `t` and its ids only (never the whole event: it carries the caller's number).
 
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
+import type { Logger } from 'pino'
 import WebSocket from 'ws'
 import { HotlineError } from '../../errors.js'
-import { type AriEvent, parseEvent } from './ari-events.js'
+import { type AriEvent, bridgeOf, causeOf, channelOf, parseEvent, playbackOf, stringField } from './ari-events.js'
 
 export interface EventSocketOptions {
   /** ARI base URL, e.g. `http://127.0.0.1:8088`. */
@@ -32,6 +39,8 @@ export interface EventSocketOptions {
   onBadFrame: (err: unknown, frame: string) => void
   /** The socket closed (not called after `close()`). */
   onClose: (reason: string) => void
+  /** Where the event trace goes (level `trace`); none without it. */
+  log?: Logger
 }
 
 export function eventsUrl (base: string, app: string, user: string, password: string): string {
@@ -43,15 +52,36 @@ export function eventsUrl (base: string, app: string, user: string, password: st
   return url.toString()
 }
 
+/** What a trace line shows of an event: its type and ids, never the whole event. */
+function traceOf (event: AriEvent): Record<string, unknown> {
+  const channel = channelOf(event)
+  const playback = playbackOf(event)
+  return {
+    type: event.type,
+    // Asterisk's own time of the event, to tell its delay from ours.
+    switchTime: event.timestamp,
+    channel: channel?.id ?? playback?.channelId,
+    state: channel?.state,
+    peer: channelOf(event, 'peer')?.id,
+    dialstatus: stringField(event, 'dialstatus'),
+    cause: causeOf(event),
+    playback: playback?.id,
+    playbackState: playback?.state,
+    bridge: bridgeOf(event)?.id
+  }
+}
+
 export class AriEventSocket {
   readonly #ws: WebSocket
+  readonly #socket: Socket | undefined
   readonly #options: EventSocketOptions
   #heartbeat: NodeJS.Timeout | undefined
   #awaitingPong = false
   #closedByUs = false
 
-  private constructor (ws: WebSocket, options: EventSocketOptions) {
+  private constructor (ws: WebSocket, socket: Socket | undefined, options: EventSocketOptions) {
     this.#ws = ws
+    this.#socket = socket
     this.#options = options
   }
 
@@ -61,6 +91,9 @@ export class AriEventSocket {
       handshakeTimeout: options.openTimeoutMs
     })
     const where = `ARI events at ${options.url}`
+    // The TCP socket under the WebSocket, which `ws` keeps private: the upgrade response's.
+    let tcp: Socket | undefined
+    ws.once('upgrade', (res: IncomingMessage) => { tcp = res.socket })
     await new Promise<void>((resolve, reject) => {
       const onOpen = (): void => {
         ws.off('unexpected-response', onRefused)
@@ -89,13 +122,18 @@ export class AriEventSocket {
       ws.once('unexpected-response', onRefused)
       ws.once('error', onError)
     })
-    const socket = new AriEventSocket(ws, options)
+    const socket = new AriEventSocket(ws, tcp, options)
     socket.#listen()
     return socket
   }
 
   get open (): boolean {
     return this.#ws.readyState === WebSocket.OPEN
+  }
+
+  /** The TCP socket the events come over, for diagnostics (its options and addresses). */
+  get tcpSocket (): Socket | undefined {
+    return this.#socket
   }
 
   /**
@@ -128,6 +166,7 @@ export class AriEventSocket {
 
   #listen (): void {
     const ws = this.#ws
+    const log = this.#options.log
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       const frame = isBinary ? '' : rawText(data)
       try {
@@ -135,6 +174,10 @@ export class AriEventSocket {
         if (event === undefined) {
           this.#options.onBadFrame(new Error('not an ARI event'), frame.slice(0, 200))
           return
+        }
+        if (log?.isLevelEnabled('trace') === true) {
+          // ms since the epoch with sub-ms decimals on the monotonic clock, as in ari-rest.ts.
+          log.trace({ t: performance.timeOrigin + performance.now(), ari: 'event', ...traceOf(event) }, 'ARI event')
         }
         this.#options.onEvent(event)
       } catch (err) {

@@ -9,8 +9,15 @@
 // 4xx, `{"error": "Allocation failed"}` for an originate to an endpoint it cannot create
 // (captures 10_errors.txt). A vanished channel or bridge reads "Channel not found" (404 on
 // channel operations, 400 on addChannel/removeChannel) or "… not in Stasis application".
+//
+// AriHttpWatch (below) sees those requests on the wire: the sockets they use, and a trace.
 
+import diagnostics from 'node:diagnostics_channel'
+import type { ClientRequest, IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import ari, { type Client } from 'ari-client'
+import type { Logger } from 'pino'
 import { HotlineError, isHotlineError } from '../../errors.js'
 import type { RequestGate } from './ari-requests.js'
 
@@ -196,4 +203,116 @@ export class AriRest {
       throw new AriReplyError(what, replyText(err), err)
     }
   }
+}
+
+// Node's http client publishes every request on these channels (lib/_http_client.js, Node 20).
+const REQUEST_START = 'http.client.request.start'
+const RESPONSE = 'http.client.response.finish'
+const REQUEST_ERROR = 'http.client.request.error'
+
+/**
+ * Watches the HTTP requests that go to ARI, through Node's `http.client.*` diagnostics
+ * channels: ari-client sends them with swagger-client and shred, which expose neither their
+ * requests nor their sockets. It keeps the sockets they went over (for diagnostics: Node's
+ * http.Agent sets TCP_NODELAY on them by default, which test/adapters/asterisk/ari-wire.test.ts
+ * checks) and, at log level `trace`, logs each request when sent and when its reply comes,
+ * with a high-resolution `t` (ms since the epoch) and its duration.
+ *
+ * Requests are recognised by their Host header, so one process can watch several ARI servers.
+ * The events WebSocket's upgrade request is skipped: its path holds the password.
+ * Above `trace` the cost per HTTP request in the process is a header lookup.
+ */
+export class AriHttpWatch {
+  readonly #host: string
+  readonly #log: Logger
+  readonly #sockets = new Set<Socket>()
+  readonly #started = new WeakMap<ClientRequest, number>()
+  #closed = false
+
+  constructor (url: string, log: Logger) {
+    this.#host = new URL(url).host
+    this.#log = log
+    diagnostics.subscribe(REQUEST_START, this.#onStart)
+    diagnostics.subscribe(RESPONSE, this.#onResponse)
+    diagnostics.subscribe(REQUEST_ERROR, this.#onError)
+  }
+
+  /** The open sockets ARI REST requests have gone over (keep-alive keeps them for the next). */
+  sockets (): Socket[] {
+    return [...this.#sockets]
+  }
+
+  close (): void {
+    if (this.#closed) return
+    this.#closed = true
+    diagnostics.unsubscribe(REQUEST_START, this.#onStart)
+    diagnostics.unsubscribe(RESPONSE, this.#onResponse)
+    diagnostics.unsubscribe(REQUEST_ERROR, this.#onError)
+    this.#sockets.clear()
+  }
+
+  #ours (request: ClientRequest): boolean {
+    return request.getHeader('host') === this.#host && request.getHeader('upgrade') === undefined
+  }
+
+  readonly #onStart = (message: unknown): void => {
+    const { request } = message as { request: ClientRequest }
+    if (!this.#log.isLevelEnabled('trace') || !this.#ours(request)) return
+    const t = wireTime()
+    this.#started.set(request, t)
+    this.#log.trace({ t, ari: 'out', method: request.method, path: safePath(request.path) }, 'ARI request')
+  }
+
+  readonly #onResponse = (message: unknown): void => {
+    const { request, response } = message as { request: ClientRequest, response: IncomingMessage }
+    if (!this.#ours(request)) return
+    const socket = request.socket
+    if (socket !== null && !this.#sockets.has(socket) && !socket.destroyed) {
+      this.#sockets.add(socket)
+      socket.once('close', () => { this.#sockets.delete(socket) })
+    }
+    if (!this.#log.isLevelEnabled('trace')) return
+    const t = wireTime()
+    const started = this.#started.get(request)
+    this.#log.trace({
+      t,
+      ari: 'in',
+      method: request.method,
+      path: safePath(request.path),
+      status: response.statusCode,
+      ms: started === undefined ? undefined : round(t - started)
+    }, 'ARI reply')
+  }
+
+  readonly #onError = (message: unknown): void => {
+    const { request, error } = message as { request: ClientRequest, error: Error }
+    if (!this.#log.isLevelEnabled('trace') || !this.#ours(request)) return
+    const t = wireTime()
+    const started = this.#started.get(request)
+    this.#log.trace({
+      t,
+      ari: 'in',
+      method: request.method,
+      path: safePath(request.path),
+      error: error.message,
+      ms: started === undefined ? undefined : round(t - started)
+    }, 'ARI request failed')
+  }
+}
+
+/**
+ * ms since the epoch with sub-ms decimals, on the monotonic clock: differences between lines
+ * are exact (pino's `time` has whole ms and follows wall-clock steps).
+ */
+function wireTime (): number {
+  return performance.timeOrigin + performance.now()
+}
+
+function round (ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
+
+/** REST requests carry credentials in a header; an `api_key` in a query is hidden all the same. */
+function safePath (path: string): string {
+  return path.replace(/([?&]api_key=)[^&]*/g, '$1[redacted]')
 }

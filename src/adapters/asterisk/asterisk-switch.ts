@@ -12,6 +12,7 @@
 // Every event handler runs inside try/catch: one bad event never stops delivery or the process.
 
 import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { HotlineError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
@@ -107,6 +108,11 @@ export class AsteriskSwitch implements SwitchPort {
 
   status (): SwitchStatus {
     return this.#status
+  }
+
+  /** The live TCP sockets to Asterisk, for diagnostics: the events socket's and REST's. */
+  sockets (): { events: Socket | undefined, rest: Socket[] } {
+    return this.#connection.sockets()
   }
 
   onStatus (listener: (status: SwitchStatus) => void): () => void {

@@ -16,6 +16,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { HotlineError, abortError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
@@ -86,6 +87,11 @@ export class FreeswitchSwitch implements SwitchPort {
 
   status (): SwitchStatus {
     return this.#status
+  }
+
+  /** The live ESL socket, for diagnostics (its options and addresses); none while disconnected. */
+  get socket (): Socket | undefined {
+    return this.#client?.socket
   }
 
   onStatus (listener: (status: SwitchStatus) => void): () => void {
@@ -219,7 +225,7 @@ export class FreeswitchSwitch implements SwitchPort {
 
   async #connect (): Promise<void> {
     const { host, port, password, requestTimeoutMs } = this.#options
-    const client = await EslClient.connect({ host, port, password, timeoutMs: requestTimeoutMs })
+    const client = await EslClient.connect({ host, port, password, timeoutMs: requestTimeoutMs, log: this.#log })
     client.on('event', (event) => { this.#onEvent(event) })
     try {
       const reply = await client.command(`event json ${SUBSCRIBED_EVENTS.join(' ')}`)
