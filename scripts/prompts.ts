@@ -11,10 +11,11 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import cliProgress from 'cli-progress'
 import { type PromptCatalogue, loadPromptCatalogue } from '../src/flows/prompts.js'
-import { type RenderProgress, SWITCH_KINDS, type SwitchKind, renderPrompts } from '../src/prompts/render.js'
+import { SWITCH_VENDORS, type SwitchVendor } from '../src/ports/switch.js'
+import { renderPrompts } from '../src/prompts/render.js'
 import { ToolMissingError } from '../src/prompts/tools.js'
+import { progressView } from './prompts-progress.js'
 
 const USAGE = `usage: npm run prompts -- --switch freeswitch|asterisk --out <dir> [--recorded <dir>] [--only <id,id,…>] [--catalogue <file>]
   --switch     the switch the files are for: freeswitch (<id>.wav) or asterisk (<id>.ulaw, .alaw, .wav)
@@ -26,7 +27,7 @@ const USAGE = `usage: npm run prompts -- --switch freeswitch|asterisk --out <dir
 const DEFAULT_CATALOGUE = new URL('../ivr-flows/prompts.yaml', import.meta.url).pathname
 
 /** Where each switch reads the files, with the controller's default settings. */
-const INSTALL_HINT: Record<SwitchKind, string> = {
+const INSTALL_HINT: Record<SwitchVendor, string> = {
   freeswitch: 'copy them to switch.soundPrefix (default /usr/share/freeswitch/sounds/hotline12345/)',
   asterisk: 'copy them to <astdatadir>/sounds/zh/hotline12345/ (by default /var/lib/asterisk/sounds/zh/hotline12345/)'
 }
@@ -56,8 +57,8 @@ if (values.help) {
   console.log(USAGE)
   process.exit(0)
 }
-const switchKind: SwitchKind = SWITCH_KINDS.find((k) => k === values.switch) ??
-  usage(values.switch === undefined ? '--switch is required' : `--switch must be ${SWITCH_KINDS.join(' or ')}, not ${JSON.stringify(values.switch)}`)
+const switchKind: SwitchVendor = SWITCH_VENDORS.find((k) => k === values.switch) ??
+  usage(values.switch === undefined ? '--switch is required' : `--switch must be ${SWITCH_VENDORS.join(' or ')}, not ${JSON.stringify(values.switch)}`)
 const outDir: string = values.out === undefined || values.out === '' ? usage('--out is required') : values.out
 
 async function isDirectory (path: string): Promise<boolean> {
@@ -66,22 +67,6 @@ async function isDirectory (path: string): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-/** Progress on stderr: a bar on a terminal, a line per prompt elsewhere (logs, CI). */
-function progressView (total: number): { update: (p: RenderProgress) => void, stop: () => void } {
-  if (process.stderr.isTTY !== true) {
-    return {
-      update: (p) => { console.error(`prompts: ${p.done}/${p.total} ${p.prompt.id} (${p.prompt.source})`) },
-      stop: () => {}
-    }
-  }
-  const bar = new cliProgress.SingleBar({
-    format: '提示音 (prompts) [{bar}] {value}/{total} | {id}',
-    hideCursor: true
-  }, cliProgress.Presets.shades_classic)
-  bar.start(total, 0, { id: '' })
-  return { update: (p) => { bar.update(p.done, { id: p.prompt.id }) }, stop: () => { bar.stop() } }
 }
 
 async function main (): Promise<number> {

@@ -16,10 +16,13 @@ import type { Logger } from 'pino'
 import type { CallManager } from './calls/call-manager.js'
 import type { Metrics } from './metrics.js'
 import type { SwitchPort } from './ports/switch.js'
+import type { PromptCheck, PromptHealth } from './flows/prompt-health.js'
 
 export interface AppDeps {
   switch: SwitchPort
   calls: CallManager
+  /** What the switch lacks of the prompts, shown on /ready (calls go on without them). */
+  prompts?: PromptHealth
   metrics: Metrics
   logger: Logger
   /** More routes (the API), registered before the app is ready. */
@@ -70,7 +73,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
       ready,
       switch: { vendor: deps.switch.vendor, state: sw.state, detail: sw.detail, since: new Date(sw.since).toISOString() },
       draining: deps.calls.draining,
-      callsInProgress: deps.calls.activeCount()
+      callsInProgress: deps.calls.activeCount(),
+      ...(deps.prompts === undefined ? {} : { prompts: promptsOf(deps.prompts.state) })
     }
     return await reply.code(ready ? 200 : 503).send(body)
   })
@@ -134,4 +138,13 @@ async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api'
       root: ECHARTS_DIR, prefix: '/ui/vendor/', decorateReply: false, allowedPath: (path) => path === '/echarts.min.js'
     })
   })
+}
+
+/** Missing prompts degrade calls (they are skipped) but do not make the controller unready. */
+function promptsOf (check: PromptCheck): Record<string, unknown> {
+  return {
+    missing: check.missing,
+    ...(check.checkedAt === undefined ? {} : { checkedAt: new Date(check.checkedAt).toISOString() }),
+    ...(check.error === undefined ? {} : { error: check.error })
+  }
 }

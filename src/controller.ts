@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import type { SimInstall } from './adapters/sim/sim-install.js'
 import type { SimSwitch } from './adapters/sim/sim-switch.js'
 import { buildApp } from './app.js'
 import { CallManager } from './calls/call-manager.js'
@@ -19,6 +20,7 @@ import { registerMeRoute } from './http/routes/me.js'
 import { registerStatsRoutes } from './http/routes/stats.js'
 import type { Feature, FeatureContext } from './features/context.js'
 import { FEATURES } from './features/index.js'
+import { PromptHealth } from './flows/prompt-health.js'
 import { createLiveSignals } from './live/signals.js'
 import { type Ivr, type IvrOptions, startIvr } from './ivr.js'
 import { Metrics, countTransfer } from './metrics.js'
@@ -43,8 +45,10 @@ export interface ControllerOptions {
   store?: Store
   /** This controller's id in the shared store (default: a random one). */
   controllerId?: string
-  /** The embedded simulator to use when `switch.kind` is `sim` (one is made if absent). */
+  /** The embedded simulator to use when `switch.kind` is `sim` (one is made from `simInstall` if absent). */
   sim?: SimSwitch
+  /** What is installed on the simulator made here (switch-factory.ts simInstallFor). */
+  simInstall?: SimInstall
   /** Working time for flows; watched for missing years (log + metric). */
   calendar?: WorkCalendar
 }
@@ -115,13 +119,16 @@ export async function startController (options: ControllerOptions): Promise<Cont
     ? () => undefined
     : watchCalendar(options.calendar, metrics, logger, clock)
 
-  const { port: sw, sim } = await buildSwitch(config, { clock, logger, model: options.sim })
+  const { port: sw, sim } = await buildSwitch(config, { clock, logger, model: options.sim, install: options.simInstall })
   sw.onStatus((status) => {
     metrics.switchUp.set({ vendor: sw.vendor }, status.state === 'ready' ? 1 : 0)
     if (status.state === 'disconnected') metrics.switchReconnects.inc({ vendor: sw.vendor })
   })
   metrics.switchUp.set({ vendor: sw.vendor }, 0)
 
+  // Asked once the switch is up and after each flow reload; the line's catalogue, once started.
+  let ivrPrompts: () => readonly string[] = () => []
+  const prompts = new PromptHealth({ switch: sw, prompts: () => ivrPrompts(), metrics, logger, now: () => clock.now() })
   const store = options.store ?? createStore(config, logger)
   const controllerId = options.controllerId ?? `ctl-${randomUUID().slice(0, 8)}`
   let ivr: Ivr | undefined
@@ -134,7 +141,9 @@ export async function startController (options: ControllerOptions): Promise<Cont
     const problems = checkTicketSetup(config, directory)
     if (problems.length > 0) throw new ConfigError(problems)
     tickets = startTickets({ config, directory, calendar, clock, logger, metrics })
-    ivr = await startIvr({ ...options.ivr, calendar, tickets: options.ivr.tickets ?? tickets.service }, { config, store, switch: sw, clock, logger })
+    ivr = await startIvr({ ...options.ivr, calendar, tickets: options.ivr.tickets ?? tickets.service }, { config, store, switch: sw, clock, logger, prompts })
+    const flows = ivr.flows
+    ivrPrompts = () => flows.prompts()
     // Every transfer request is counted once, when it leaves the hunt.
     for (const end of ['transfer.connected', 'transfer.failed', 'transfer.cancelled'] as const) {
       ivr.transfers.on(end, (record) => { countTransfer(metrics, record) })
@@ -146,13 +155,14 @@ export async function startController (options: ControllerOptions): Promise<Cont
     stats.start()
   }
   const pickScript = ivr?.pickScript ?? options.pickScript ?? (() => ({ script: firstCallScript }))
-  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock })
+  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts })
   calls.start()
+  prompts.start()
   const live = createLiveSignals({ config, store, logger: logger.child({ component: 'live' }) })
   const features: Feature[] = []
   if (ivr !== undefined && tickets !== undefined && stats !== undefined && options.ivr !== undefined && options.calendar !== undefined) {
     const ctx: FeatureContext = {
-      config, logger, clock, metrics, store, switch: sw, calls, ivr, tickets, stats, live, controllerId, sim,
+      config, logger, clock, metrics, store, switch: sw, calls, prompts, ivr, tickets, stats, live, controllerId, sim,
       directory: options.ivr.directory, calendar: options.calendar, agents: options.ivr.agents, flowsDir: options.ivr.flowsDir
     }
     for (const start of FEATURES) features.push(await start(ctx))
@@ -167,7 +177,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     await registerStatsRoutes(app, { stats: api.stats })
     for (const feature of features) await feature.routes?.(app)
   }
-  const app = await buildApp({ switch: sw, calls, metrics, logger, routes: apiRoutes, api: config.api, trustedProxies: config.http.trustedProxies })
+  const app = await buildApp({ switch: sw, calls, prompts, metrics, logger, routes: apiRoutes, api: config.api, trustedProxies: config.http.trustedProxies })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const stopTraffic = sim === undefined
@@ -176,7 +186,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
       ? undefined
       : { ivr, directory: options.ivr.directory, agents: options.ivr.agents })
   const closers: Array<() => Promise<void>> = [
-    async () => { stopCalendarWatch(); stopTraffic(); await app.close() },
+    async () => { stopCalendarWatch(); stopTraffic(); prompts.stop(); await app.close() },
     async () => {
       for (const feature of [...features].reverse()) await feature.close?.()
       await live.close()

@@ -25,6 +25,7 @@ import type { SwitchPort } from './ports/switch.js'
 import type { TicketSink } from './ports/tickets.js'
 import type { TransferStore } from './ports/transfers.js'
 import { flowTicketSink } from './tickets/flow-ticket-sink.js'
+import type { PromptHealth } from './flows/prompt-health.js'
 
 export interface IvrOptions {
   /** The ivr-flows folder. */
@@ -59,7 +60,7 @@ export interface Ivr {
 }
 
 export async function startIvr (options: IvrOptions, deps: {
-  config: AppConfig, store: Store, switch: SwitchPort, clock: Clock, logger: Logger
+  config: AppConfig, store: Store, switch: SwitchPort, clock: Clock, logger: Logger, prompts: PromptHealth
 }): Promise<Ivr> {
   const { config, store, clock, logger } = deps
   const tokenProblems = checkTokenAgents(config.api.tokens, options.agents)
@@ -80,10 +81,11 @@ export async function startIvr (options: IvrOptions, deps: {
     callerIdNumber: config.switch.hotlineNumber,
     tickets: options.tickets,
     callerNumber: (callId) => callers.get(callId),
-    log: logger.child({ component: 'transfers' })
+    log: logger.child({ component: 'transfers' }),
+    prompts: deps.prompts
   })
   const acd = new QueueAcd({
-    switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber, conversations: transfers
+    switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber, conversations: transfers, prompts: deps.prompts
   })
   const groups = options.agents.groups.map((g) => g.id)
   const flows = await FlowRegistry.open({
@@ -91,6 +93,8 @@ export async function startIvr (options: IvrOptions, deps: {
     surroundings: () => ({ directory: options.directory, groups }),
     logger: logger.child({ component: 'flows' })
   })
+  // A reload may bring prompts the switch has not got yet: ask it again.
+  flows.on('reloaded', () => { void deps.prompts.check() })
   const services: FlowServices = {
     calendar: options.calendar,
     directory: options.directory,

@@ -7,6 +7,7 @@ import { ConfigError, configDirOf, formatProblem, loadConfig } from './config/in
 import { startController } from './controller.js'
 import { demoTokenBanner, makeDemoTokens } from './demo-tokens.js'
 import { createLogger } from './logger.js'
+import { loadSimInstall } from './switch-factory.js'
 
 // src/main.ts sits one level below the repository root, dist/src/main.js two.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..').replace(/[\\/]dist$/, '')
@@ -27,10 +28,16 @@ async function main (): Promise<void> {
   const demo = config.app.switch.kind === 'sim' && config.app.api.tokens.length === 0
   // The loaded config is frozen: a copy carries the demo tokens.
   const app = demo ? { ...config.app, api: { ...config.app.api, tokens: makeDemoTokens(config.agents) } } : config.app
+  const flowsDir = join(root, 'ivr-flows')
+  const simInstall = await loadSimInstall(config.app, config.agents, flowsDir).catch((err: unknown) => {
+    if (err instanceof ConfigError) refuse(err)
+    throw err
+  })
   const controller = await startController({
     config: app,
+    simInstall,
     calendar: config.calendar,
-    ivr: { flowsDir: join(root, 'ivr-flows'), flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },
+    ivr: { flowsDir, flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },
     logger
   }).catch((err: unknown) => {
     if (err instanceof ConfigError) refuse(err)

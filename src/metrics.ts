@@ -16,6 +16,8 @@ export class Metrics {
   readonly switchReconnects: Counter<'vendor'>
   readonly calendarYearMissing: Gauge<'year'>
   readonly callErrors: Counter<'code'>
+  readonly promptsMissing: Gauge
+  readonly promptsSkipped: Counter<'prompt'>
   readonly ticketsRaised: Counter<'kind'>
   readonly ticketsDelivered: Counter
   readonly ticketDeliveryFailures: Counter
@@ -73,6 +75,18 @@ export class Metrics {
       name: 'hotline_call_errors_total',
       help: 'Errors inside calls, by error code (the call is ended cleanly)',
       labelNames: ['code'],
+      registers
+    })
+    // Prompt ids are a fixed catalogue (ivr-flows/prompts.yaml): a bounded label.
+    this.promptsMissing = new Gauge({
+      name: 'hotline_prompts_missing',
+      help: 'Prompts of the catalogue the switch has no sound file for, at the last check',
+      registers
+    })
+    this.promptsSkipped = new Counter({
+      name: 'hotline_prompts_skipped_total',
+      help: 'Prompts a call should have heard but the switch could not play; the call went on without them',
+      labelNames: ['prompt'],
       registers
     })
     this.ticketsRaised = new Counter({

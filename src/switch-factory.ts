@@ -9,7 +9,12 @@ import { AsteriskSwitch } from './adapters/asterisk/asterisk-switch.js'
 import { FreeswitchSwitch } from './adapters/freeswitch/freeswitch-switch.js'
 import { AriServer } from './adapters/sim/ari-server.js'
 import { EslServer } from './adapters/sim/esl-server.js'
+import { type SimInstall, installFromSite } from './adapters/sim/sim-install.js'
 import { SimSwitch } from './adapters/sim/sim-switch.js'
+import type { AgentsConfig } from './config/agents-schema.js'
+import { loadPromptCatalogue } from './flows/prompts.js'
+import { CATALOGUE_FILE } from './flows/registry.js'
+import { PROMPT_LANGUAGE, switchSite } from './switch-config/site.js'
 import type { AppConfig } from './config/app-config.js'
 import type { Clock } from './ports/clock.js'
 import type { SwitchPort } from './ports/switch.js'
@@ -60,6 +65,7 @@ function asterisk (config: AppConfig, at: { url: string, password: string }, clo
     agentEndpointTemplate: ari.agentEndpointTemplate,
     lineNumbers: [config.switch.hotlineNumber],
     promptUri: (prompt) => `${ari.soundPrefix}${prompt}`,
+    promptLanguage: PROMPT_LANGUAGE,
     clock,
     logger
   })
@@ -81,7 +87,7 @@ async function embedded (config: AppConfig, model: SimSwitch): Promise<EmbeddedS
 
 export async function buildSwitch (
   config: AppConfig,
-  deps: { clock: Clock, logger: Logger, model?: SimSwitch }
+  deps: { clock: Clock, logger: Logger, model?: SimSwitch, install?: SimInstall }
 ): Promise<BuiltSwitch> {
   const { clock, logger } = deps
   const sw = config.switch
@@ -91,7 +97,11 @@ export async function buildSwitch (
   if (sw.kind === 'asterisk') {
     return { port: asterisk(config, { url: sw.asterisk.url, password: sw.asterisk.password ?? '' }, clock, logger), sim: undefined }
   }
-  const model = deps.model ?? new SimSwitch({ timeScale: sw.sim.timeScale })
+  const install = deps.install
+  if (deps.model === undefined && install === undefined) {
+    throw new TypeError('the embedded simulator needs what is installed on it (simInstall)')
+  }
+  const model = deps.model ?? new SimSwitch({ timeScale: sw.sim.timeScale, install: install as SimInstall })
   const sim = await embedded(config, model)
   const name = sim.protocol === 'ari' ? 'Asterisk (ARI)' : 'FreeSWITCH (ESL)'
   logger.info({ port: sim.port, protocol: sim.protocol },
@@ -100,4 +110,19 @@ export async function buildSwitch (
     ? asterisk(config, { url: `http://127.0.0.1:${sim.port}`, password: sw.sim.password }, clock, logger)
     : freeswitch(config, { host: '127.0.0.1', port: sim.port, password: sw.sim.password }, clock, logger)
   return { port, sim }
+}
+
+/**
+ * The embedded simulator installed as an operator would install the real switch: the
+ * configuration `npm run switch-config` writes from these settings and agents, with these
+ * prompts built.
+ */
+export function simInstallFor (config: AppConfig, agents: AgentsConfig, promptIds: Iterable<string>): SimInstall {
+  return installFromSite(switchSite(config, agents), promptIds)
+}
+
+/** simInstallFor with the prompts of the catalogue in `flowsDir` (ivr-flows/prompts.yaml). */
+export async function loadSimInstall (config: AppConfig, agents: AgentsConfig, flowsDir: string): Promise<SimInstall> {
+  const { prompts } = await loadPromptCatalogue(join(flowsDir, CATALOGUE_FILE))
+  return simInstallFor(config, agents, Object.keys(prompts))
 }

@@ -17,6 +17,7 @@ import { type Controller, startController } from '../../src/controller.js'
 import type { Directory } from '../../src/domain/directory.js'
 import { createLogger } from '../../src/logger.js'
 import { ShiftedClock } from '../../src/ports/clock.js'
+import { loadSimInstall } from '../../src/switch-factory.js'
 import { startRedis } from '../../test/helpers/redis.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname
@@ -76,7 +77,8 @@ export async function startBenchController (setup: BenchSetup): Promise<BenchLin
   // Synchronous, as pino writes to stdout by default in production.
   const destination = pino.destination({ dest: setup.logFile ?? '/dev/null', sync: true })
   const logger = createLogger({ level: setup.logLevel, destination })
-  const model = new SimSwitch({ timeScale: setup.timeScale })
+  const install = await loadSimInstall(config, shipped.agents, join(ROOT, 'ivr-flows'))
+  const model = new SimSwitch({ timeScale: setup.timeScale, install })
   const controller = await startController({
     config,
     logger,

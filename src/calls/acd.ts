@@ -14,6 +14,7 @@ import { HotlineError, abortError } from '../errors.js'
 import type { Acd, QueueOutcome, QueueRequest } from '../ports/acd.js'
 import type { Clock } from '../ports/clock.js'
 import type { AgentRecord, Store } from '../ports/store.js'
+import type { PromptHealth } from '../flows/prompt-health.js'
 import type { SwitchPort } from '../ports/switch.js'
 import { type ConversationWatcher, offerToAgent } from './agent-leg.js'
 import type { AgentGroupSettings, Agents } from './agents.js'
@@ -26,6 +27,8 @@ export interface AcdDeps {
   clock: Clock
   /** Caller ID agents' phones show: the hotline's number, never the caller's. */
   callerIdNumber: string
+  /** Prompts the queue plays (a missing one is skipped and counted). */
+  prompts: PromptHealth
   /** How often a waiting caller asks the store for an agent anyway; default 500 ms. */
   pollMs?: number
   /** A queue entry not touched for this long is dropped (its controller died); default 30 s. */
@@ -107,7 +110,8 @@ export class QueueAcd implements Acd {
       everyMs: request.announceEveryMs,
       position: async () => entry.queued ? await store.queuePosition(group.id, callId, clock.now()) : undefined,
       signal,
-      log
+      log,
+      prompts: this.#deps.prompts
     })
     try {
       for (;;) {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { maskNumber } from '../logger.js'
+import type { PromptHealth } from '../flows/prompt-health.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { CallRecord, Store } from '../ports/store.js'
@@ -20,6 +21,7 @@ export interface CallManagerDeps {
   logger: Logger
   metrics: Metrics
   clock: Clock
+  prompts: PromptHealth
 }
 
 /** Told of every call record this controller wrote (a call started, moved, queued, ended). */

@@ -12,6 +12,7 @@ import type { Clock } from '../ports/clock.js'
 import type { CallFinalState, CallRecord, QueueVisit, Store } from '../ports/store.js'
 import type { CollectOptions, CollectResult, InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
 import { type CallState, transition } from './call-state.js'
+import { type PromptHealth, collectKeys, playPrompt } from '../flows/prompt-health.js'
 
 export interface CallContext {
   readonly callId: string
@@ -56,6 +57,8 @@ export interface CallSessionDeps {
   logger: Logger
   metrics: Metrics
   clock: Clock
+  /** Prompts to the caller: a missing one is skipped, logged and counted. */
+  prompts: PromptHealth
   /**
    * Told after each write of the call's record reached the store (the live pages refresh on
    * it); a throwing listener is ignored. Never told of a failed write.
@@ -161,11 +164,11 @@ export class CallSession {
       log: this.#log,
       play: async (prompt) => {
         this.#log.info({ prompt }, 'playing prompt')
-        await sw.play(legId, prompt, { signal })
+        await playPrompt(sw, legId, prompt, { signal, health: this.#deps.prompts, log: this.#log })
       },
       collect: async (options) => {
         this.#log.info({ prompt: options.prompt }, 'waiting for keys')
-        const result = await sw.collectDigits(legId, { ...options, signal })
+        const result = await collectKeys(sw, legId, { ...options, signal }, { health: this.#deps.prompts, log: this.#log })
         this.#deps.metrics.ivrInputs.inc({ result: result.digits === '' ? 'timeout' : 'digits' })
         this.#log.info({ digits: result.digits, result: result.reason },
           result.digits === '' ? 'no key pressed' : `caller pressed ${result.digits}`)

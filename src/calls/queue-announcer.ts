@@ -6,6 +6,7 @@
 
 import type { Logger } from 'pino'
 import { isHotlineError } from '../errors.js'
+import { type PromptHealth, playPrompt } from '../flows/prompt-health.js'
 import type { SwitchPort } from '../ports/switch.js'
 
 /** Positions 1–9 have their own recording; from 10 on the caller hears "many ahead". */
@@ -23,6 +24,7 @@ export interface AnnouncerOptions {
   /** The caller's signal: a hangup ends the announcements. */
   signal: AbortSignal
   log: Logger
+  prompts: PromptHealth
 }
 
 export class QueueAnnouncer {
@@ -64,8 +66,9 @@ export class QueueAnnouncer {
       const started = Date.now()
       try {
         const position = await this.#options.position()
-        if (position !== undefined) await this.#switch.play(this.#options.legId, positionPrompt(position), { signal })
-        await this.#switch.play(this.#options.legId, QUEUE_HOLD_PROMPT, { signal })
+        const play = { signal, health: this.#options.prompts, log }
+        if (position !== undefined) await playPrompt(this.#switch, this.#options.legId, positionPrompt(position), play)
+        await playPrompt(this.#switch, this.#options.legId, QUEUE_HOLD_PROMPT, play)
       } catch (err) {
         if (signal.aborted) return
         // The caller's leg is gone: the queue loop hears of it through the signal.

@@ -30,6 +30,7 @@ import type { TransferAttempt, TransferRecord, TransferStore } from '../ports/tr
 import type { ConversationWatcher, LiveConversation } from './agent-leg.js'
 import { hunt } from './hunt.js'
 import { activeOf, type LiveCall, type LiveCallView, Transfer, viewOf } from './transfer-state.js'
+import { type PromptHealth, playPrompt } from '../flows/prompt-health.js'
 
 export type { ConversationState, LiveCallView, TransferPhase } from './transfer-state.js'
 
@@ -49,6 +50,8 @@ export interface TransferServiceDeps {
   /** The caller's full number while the call runs: the ticket's callback number. */
   callerNumber: (callId: string) => string | undefined
   log: Logger
+  /** The prompt to the caller (a missing one is skipped and counted). */
+  prompts: PromptHealth
 }
 
 export interface TransferEvents {
@@ -331,7 +334,7 @@ export class TransferService extends EventEmitter<TransferEvents> implements Con
     try {
       await sw.leaveConference(callerLegId, room)
       out = true
-      await sw.play(callerLegId, TRANSFER_FAILED_PROMPT, { signal })
+      await playPrompt(sw, callerLegId, TRANSFER_FAILED_PROMPT, { signal, health: this.#deps.prompts, log })
     } catch (err) {
       if (!signal.aborted) log.warn({ err }, 'telling the caller the transfer failed did not work')
     } finally {

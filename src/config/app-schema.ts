@@ -18,6 +18,10 @@ const Port = (defaultPort: number, minimum: number) =>
 const section = <T extends Parameters<typeof Type.Object>[0]> (properties: T) =>
   Type.Object(properties, { additionalProperties: false, default: {} })
 
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+const IPV4 = `^${OCTET}(\\.${OCTET}){3}$`
+const IPV4_RANGE = `${IPV4.slice(0, -1)}(/([0-9]|[12][0-9]|3[0-2]))?$`
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export const API_ROLES = ['agent', 'supervisor', 'admin', 'department'] as const
@@ -78,6 +82,26 @@ export const AppConfigSchema = Type.Object({
       agentEndpointTemplate: Type.String({ pattern: '^\\S*\\{number\\}\\S*$', default: 'PJSIP/{number}' }),
       soundPrefix: Type.String({ pattern: '^sound:\\S*$', default: 'sound:hotline12345/' }),
       maxRequestsInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 50 })
+    }),
+    // The network around the switch, for the switch configuration `npm run switch-config`
+    // writes (src/switch-config/); the controller itself does not read these.
+    site: section({
+      // The switch's own SIP address: a fixed private address, never found by STUN.
+      sipAddress: Type.String({ pattern: IPV4, default: '127.0.0.1' }),
+      sipPort: Port(5060, 1),
+      rtpPortStart: Port(16384, 1024),
+      rtpPortEnd: Port(32767, 1024),
+      // Where callers arrive from: the carrier's or hotline platform's SBC.
+      callers: Type.Array(Type.String({ pattern: IPV4_RANGE }), { minItems: 1, maxItems: 100, default: ['127.0.0.1'] }),
+      // The departments' PBX or SBC the switch dials them through, host:port.
+      departmentTrunk: Type.String({ pattern: `${IPV4.slice(0, -1)}:[0-9]{1,5}$`, default: '127.0.0.1:5080' }),
+      // Where the agents' phones register from.
+      phones: Type.Array(Type.String({ pattern: IPV4_RANGE }), { minItems: 1, maxItems: 100, default: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] }),
+      // The controllers' addresses: the only ones the event socket admits (FreeSWITCH).
+      controllers: Type.Array(Type.String({ pattern: IPV4_RANGE }), { minItems: 1, maxItems: 100, default: ['127.0.0.1'] }),
+      // New calls a second FreeSWITCH accepts (its stock cap is 30) and calls at once.
+      sessionsPerSecond: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+      maxSessions: Type.Integer({ minimum: 10, maximum: 100_000, default: 1000 })
     }),
     sim: section({
       // Which switch the embedded simulator plays: FreeSWITCH (ESL) or Asterisk (ARI).

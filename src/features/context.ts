@@ -18,6 +18,7 @@ import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
 import type { SwitchPort } from '../ports/switch.js'
 import type { ConnectionRateService } from '../stats/connection-rate-service.js'
+import type { PromptHealth } from '../flows/prompt-health.js'
 import type { Tickets } from '../tickets/start-tickets.js'
 import type { LiveSignals } from '../live/signals.js'
 
@@ -31,6 +32,8 @@ export interface FeatureContext {
   switch: SwitchPort
   /** This controller's calls. */
   calls: CallManager
+  /** What the switch lacks of the prompts. */
+  prompts: PromptHealth
   ivr: Ivr
   tickets: Tickets
   stats: ConnectionRateService

@@ -49,6 +49,8 @@ export interface FlowRegistryEvents {
   changed: [flow: LoadedFlow, previous: LoadedFlow | undefined]
   /** A file (a flow or the catalogue) was refused; what was in force stays. */
   rejected: [error: ConfigError]
+  /** A reload ran (the catalogue may have changed even when no flow did). */
+  reloaded: [report: ReloadReport]
 }
 
 export interface ReloadReport {
@@ -157,6 +159,11 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
       if (flow.id === flowId) return flow
     }
     throw new HotlineError('HC_NOT_FOUND', `no flow "${flowId}" in ${this.#dir}`, { details: { flowId } })
+  }
+
+  /** The prompt ids of the catalogue in force: every prompt a call can hear. */
+  prompts (): string[] {
+    return [...this.#prompts]
   }
 
   /** Every flow in force, by file name. */
@@ -277,6 +284,7 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
         this.#reject(report, new ConfigError([{ file, path: '/', reason: 'file removed: its last version stays in force until a restart' }]))
       }
     }
+    this.emit('reloaded', report)
     return report
   }
 }

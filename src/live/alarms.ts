@@ -5,6 +5,7 @@
 // - switch: a controller (this one or another on the same store) is alive but its switch
 //   connection is not ready — its calls cannot be taken (critical);
 // - controller-lost: a controller stopped beating without saying goodbye (critical);
+// - prompts-missing: a controller's switch lacks prompts; its calls skip them (warning);
 // - below-target: a department's working-time connection rate today is under the target over
 //   enough requests (the stats service's rule, the same as the Prometheus alarm);
 // - tickets-dead: deliveries parked after too many failures (critical: a department is not
@@ -57,6 +58,11 @@ export function alarmsOf (input: AlarmInput): LiveAlarmT[] {
     } else if (c.switchState !== 'ready' && !c.draining) {
       const state = SWITCH_STATES[c.switchState] ?? c.switchState
       add('switch', 'critical', c.controllerId, `控制器 ${c.controllerId} 与交换机${state}：${c.switchDetail} (switch ${c.switchState})`, c.switchSince)
+    }
+    if (c.alive && c.promptsMissing.length > 0) {
+      const shown = c.promptsMissing.slice(0, 5).join('、') + (c.promptsMissing.length > 5 ? ' 等' : '')
+      add('prompts-missing', 'warning', c.controllerId,
+        `控制器 ${c.controllerId} 的交换机缺少 ${c.promptsMissing.length} 个提示音（${shown}），来电将跳过这些提示音 (prompts missing)`)
     }
   }
   for (const d of input.departmentsToday ?? []) {

@@ -61,6 +61,7 @@ export function startLiveFeature (ctx: FeatureContext): Promise<Feature> {
       switchDetail: status.detail,
       switchSince: status.since,
       callsInProgress: ctx.calls.activeCount(),
+      promptsMissing: ctx.prompts.state.missing,
       draining: ctx.calls.draining,
       at: clock.now()
     }

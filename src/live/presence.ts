@@ -21,6 +21,8 @@ export interface ControllerBeat {
   /** When the switch connection entered its state. */
   switchSince: number
   callsInProgress: number
+  /** Prompts its switch has no sound for (calls skip them). */
+  promptsMissing: string[]
   /** Stopping: taking no new calls. */
   draining: boolean
   /** When the beat was sent, by the sender's clock. */
@@ -165,6 +167,7 @@ function parseBeat (json: string | null | undefined): ControllerBeat | undefined
       switchDetail: typeof beat.switchDetail === 'string' ? beat.switchDetail : '',
       switchSince: typeof beat.switchSince === 'number' ? beat.switchSince : beat.at,
       callsInProgress: typeof beat.callsInProgress === 'number' ? beat.callsInProgress : 0,
+      promptsMissing: Array.isArray(beat.promptsMissing) ? beat.promptsMissing.filter((p) => typeof p === 'string') : [],
       draining: beat.draining === true,
       at: beat.at
     }

@@ -147,12 +147,13 @@ export const LiveController = Type.Object({
   switchDetail: Type.String(),
   switchSince: Iso,
   callsInProgress: Type.Integer(),
+  promptsMissing: Type.Array(Type.String()),
   draining: Type.Boolean(),
   lastSeen: Iso
 })
 
 export const ALARM_KINDS = [
-  'switch', 'controller-lost', 'below-target', 'tickets-dead', 'tickets-overdue', 'calendar', 'dial-test', 'data'
+  'switch', 'controller-lost', 'prompts-missing', 'below-target', 'tickets-dead', 'tickets-overdue', 'calendar', 'dial-test', 'data'
 ] as const
 
 export const LiveAlarm = Type.Object({

@@ -151,6 +151,7 @@ function controllerView (c: ControllerPresence): LiveControllerT {
     switchDetail: c.switchDetail,
     switchSince: iso(c.switchSince),
     callsInProgress: c.callsInProgress,
+    promptsMissing: c.promptsMissing,
     draining: c.draining,
     lastSeen: iso(c.at)
   }

@@ -104,7 +104,15 @@ export interface CollectResult {
   digits: string
   /** `timeout`: nothing or too little entered; `complete`: max digits or terminator. */
   reason: 'complete' | 'timeout'
+  /** The prompt is not on the switch: the keys were waited for without it. */
+  promptMissing?: true
 }
+
+/**
+ * How a prompt ended: played (to its end, or cut as asked), or `missing` — the switch has no
+ * such sound, and the call goes on as if it had been played.
+ */
+export type PlayOutcome = 'played' | 'missing'
 
 export type SwitchState = 'connecting' | 'ready' | 'disconnected' | 'closed'
 
@@ -115,8 +123,12 @@ export interface SwitchStatus {
   since: number
 }
 
+/** The switches the controller drives. */
+export type SwitchVendor = 'freeswitch' | 'asterisk'
+export const SWITCH_VENDORS: readonly SwitchVendor[] = ['freeswitch', 'asterisk']
+
 export interface SwitchPort {
-  readonly vendor: 'freeswitch' | 'asterisk'
+  readonly vendor: SwitchVendor
 
   /** Connect and keep connected (reconnecting with capped backoff) until close(). */
   start(): Promise<void>
@@ -129,12 +141,18 @@ export interface SwitchPort {
   onLegEvent(legId: string, listener: LegListener): () => void
 
   answer(legId: string): Promise<void>
-  /** Plays a prompt from the catalogue to the end (or until aborted). */
-  play(legId: string, prompt: string, options?: PlayOptions): Promise<void>
+  /** Plays a prompt from the catalogue to the end (or until aborted); a missing one is skipped. */
+  play(legId: string, prompt: string, options?: PlayOptions): Promise<PlayOutcome>
   collectDigits(legId: string, options: CollectOptions): Promise<CollectResult>
   dial(request: DialRequest): Promise<DialOutcome>
   joinConference(legId: string, room: string): Promise<void>
   leaveConference(legId: string, room: string): Promise<void>
+  /**
+   * Asks the switch which of these prompts it cannot play (FreeSWITCH: no such file; Asterisk:
+   * no such sound in the prompts' language). The adapter remembers the answer: a prompt known
+   * missing is skipped without asking the switch to play it.
+   */
+  missingPrompts(prompts: readonly string[]): Promise<string[]>
   /** Hangs a leg up; a leg already gone is not an error. */
   hangup(legId: string, reason?: HangupReason): Promise<void>
 

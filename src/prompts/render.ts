@@ -8,20 +8,19 @@ import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { VOICE, speechText, synthesise } from './speech.js'
 import { ToolFailedError, runTool } from './tools.js'
+import type { SwitchVendor } from '../ports/switch.js'
 
-export type SwitchKind = 'freeswitch' | 'asterisk'
-export const SWITCH_KINDS: readonly SwitchKind[] = ['freeswitch', 'asterisk']
 
 // What each switch reads for a prompt, all 8000 Hz mono: FreeSWITCH a 16-bit WAV through
 // mod_sndfile; Asterisk picks among raw G.711 (format_pcm: .ulaw, .alaw — no transcoding on
 // a G.711 call) and a 16-bit WAV (format_wav) for other codecs.
-const EXTENSIONS: Record<SwitchKind, readonly string[]> = {
+const EXTENSIONS: Record<SwitchVendor, readonly string[]> = {
   freeswitch: ['wav'],
   asterisk: ['ulaw', 'alaw', 'wav']
 }
 
 /** The file names one prompt id becomes for a switch, e.g. `['welcome.ulaw', 'welcome.alaw', 'welcome.wav']`. */
-export function promptFiles (kind: SwitchKind, id: string): string[] {
+export function promptFiles (kind: SwitchVendor, id: string): string[] {
   return EXTENSIONS[kind].map((ext) => `${id}.${ext}`)
 }
 
@@ -31,7 +30,7 @@ const PROMPT_ID = /^[a-z0-9][a-z0-9-]{0,63}$/
 export interface PromptText { zh: string, say?: string | undefined }
 
 export interface RenderOptions {
-  switch: SwitchKind
+  switch: SwitchVendor
   /** Where the files go; made if missing. */
   outDir: string
   /** The catalogue's prompts (`PromptCatalogue['prompts']`). */

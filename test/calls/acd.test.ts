@@ -19,6 +19,8 @@ import { systemClock } from '../../src/ports/clock.js'
 import type { InboundCall, SwitchPort } from '../../src/ports/switch.js'
 import { startAriSim } from '../helpers/ari-sim.js'
 import { eventually, startSim } from '../helpers/sim.js'
+import { promptMedia } from '../helpers/install.js'
+import { promptHealth } from '../helpers/prompt-health.js'
 
 const PROTOCOLS = ['esl', 'ari'] as const
 type Protocol = typeof PROTOCOLS[number]
@@ -46,7 +48,7 @@ async function switchFor (t: Test, protocol: Protocol): Promise<{ model: SimSwit
       dialTemplate: 'sofia/gateway/department/{number}',
       agentDialTemplate: 'user/{number}',
       conferenceProfile: 'hotline',
-      promptPath: (p) => `/sounds/${p}.wav`
+      promptPath: promptMedia.esl
     })
   } else {
     const sim = await startAriSim(t)
@@ -60,7 +62,7 @@ async function switchFor (t: Test, protocol: Protocol): Promise<{ model: SimSwit
       maxRequestsInFlight: 20,
       endpointTemplate: 'PJSIP/{number}@department',
       agentEndpointTemplate: 'PJSIP/{number}',
-      promptUri: (p) => `sound:hotline12345/${p}`
+      promptUri: (p) => `sound:hotline12345/${p}`, promptLanguage: 'zh'
     })
   }
   t.teardown(() => { sw.destroy() })
@@ -93,7 +95,7 @@ async function setUp (t: Test, protocol: Protocol, options: Options = {}) {
   })
   await agents.sync(['01', '02', '03', '04'].map((n) => ({ id: `agent${n}`, name: `坐席${n}`, extension: `80${n}`, groups: [GROUP] })))
   // A long poll: a caller served quickly was woken by the agent-ready notification.
-  const acd = new QueueAcd({ switch: sw, store, agents, clock: systemClock, callerIdNumber: '12345', pollMs: options.pollMs ?? 60_000 })
+  const acd = new QueueAcd({ switch: sw, store, agents, clock: systemClock, callerIdNumber: '12345', pollMs: options.pollMs ?? 60_000, prompts: promptHealth(sw) })
   t.teardown(async () => {
     acd.close()
     agents.close()
@@ -155,7 +157,7 @@ void t.test('position prompts: 1–9 have their own, then "many"', async (t) => 
 for (const protocol of PROTOCOLS) {
   void t.test(`${protocol}: no ready agent, then one becomes ready: talk, served, wrap-up, ready again`, async (t) => {
     const s = await setUp(t, protocol, { wrapUpSec: 0.3 })
-    s.model.defineEndpoint('8001', { kind: 'answer', afterMs: 500 })
+    s.model.registerPhone('8001', { kind: 'answer', afterMs: 500 })
     const { caller, callId, legId, outcome, visit } = await s.queueCaller('13812345678')
     await eventually(() => heardIds(caller.heard).includes('queue-position-1') ? true : undefined, 'position announced')
     t.equal(await s.store.queuePosition(GROUP, callId, Date.now()), 1, 'waiting in the store\'s queue')
@@ -186,7 +188,7 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: the longest-idle ready agent is chosen`, async (t) => {
     const s = await setUp(t, protocol)
-    for (const n of ['01', '02', '03']) s.model.defineEndpoint(`80${n}`, { kind: 'answer', afterMs: 200 })
+    for (const n of ['01', '02', '03']) s.model.registerPhone(`80${n}`, { kind: 'answer', afterMs: 200 })
     for (const id of ['agent02', 'agent03', 'agent01']) {
       await s.agents.login(id, { ready: true })
       await new Promise((resolve) => setTimeout(resolve, 5))
@@ -202,11 +204,11 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: busy, rejecting and unanswered agents go not ready and the next is tried`, async (t) => {
     const s = await setUp(t, protocol, { ringTimeoutSec: 5 })
-    s.model.defineEndpoint('8001', { kind: 'busy' })
-    s.model.defineEndpoint('8002', { kind: 'no-answer' })
-    s.model.defineEndpoint('8003', { kind: 'reject' })
+    s.model.registerPhone('8001', { kind: 'busy' })
+    s.model.registerPhone('8002', { kind: 'no-answer' })
+    s.model.registerPhone('8003', { kind: 'reject' })
     // Delays are simulated time (× 0.02): a 20 s conversation.
-    s.model.defineEndpoint('8004', { kind: 'answer', afterMs: 100, hangupAfterMs: 20_000 })
+    s.model.registerPhone('8004', { kind: 'answer', afterMs: 100, hangupAfterMs: 20_000 })
     for (const id of ['agent01', 'agent02', 'agent03', 'agent04']) {
       await s.agents.login(id, { ready: true })
       await new Promise((resolve) => setTimeout(resolve, 5))
@@ -223,8 +225,8 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: an agent who hangs up as soon as they answer: the caller goes on to the next agent`, async (t) => {
     const s = await setUp(t, protocol)
-    s.model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
-    s.model.defineEndpoint('8002', { kind: 'answer', afterMs: 100 })
+    s.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
+    s.model.registerPhone('8002', { kind: 'answer', afterMs: 100 })
     s.model.on('event', (e: ModelEvent) => {
       if (e.type === 'channel-answered' && e.channel.destination === '8001') setImmediate(() => { s.model.hangup(e.channel.id, 'NORMAL_CLEARING', 'remote') })
     })
@@ -244,8 +246,8 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: a caller whose agent did not answer goes back to the head of the queue`, async (t) => {
     const s = await setUp(t, protocol, { ringTimeoutSec: 20 })
-    s.model.defineEndpoint('8001', { kind: 'no-answer' })
-    s.model.defineEndpoint('8002', { kind: 'answer', afterMs: 100 })
+    s.model.registerPhone('8001', { kind: 'no-answer' })
+    s.model.registerPhone('8002', { kind: 'answer', afterMs: 100 })
     await s.agents.login('agent01', { ready: true })
     const first = await s.queueCaller('13900000003')
     await s.waitState('agent01', 'ringing')
@@ -279,7 +281,7 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: a caller who hangs up while the agent rings: dial cancelled, agent ready again`, async (t) => {
     const s = await setUp(t, protocol, { ringTimeoutSec: 60 })
-    s.model.defineEndpoint('8001', { kind: 'no-answer' })
+    s.model.registerPhone('8001', { kind: 'no-answer' })
     await s.agents.login('agent01', { ready: true })
     const { caller, outcome } = await s.queueCaller('13900000006')
     await s.waitState('agent01', 'ringing')
@@ -298,7 +300,7 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: a caller who hangs up while talking: agent leg hung up, agent wraps up`, async (t) => {
     const s = await setUp(t, protocol)
-    s.model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
+    s.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
     await s.agents.login('agent01', { ready: true })
     const { caller, outcome } = await s.queueCaller('13900000007')
     const leg = await eventually(() => s.agentLeg('8001')?.conference === undefined ? undefined : s.agentLeg('8001'), 'talking')
@@ -311,7 +313,7 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: an agent who leaves the room ends the conversation; their leg is not left behind`, async (t) => {
     const s = await setUp(t, protocol)
-    s.model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
+    s.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
     await s.agents.login('agent01', { ready: true })
     const { caller, outcome } = await s.queueCaller('13900000008')
     const leg = await eventually(() => s.agentLeg('8001')?.conference === undefined ? undefined : s.agentLeg('8001'), 'talking')

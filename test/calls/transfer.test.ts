@@ -16,11 +16,12 @@ import { HotlineError } from '../../src/errors.js'
 import { loadPromptCatalogue } from '../../src/flows/prompts.js'
 import { ManualClock } from '../../src/ports/clock.js'
 import type {
-  CollectResult, DialOutcome, DialOutcomeKind, DialRequest, LegEvent, LegListener, SwitchPort, SwitchStatus
+  CollectResult, DialOutcome, DialOutcomeKind, DialRequest, LegEvent, LegListener, PlayOutcome, SwitchPort, SwitchStatus
 } from '../../src/ports/switch.js'
 import type { Ticket, TicketRequest, TicketSink } from '../../src/ports/tickets.js'
 import type { TransferAttempt, TransferRecord, TransferStore } from '../../src/ports/transfers.js'
 import { eventually } from '../helpers/sim.js'
+import { promptHealth } from '../helpers/prompt-health.js'
 
 const silent = pino({ level: 'silent' })
 const WEDNESDAY_10 = Date.parse('2025-03-12T10:00:00+08:00')
@@ -111,10 +112,15 @@ class ScriptedSwitch implements SwitchPort {
     this.emit(legId, { type: 'conference-left', room, at: Date.now() })
   }
 
-  async play (legId: string, prompt: string): Promise<void> {
+  async play (legId: string, prompt: string): Promise<PlayOutcome> {
     await Promise.resolve()
     this.played.push({ legId, prompt })
     if (legId.startsWith('caller')) this.callerSteps.push(`played ${prompt}`)
+    return 'played'
+  }
+
+  async missingPrompts (): Promise<string[]> {
+    return await Promise.resolve([])
   }
 
   async hangup (legId: string): Promise<void> {
@@ -187,7 +193,8 @@ function setUp (t: Test, options: { at?: number, tickets?: FakeTickets | null } 
   const service = new TransferService({
     switch: sw, store, directory, calendar, clock, callerIdNumber: '12345', tickets,
     callerNumber: (callId) => callId === 'call-1' ? '13812345678' : undefined,
-    log: silent
+    log: silent,
+    prompts: promptHealth(sw)
   })
   const events: Array<[string, unknown]> = []
   for (const name of ['transfer.attempted', 'transfer.connected', 'transfer.failed', 'transfer.cancelled'] as const) {

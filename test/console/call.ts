@@ -44,7 +44,7 @@ export const answeredLeg = (c: TestController, number: string): SimChannel | und
 
 /** A caller of 发票领用 in conversation with agent01 (logged in and ready first). */
 export async function callWithAgent (c: TestController): Promise<{ caller: SimCallHandle, callId: string, agentLeg: SimChannel }> {
-  c.sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
+  c.sim.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
   await c.controller.ivr!.agents.login('agent01', { ready: true })
   const caller = c.sim.model.placeCall({ from: CALLER, to: '12345' })
   await at(caller, 'priority-menu', '1') // 办事

@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream'
 import type { Test } from 'tap'
 import { join } from 'node:path'
+import type { SimInstall } from '../../src/adapters/sim/sim-install.js'
 import type { SimSwitch } from '../../src/adapters/sim/sim-switch.js'
 import { resolveAppConfig } from '../../src/config/app-config.js'
 import { loadConfig } from '../../src/config/index.js'
@@ -15,6 +16,7 @@ import { type Controller, startController } from '../../src/controller.js'
 import type { ScriptChoice } from '../../src/calls/call-session.js'
 import { createLogger } from '../../src/logger.js'
 import type { EmbeddedSim } from '../../src/switch-factory.js'
+import { SHIPPED_INSTALL } from './install.js'
 import { eventually } from './sim.js'
 
 export const PROTOCOLS = ['esl', 'ari'] as const
@@ -45,6 +47,8 @@ export interface StartOptions {
   store?: Store
   /** A model shared with other controllers (one switch, several controllers). */
   model?: SimSwitch
+  /** What the simulator has installed; default: the shipped configuration and every prompt. */
+  install?: SimInstall
   /** Where the enterprise-seat line raises tickets (with `ivr`). */
   tickets?: TicketSink
   /** Where the enterprise-seat line keeps transfer records (with `ivr`; default: the store). */
@@ -81,6 +85,7 @@ export async function startTestController (t: Test, protocol: Protocol, options:
     config,
     logger: createLogger({ level: 'info', destination }),
     pickScript: options.pickScript,
+    simInstall: options.install ?? SHIPPED_INSTALL,
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.model === undefined ? {} : { sim: options.model }),
     ...(options.ivr === undefined || shipped === undefined

@@ -4,6 +4,7 @@ import type { Test } from 'tap'
 import { EslServer } from '../../src/adapters/sim/esl-server.js'
 import { SimSwitch } from '../../src/adapters/sim/sim-switch.js'
 import type { SimSwitchOptions } from '../../src/adapters/sim/model-types.js'
+import { SHIPPED_INSTALL } from './install.js'
 
 export const SIM_PASSWORD = 'sim-secret'
 
@@ -15,8 +16,8 @@ export interface RunningSim {
   password: string
 }
 
-export async function startSim (t: Test, options: SimSwitchOptions = {}): Promise<RunningSim> {
-  const model = new SimSwitch({ timeScale: 0.02, ...options })
+export async function startSim (t: Test, options: Partial<SimSwitchOptions> = {}): Promise<RunningSim> {
+  const model = new SimSwitch({ timeScale: 0.02, install: SHIPPED_INSTALL, ...options })
   const esl = new EslServer(model, { password: SIM_PASSWORD, host: '127.0.0.1', port: 0 })
   const { host, port } = await esl.listen()
   t.teardown(async () => {

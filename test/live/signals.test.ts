@@ -13,7 +13,7 @@ import { eventually } from '../helpers/sim.js'
 const silent = pino({ level: 'silent' })
 
 const beat = (controllerId: string, at: number, extra: Partial<ControllerBeat> = {}): ControllerBeat => ({
-  controllerId, vendor: 'freeswitch', switchState: 'ready', switchDetail: 'connected', switchSince: at, callsInProgress: 0, draining: false, at, ...extra
+  controllerId, vendor: 'freeswitch', switchState: 'ready', switchDetail: 'connected', switchSince: at, callsInProgress: 0, promptsMissing: [], draining: false, at, ...extra
 })
 
 void t.test('local signals: every listener hears every topic, a throwing one stops nobody', async (t) => {

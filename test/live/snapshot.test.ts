@@ -103,7 +103,7 @@ async function sources (t: Test, extra: Partial<SnapshotSources> = {}) {
   const stats = new ConnectionRateService({ store, clock, settings: { target: 0.9, minAttemptsForAlarm: 5, refreshSec: 60 } })
   const self: ControllerPresence = {
     controllerId: 'ctl-a', vendor: 'freeswitch', switchState: 'ready', switchDetail: 'connected', switchSince: NOW - 60 * MIN,
-    callsInProgress: 0, draining: false, at: NOW, alive: true
+    callsInProgress: 0, promptsMissing: [], draining: false, at: NOW, alive: true
   }
   const base: SnapshotSources = {
     controllerId: 'ctl-a', clock, store, tickets, stats, directory, calendar,
@@ -164,18 +164,19 @@ void t.test('a snapshot: agents by state, tickets open / due soon / overdue, rat
 
 void t.test('alarms: another controller\'s switch down, a lost controller, dead tickets, calendar, dial tests, unreadable parts', async (t) => {
   const controllers: ControllerPresence[] = [
-    { controllerId: 'ctl-a', vendor: 'freeswitch', switchState: 'ready', switchDetail: '', switchSince: NOW, callsInProgress: 1, draining: false, at: NOW, alive: true },
-    { controllerId: 'ctl-b', vendor: 'asterisk', switchState: 'disconnected', switchDetail: 'ARI WebSocket closed', switchSince: NOW - MIN, callsInProgress: 0, draining: false, at: NOW, alive: true },
-    { controllerId: 'ctl-c', vendor: 'freeswitch', switchState: 'ready', switchDetail: '', switchSince: NOW, callsInProgress: 3, draining: false, at: NOW - 5 * MIN, alive: false },
-    { controllerId: 'ctl-d', vendor: 'freeswitch', switchState: 'closed', switchDetail: 'stopping', switchSince: NOW, callsInProgress: 0, draining: true, at: NOW, alive: true }
+    { controllerId: 'ctl-a', vendor: 'freeswitch', switchState: 'ready', switchDetail: '', switchSince: NOW, callsInProgress: 1, promptsMissing: ['welcome', 'goodbye'], draining: false, at: NOW, alive: true },
+    { controllerId: 'ctl-b', vendor: 'asterisk', switchState: 'disconnected', switchDetail: 'ARI WebSocket closed', switchSince: NOW - MIN, callsInProgress: 0, promptsMissing: [], draining: false, at: NOW, alive: true },
+    { controllerId: 'ctl-c', vendor: 'freeswitch', switchState: 'ready', switchDetail: '', switchSince: NOW, callsInProgress: 3, promptsMissing: ['welcome'], draining: false, at: NOW - 5 * MIN, alive: false },
+    { controllerId: 'ctl-d', vendor: 'freeswitch', switchState: 'closed', switchDetail: 'stopping', switchSince: NOW, callsInProgress: 0, promptsMissing: [], draining: true, at: NOW, alive: true }
   ]
   const alarms = alarmsOf({
     controllers, target: 0.9, tickets: { overdue: 0, dead: 2 }, missingYears: [2027],
     dialTestFailing: [{ number: '02155010001', departmentName: '税务局' }], unreadable: ['tickets']
   })
   t.same(alarms.map((a) => a.key), [
-    'switch:ctl-b', 'controller-lost:ctl-c', 'tickets-dead:dead', 'data:tickets', 'calendar:2027', 'dial-test:02155010001'
-  ], 'critical first; a draining controller\'s closed switch is no alarm')
+    'switch:ctl-b', 'controller-lost:ctl-c', 'tickets-dead:dead', 'data:tickets', 'prompts-missing:ctl-a', 'calendar:2027', 'dial-test:02155010001'
+  ], 'critical first; a draining controller\'s closed switch is no alarm; a lost one\'s prompts are not raised')
+  t.match(alarms.find((a) => a.kind === 'prompts-missing')?.message, /ctl-a.*缺少 2 个提示音（welcome、goodbye）/)
   t.match(alarms[0]?.message, /ctl-b.*已断开/)
   t.equal(alarms[0]?.severity, 'critical')
 

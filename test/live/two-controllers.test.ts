@@ -12,6 +12,7 @@ import { startTestController } from '../helpers/controller.js'
 import { withRedis } from '../helpers/redis.js'
 import { eventually } from '../helpers/sim.js'
 import { type SseClient, openStream } from './sse-client.js'
+import { SHIPPED_INSTALL } from '../helpers/install.js'
 
 const WORKING = '2026-03-02T10:00:00+08:00'
 const SUPERVISOR = 'supervisor-token-two-0001'
@@ -22,7 +23,7 @@ const snapshots = (client: SseClient): LiveSnapshot[] =>
 
 void t.test('a change on controller A reaches a dashboard opened on controller B, and the figures add up', async (t) => {
   const redis = await withRedis(t)
-  const model = new SimSwitch({ timeScale: 0.02 })
+  const model = new SimSwitch({ timeScale: 0.02, install: SHIPPED_INSTALL })
   t.teardown(() => { model.close() })
   const stores = [0, 1].map(() => new RedisStore({ url: redis.url, keyPrefix: 'live-two:' }))
   t.teardown(async () => { for (const s of stores) await s.close() })
@@ -57,7 +58,7 @@ void t.test('a change on controller A reaches a dashboard opened on controller B
   await on('agent01 ready, seen on B', (s) => s.agents?.list.find((x) => x.id === 'agent01')?.state === 'ready')
 
   // Callers: whichever controller claims each, B's page counts them all, each under its controller.
-  model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
+  model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
   const callers: SimCallHandle[] = ['13812340031', '13812340032', '13812340033', '13812340034']
     .map((from) => model.placeCall({ from, to: '12345' }))
   const running = await on('four calls on B', (s) => s.calls?.total === 4 &&

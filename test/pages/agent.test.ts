@@ -28,7 +28,7 @@ async function staleClick (page: Page, id: string): Promise<void> {
 for (const protocol of PROTOCOLS) {
   void t.test(`${protocol}: a whole call at the agent console`, async (t) => {
     const c = await startConsoleController(t, protocol)
-    c.sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 500 })
+    c.sim.model.registerPhone('8001', { kind: 'answer', afterMs: 500 })
     c.sim.model.defineEndpoint(TAX_INVOICE[0], { kind: 'busy', afterMs: 2000 })
     c.sim.model.defineEndpoint(TAX_INVOICE[1], { kind: 'answer', afterMs: 2000 })
     const base = await listen(c.controller.app)

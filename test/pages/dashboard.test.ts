@@ -264,7 +264,7 @@ for (const protocol of PROTOCOLS) {
     // each step long enough to be seen there, however busy the machine.
     const sim = { kind: 'sim', sim: { protocol, timeScale: 1, traffic: { callsPerHour: 0 } }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } }
     const c = await startTestController(t, protocol, { ivr: { at: WORKING }, env, config: { switch: sim } })
-    c.sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
+    c.sim.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
     c.sim.model.defineEndpoint('02155010002', { kind: 'answer', afterMs: 300 })
     const base = await listen(c.controller.app)
     const { page, errors } = await openPage(t, `${base}/ui/dashboard.html`, { token: SUPERVISOR })

@@ -34,7 +34,7 @@ const agentLeg = (c: TestController, extension: string) =>
 for (const protocol of PROTOCOLS) {
   void t.test(`${protocol}: working time: priority, matter, an agent after waiting, the survey`, async (t) => {
     const c = await startTestController(t, protocol, { ivr: { at: WORKING }, env: { API_TOKENS: TOKENS } })
-    c.sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 200 })
+    c.sim.model.registerPhone('8001', { kind: 'answer', afterMs: 200 })
     const caller = c.sim.model.placeCall({ from: '13812345678', to: '12345' })
     await at(caller, 'priority-menu', '1') // 办事
     await at(caller, 'category-menu', '1') // 税务
@@ -134,8 +134,8 @@ for (const protocol of PROTOCOLS) {
 
   void t.test(`${protocol}: an agent who does not answer is set not ready; the next one takes the call`, async (t) => {
     const c = await startTestController(t, protocol, { ivr: { at: WORKING } })
-    c.sim.model.defineEndpoint('8001', { kind: 'no-answer' })
-    c.sim.model.defineEndpoint('8002', { kind: 'answer', afterMs: 100 })
+    c.sim.model.registerPhone('8001', { kind: 'no-answer' })
+    c.sim.model.registerPhone('8002', { kind: 'answer', afterMs: 100 })
     const ivr = c.controller.ivr!
     await ivr.agents.login('agent01', { ready: true }) // longest idle: offered first
     await ivr.agents.login('agent02', { ready: true })

@@ -82,7 +82,7 @@ async function callWithAgent (
     ? undefined
     : { switch: { kind: 'sim', sim: { protocol, timeScale, traffic: { callsPerHour: 0 } }, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } } }
   const c = await startTestController(t, protocol, { ivr: { at: WORKING }, env: { API_TOKENS }, tickets, transfers, ...(config === undefined ? {} : { config }) })
-  c.sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
+  c.sim.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
   for (const [number, kind] of Object.entries(phones)) {
     c.sim.model.defineEndpoint(number, kind === 'answer' ? { kind, afterMs: 200 } : { kind })
   }

@@ -8,13 +8,14 @@ import type { ModelEvent } from '../../src/adapters/sim/model-types.js'
 import { PROTOCOLS, sounds, startTestController } from '../helpers/controller.js'
 import { withRedis } from '../helpers/redis.js'
 import { eventually } from '../helpers/sim.js'
+import { SHIPPED_INSTALL } from '../helpers/install.js'
 
 const WORKING = '2025-03-12T10:00:00+08:00'
 
 for (const protocol of PROTOCOLS) {
   void t.test(`${protocol}: two controllers, one Redis, one agent for two callers`, async (t) => {
     const redis = await withRedis(t)
-    const model = new SimSwitch({ timeScale: 0.02 })
+    const model = new SimSwitch({ timeScale: 0.02, install: SHIPPED_INSTALL })
     t.teardown(() => { model.close() })
     const stores = [0, 1].map(() => new RedisStore({ url: redis.url, keyPrefix: `two-${protocol}:` }))
     t.teardown(async () => { for (const s of stores) await s.close() })
@@ -26,8 +27,8 @@ for (const protocol of PROTOCOLS) {
     // The agent's phone: at most one call on it at any moment.
     let onAgentPhone = 0
     let mostAtOnce = 0
-    model.defineEndpoint('8001', { kind: 'answer', afterMs: 100 })
-    model.defineEndpoint('8002', { kind: 'answer', afterMs: 100 })
+    model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
+    model.registerPhone('8002', { kind: 'answer', afterMs: 100 })
     const agentLegs = new Set<string>()
     model.on('event', (e: ModelEvent) => {
       if (e.type === 'channel-answered' && e.channel.destination === '8001') {

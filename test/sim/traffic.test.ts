@@ -17,6 +17,7 @@ import type { EndpointBehaviour, EndpointChooser } from '../../src/adapters/sim/
 import { loadConfig } from '../../src/config/index.js'
 import { createLogger } from '../../src/logger.js'
 import { CONFIG_DIR, FLOWS_DIR } from '../helpers/controller.js'
+import { SHIPPED_INSTALL } from '../helpers/install.js'
 
 const logger = createLogger({ level: 'silent' })
 
@@ -100,7 +101,7 @@ void t.test('arrivals: stop ends them; 0 calls per hour places none', async (t) 
 
 void t.test('department lines answer with their department\'s probability, per dial', async (t) => {
   const { directory } = await loadConfig(CONFIG_DIR, {})
-  const model = new SimSwitch({ timeScale: 1 })
+  const model = new SimSwitch({ timeScale: 1, install: SHIPPED_INSTALL })
   t.teardown(() => { model.close() })
   const traffic = startSimTraffic(model, {
     callsPerHour: 0, answer: { tax: 0.5, customs: 0, default: 0.9 }, to: '12345', directory, agentExtensions: ['8001'],
@@ -109,7 +110,7 @@ void t.test('department lines answer with their department\'s probability, per d
   t.teardown(() => { traffic.stop() })
   const numberOf = (department: string): string => directory.mattersOfDepartment(department)[0]!.hunt[0]!.number
   const dial = (number: string): EndpointBehaviour => {
-    const chooser = model.endpoint(number)
+    const chooser = model.endpoint(number) ?? model.phoneBehaviour(number)
     if (typeof chooser !== 'function') throw new Error(`no chooser for ${number}`)
     return chooser({ number, callerIdNumber: '12345' })
   }
@@ -145,7 +146,7 @@ void t.test('department lines answer with their department\'s probability, per d
 })
 
 void t.test('the model asks an endpoint chooser at every dial', async (t) => {
-  const model = new SimSwitch({ timeScale: 0.01 })
+  const model = new SimSwitch({ timeScale: 0.01, install: SHIPPED_INSTALL })
   t.teardown(() => { model.close() })
   const asked: string[] = []
   const kinds: Array<EndpointBehaviour['kind']> = ['busy', 'answer']
@@ -154,18 +155,18 @@ void t.test('the model asks an endpoint chooser at every dial', async (t) => {
     const kind = kinds[asked.length - 1] ?? 'busy'
     return kind === 'answer' ? { kind, afterMs: 10 } : { kind }
   }
-  model.defineEndpoint('8101', chooser)
-  t.equal(model.endpoint('8101'), chooser, 'the number exists (ARI allocates a channel for it)')
-  const first = await model.originate({ number: '8101', callerIdNumber: '12345' })
+  model.defineEndpoint('02150008101', chooser)
+  t.equal(model.endpoint('02150008101'), chooser, 'the number exists (ARI allocates a channel for it)')
+  const first = await model.originate({ number: '02150008101', callerIdNumber: '12345' })
   t.match(first, { ok: false, cause: 'USER_BUSY' })
-  const second = await model.originate({ number: '8101', callerIdNumber: '12345' })
+  const second = await model.originate({ number: '02150008101', callerIdNumber: '12345' })
   t.equal(second.ok, true, 'the second dial answers')
-  t.same(asked, ['8101<12345', '8101<12345'])
-  model.defineEndpoint('8101', { kind: 'busy' })
-  t.match(model.endpoint('8101'), { kind: 'busy' }, 'a fixed behaviour replaces the chooser')
-  model.defineEndpoint('8101', chooser)
-  t.equal(model.removeEndpoint('8101'), true)
-  t.equal(model.endpoint('8101'), undefined)
+  t.same(asked, ['02150008101<12345', '02150008101<12345'])
+  model.defineEndpoint('02150008101', { kind: 'busy' })
+  t.match(model.endpoint('02150008101'), { kind: 'busy' }, 'a fixed behaviour replaces the chooser')
+  model.defineEndpoint('02150008101', chooser)
+  t.equal(model.removeEndpoint('02150008101'), true)
+  t.equal(model.endpoint('02150008101'), undefined)
 })
 
 interface FlowOption { next: string, set?: Record<string, string> }

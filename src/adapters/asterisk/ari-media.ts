@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { HotlineError, abortError } from '../../errors.js'
-import type { CollectOptions, CollectResult } from '../../ports/switch.js'
+import type { CollectOptions, CollectResult, PlayOutcome } from '../../ports/switch.js'
 import type { AriRest } from './ari-rest.js'
 import type { LegTracker } from './leg-tracker.js'
 
@@ -40,26 +40,27 @@ export class AriMedia {
     this.#deps = deps
   }
 
-  async play (legId: string, media: string, signal?: AbortSignal): Promise<void> {
+  /** Resolves `missing` when Asterisk has no such sound (201, then PlaybackFinished `failed`). */
+  async play (legId: string, media: string, signal?: AbortSignal): Promise<PlayOutcome> {
     if (signal?.aborted === true) throw abortError(signal)
     const rest = this.#deps.connected()
     const { tracker, log } = this.#deps
     const playbackId = randomUUID()
-    await new Promise<void>((resolve, reject) => {
+    return await new Promise<PlayOutcome>((resolve, reject) => {
       let settled = false
-      const finish = (err?: Error): void => {
+      const finish = (err?: Error, outcome: PlayOutcome = 'played'): void => {
         if (settled) return
         settled = true
         unwatch()
         signal?.removeEventListener('abort', onAbort)
-        if (err === undefined) resolve()
+        if (err === undefined) resolve(outcome)
         else reject(err)
       }
       const unwatch = tracker.watch(legId, {
         playbackFinished: (id, state) => {
           if (id !== playbackId) return
           if (state === 'failed') {
-            finish(new HotlineError('HC_SWITCH_COMMAND', `playback of ${media} failed`, { switchCause: 'failed' }))
+            finish(undefined, 'missing')
           } else if (tracker.hangingUp(legId)) {
             finish(new HotlineError('HC_CALL_GONE', `leg ${legId} hung up during the playback`))
           } else {
@@ -78,7 +79,11 @@ export class AriMedia {
     })
   }
 
-  async collect (legId: string, media: string, options: CollectOptions): Promise<CollectResult> {
+  /**
+   * `media` undefined: the prompt is known missing, and the keys are waited for without it. A
+   * prompt found missing on the way (PlaybackFinished `failed`) is waited past the same way.
+   */
+  async collect (legId: string, media: string | undefined, options: CollectOptions): Promise<CollectResult> {
     const { signal } = options
     if (signal?.aborted === true) throw abortError(signal)
     const rest = this.#deps.connected()
@@ -88,7 +93,8 @@ export class AriMedia {
     const interDigitMs = options.interDigitTimeoutMs ?? DEFAULT_INTER_DIGIT_MS
     return await new Promise<CollectResult>((resolve, reject) => {
       let digits = ''
-      let prompting = true
+      let prompting = media !== undefined
+      let missing = media === undefined
       let settled = false
       let timer: NodeJS.Timeout | undefined
       const stopPrompt = (): void => {
@@ -108,7 +114,8 @@ export class AriMedia {
           return
         }
         stopPrompt()
-        resolve({ digits, reason: digits !== '' && digits.length >= options.minDigits ? 'complete' : 'timeout' })
+        const reason = digits !== '' && digits.length >= options.minDigits ? 'complete' : 'timeout'
+        resolve(missing ? { digits, reason, promptMissing: true } : { digits, reason })
       }
       const wait = (ms: number): void => {
         clearTimeout(timer)
@@ -129,7 +136,13 @@ export class AriMedia {
           if (id !== playbackId) return
           const stillPrompting = prompting
           prompting = false
-          if (state === 'failed') log.error({ legId, media }, 'prompt failed to play; waiting for keys anyway')
+          if (state === 'failed') {
+            if (tracker.hangingUp(legId)) {
+              finish(new HotlineError('HC_CALL_GONE', `leg ${legId} hung up during the prompt`))
+              return
+            }
+            missing = true
+          }
           // A prompt cut by the first key already runs the inter-digit timeout.
           if (stillPrompting && digits === '') wait(options.timeoutMs)
         },
@@ -138,6 +151,10 @@ export class AriMedia {
       })
       const onAbort = (): void => { finish(abortError(signal as AbortSignal)) }
       signal?.addEventListener('abort', onAbort, { once: true })
+      if (media === undefined) {
+        wait(options.timeoutMs)
+        return
+      }
       rest.play(legId, media, playbackId).catch((err: unknown) => {
         prompting = false
         finish(err as Error)

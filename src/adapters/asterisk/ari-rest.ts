@@ -189,6 +189,12 @@ export class AriRest {
     await this.#call('remove from bridge', async () => { await this.#client.bridges.removeChannel({ bridgeId, channel: channelId }) })
   }
 
+  /** `GET /sounds?lang=…`: the ids of the sounds Asterisk has in that language (e.g. `hotline12345/welcome`). */
+  async sounds (lang: string): Promise<string[]> {
+    const list = await this.#call('list sounds', async () => await this.#client.sounds.list({ lang }))
+    return list.flatMap((sound) => typeof sound.id === 'string' ? [sound.id] : [])
+  }
+
   /** `GET /applications/{app}`: what the app still owns (channels and bridges it is subscribed to). */
   async application (name: string): Promise<AppState> {
     const app = await this.#call('get application', async () => await this.#client.applications.get({ applicationName: name }))

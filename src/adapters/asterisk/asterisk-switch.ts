@@ -18,7 +18,7 @@ import { HotlineError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type {
   CollectOptions, CollectResult, DialOutcome, DialRequest, HangupReason, InboundCall,
-  LegListener, PlayOptions, SwitchPort, SwitchState, SwitchStatus
+  LegListener, PlayOptions, PlayOutcome, SwitchPort, SwitchState, SwitchStatus
 } from '../../ports/switch.js'
 import { AriBridges } from './ari-bridges.js'
 import { AriConnection } from './ari-connection.js'
@@ -50,6 +50,8 @@ export interface AsteriskOptions {
   lineNumbers: readonly string[]
   /** Prompt id → media URI, e.g. `sound:hotline12345/welcome`. */
   promptUri: (prompt: string) => string
+  /** The language of the line's channels (pjsip.conf `language`): the prompts are looked up in it. */
+  promptLanguage: string
   clock: Clock
   logger: Logger
 }
@@ -64,6 +66,8 @@ export class AsteriskSwitch implements SwitchPort {
   readonly #media: AriMedia
   readonly #dialer: AriDialer
   readonly #bridges: AriBridges
+  /** Prompts Asterisk has no sound for (GET /sounds, PlaybackFinished failed): skipped, never played. */
+  readonly #missing = new Set<string>()
   #status: SwitchStatus
 
   constructor (options: AsteriskOptions) {
@@ -136,12 +140,30 @@ export class AsteriskSwitch implements SwitchPort {
     await this.#restOrThrow().answer(legId)
   }
 
-  async play (legId: string, prompt: string, options: PlayOptions = {}): Promise<void> {
-    await this.#media.play(legId, this.#options.promptUri(prompt), options.signal)
+  async play (legId: string, prompt: string, options: PlayOptions = {}): Promise<PlayOutcome> {
+    if (this.#missing.has(prompt)) return 'missing'
+    const outcome = await this.#media.play(legId, this.#options.promptUri(prompt), options.signal)
+    if (outcome === 'missing') this.#missing.add(prompt)
+    return outcome
   }
 
   async collectDigits (legId: string, options: CollectOptions): Promise<CollectResult> {
-    return await this.#media.collect(legId, this.#options.promptUri(options.prompt), options)
+    const media = this.#missing.has(options.prompt) ? undefined : this.#options.promptUri(options.prompt)
+    const result = await this.#media.collect(legId, media, options)
+    if (result.promptMissing === true) this.#missing.add(options.prompt)
+    return result
+  }
+
+  /**
+   * `GET /sounds?lang=<language>`: one request for all of them. A sound only in another
+   * language would not play on the line's channels (their language is the prompts').
+   */
+  async missingPrompts (prompts: readonly string[]): Promise<string[]> {
+    const have = new Set(await this.#connection.connected().sounds(this.#options.promptLanguage))
+    const missing = prompts.filter((prompt) => !have.has(this.#options.promptUri(prompt).replace(/^sound:/, '')))
+    for (const prompt of prompts) this.#missing.delete(prompt)
+    for (const prompt of missing) this.#missing.add(prompt)
+    return missing
   }
 
   async dial (request: DialRequest): Promise<DialOutcome> {

@@ -22,7 +22,7 @@ import { HotlineError, abortError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type {
   CollectOptions, CollectResult, DialOutcome, DialRequest, HangupReason, InboundCall,
-  LegListener, PlayOptions, SwitchPort, SwitchStatus
+  LegListener, PlayOptions, PlayOutcome, SwitchPort, SwitchStatus
 } from '../../ports/switch.js'
 import { HANGUP_REASON_CAUSE, dialOutcomeOf, hangupCauseOf, q850Of } from './causes.js'
 import { fillDialTemplate as buildDialString } from '../dial-target.js'
@@ -35,6 +35,9 @@ export const SUBSCRIBED_EVENTS = [
   'CHANNEL_PARK', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP_COMPLETE', 'DTMF', 'CHANNEL_EXECUTE_COMPLETE',
   'BACKGROUND_JOB', 'CUSTOM', 'conference::maintenance'
 ] as const
+
+/** Played in place of a missing prompt while keys are collected, and between tries. */
+const SILENCE = 'silence_stream://250'
 
 export interface FreeswitchOptions {
   host: string
@@ -64,6 +67,8 @@ export class FreeswitchSwitch implements SwitchPort {
   readonly #reconnector: Reconnector
   #client: EslClient | undefined
   #status: SwitchStatus
+  /** Prompts the switch has no file for (file_exists, FILE NOT FOUND): skipped, never played. */
+  readonly #missing = new Set<string>()
   /** Hangups asked for while disconnected, sent after the reconnect. */
   readonly #pendingHangups = new Map<string, HangupReason>()
 
@@ -112,15 +117,44 @@ export class FreeswitchSwitch implements SwitchPort {
     await this.#execute(legId, 'answer', '')
   }
 
-  async play (legId: string, prompt: string, options: PlayOptions = {}): Promise<void> {
+  async play (legId: string, prompt: string, options: PlayOptions = {}): Promise<PlayOutcome> {
+    if (this.#missing.has(prompt)) return 'missing'
     const event = await this.#execute(legId, 'playback', this.#media(prompt), options.signal)
     const response = event.get('Application-Response') ?? ''
+    if (response === 'FILE NOT FOUND') {
+      this.#missing.add(prompt)
+      return 'missing'
+    }
     if (response !== 'FILE PLAYED') {
       throw new HotlineError('HC_SWITCH_COMMAND', `playback of ${prompt} ended: ${response}`, { switchCause: response })
     }
+    return 'played'
+  }
+
+  /**
+   * `api file_exists <path>` (mod_commands) for each prompt's file. A missing file is also what
+   * play_and_get_digits cannot tell apart from silence: seen on FreeSWITCH 1.11.1, it completes
+   * at once with no digits, so collecting waits with a short silence in its place instead.
+   */
+  async missingPrompts (prompts: readonly string[]): Promise<string[]> {
+    const client = this.#connected()
+    const missing: string[] = []
+    for (const prompt of prompts) {
+      const answer = (await client.api(`file_exists ${this.#media(prompt)}`)).trim()
+      if (answer === 'true') {
+        this.#missing.delete(prompt)
+      } else if (answer === 'false') {
+        this.#missing.add(prompt)
+        missing.push(prompt)
+      } else {
+        throw new HotlineError('HC_SWITCH_COMMAND', `file_exists answered: ${answer.slice(0, 80)}`, { switchCause: answer })
+      }
+    }
+    return missing
   }
 
   async collectDigits (legId: string, options: CollectOptions): Promise<CollectResult> {
+    const missing = this.#missing.has(options.prompt)
     const variable = `hc_digits_${randomUUID().slice(0, 8)}`
     // The argument cannot be empty (arguments are split on spaces); `none` holds no DTMF key,
     // so it terminates on nothing.
@@ -130,12 +164,13 @@ export class FreeswitchSwitch implements SwitchPort {
     // the flow's, so the regexp accepts any keys and the invalid file is a short silence.
     const arg = [
       options.minDigits, options.maxDigits, 1, options.timeoutMs, terminators,
-      this.#media(options.prompt), 'silence_stream://250', variable, '^[0-9*#]+$',
+      missing ? SILENCE : this.#media(options.prompt), SILENCE, variable, '^[0-9*#]+$',
       options.interDigitTimeoutMs ?? 3000
     ].join(' ')
     const event = await this.#execute(legId, 'play_and_get_digits', arg, options.signal)
     const digits = event.get(`variable_${variable}`) ?? ''
-    return { digits, reason: digits.length >= options.minDigits && digits !== '' ? 'complete' : 'timeout' }
+    const reason = digits.length >= options.minDigits && digits !== '' ? 'complete' : 'timeout'
+    return missing ? { digits, reason, promptMissing: true } : { digits, reason }
   }
 
   async dial (request: DialRequest): Promise<DialOutcome> {

@@ -56,6 +56,9 @@ export interface AriChannelInit {
   dialplan: DialplanCep
   protocolId?: string
   number?: string
+  /** The endpoint's language (pjsip.conf `language`); sounds are looked up under it. */
+  language?: string
+  via?: 'trunk' | 'phone'
   dialstring?: string
   app?: string
   args?: string[]
@@ -69,6 +72,9 @@ export class AriChannel {
   readonly protocolId: string
   /** The number the model dials (outgoing legs). */
   readonly number: string
+  readonly language: string
+  /** Dialled through a trunk or to a registered phone. */
+  readonly via: 'trunk' | 'phone'
   /** The endpoint's resource part as dialled: `8101@department`; Dial events carry it. */
   readonly dialstring: string
   state: AriChannelState
@@ -104,6 +110,8 @@ export class AriChannel {
     this.dialplan = init.dialplan
     this.protocolId = init.protocolId ?? randomUUID()
     this.number = init.number ?? ''
+    this.via = init.via ?? 'trunk'
+    this.language = init.language ?? 'en'
     this.dialstring = init.dialstring ?? ''
     this.app = init.app
     this.args = init.args ?? []
@@ -125,7 +133,7 @@ export class AriChannel {
       accountcode: '',
       dialplan: { ...this.dialplan },
       creationtime: ariTime(this.createdAt),
-      language: 'en'
+      language: this.language
     }
   }
 }

@@ -9,7 +9,7 @@
 // `basePath` is the absolute URL the client reached ARI at.
 
 import {
-  APPLICATION_MODELS, ASTERISK_MODELS, BRIDGE_MODELS, CHANNEL_MODELS, EVENT_MODELS, PLAYBACK_MODELS
+  APPLICATION_MODELS, ASTERISK_MODELS, BRIDGE_MODELS, CHANNEL_MODELS, EVENT_MODELS, PLAYBACK_MODELS, SOUND_MODELS
 } from './ari-models.js'
 
 export const API_VERSION = '10.0.0'
@@ -217,6 +217,18 @@ const DECLARATIONS: Record<string, { description: string, apis: () => Json[], mo
         ]), upgrade: 'websocket', websocketProtocol: 'ari' })
     ],
     models: EVENT_MODELS
+  },
+  sounds: {
+    description: 'Sound resources',
+    apis: () => [
+      api('/sounds', 'Sounds', op('GET', 'list', 'List all sounds.', 'List[Sound]', [
+        query('lang', 'string', 'Lookup sound for a specific language.'),
+        query('format', 'string', 'Lookup sound in a specific format.')
+      ])),
+      api('/sounds/{soundId}', 'Individual sound',
+        op('GET', 'get', 'Get a sound\'s details.', 'Sound', [pathParam('soundId', 'Sound\'s id')], [[404, 'Sound not found']]))
+    ],
+    models: SOUND_MODELS
   },
   applications: {
     description: 'Stasis application resources',

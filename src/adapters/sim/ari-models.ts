@@ -117,6 +117,18 @@ export const PLAYBACK_MODELS: Record<string, Model> = {
   })
 }
 
+export const SOUND_MODELS: Record<string, Model> = {
+  FormatLangPair: model('FormatLangPair', 'A language and a format a sound exists in.', {
+    language: prop('string', 'Language.', true),
+    format: prop('string', 'Format.', true)
+  }),
+  Sound: model('Sound', 'A sound file that may be played.', {
+    id: prop('string', 'Sound id.', true),
+    text: prop('string', 'Text of the sound.'),
+    formats: prop('List[FormatLangPair]', 'Languages and formats it exists in.', true)
+  })
+}
+
 export const APPLICATION_MODELS: Record<string, Model> = {
   Application: model('Application', 'A Stasis application and what it owns.', {
     name: prop('string', 'Name.', true),

@@ -234,6 +234,7 @@ export class AriProjector implements BridgeEventSink {
     const inbound = modelChannel.direction === 'inbound'
     const { name } = this.channels.allocate(inbound ? this.options.inboundEndpoint : 'department')
     this.channels.add(new AriChannel({
+    language: this.model.install.language,
       id: modelChannel.id,
       name,
       origin: inbound ? 'dialplan' : 'other',

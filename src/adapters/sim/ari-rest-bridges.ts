@@ -54,7 +54,7 @@ function play (projector: AriProjector, req: AriRequest): AriReply {
   if (media.length === 0) return failure(400, 'Missing parameter media')
   const id = req.params.playbackId ?? param(req, 'playbackId') ?? randomUUID()
   if (projector.playbacks.get(id) !== undefined) return failure(500, 'Failed to queue media for playback')
-  const playback = projector.playbacks.create(id, media, param(req, 'lang') ?? 'en', { bridgeId: bridge.id })
+  const playback = projector.playbacks.create(id, media, param(req, 'lang') ?? projector.model.install.language, { bridgeId: bridge.id })
   return {
     status: 201,
     body: playback.json(),

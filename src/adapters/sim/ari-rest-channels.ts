@@ -43,12 +43,16 @@ export function parseCallerId (text: string | undefined): CallerId {
   return /^[+0-9*#()\-. ]+$/.test(bare) ? { name: '', number: bare.replace(/[()\-. ]/g, '') } : { name: bare, number: '' }
 }
 
-type Resolved = { kind: 'ok', number: string, endpoint: string, dialstring: string } | { kind: 'reply', reply: AriReply }
+type Resolved =
+  | { kind: 'ok', number: string, endpoint: string, dialstring: string, via: 'trunk' | 'phone' }
+  | { kind: 'reply', reply: AriReply }
 
 /**
- * `PJSIP/<number>@<trunk>` dials through a configured trunk; `PJSIP/<endpoint>` dials a PJSIP
- * endpoint of that name, which here is a number the model has a far end for. Any other
- * technology, trunk or endpoint is one chan_pjsip cannot request: 500 Allocation failed.
+ * `PJSIP/<number>@<trunk>` dials through a configured trunk; `PJSIP/<endpoint>` dials a phone's
+ * endpoint, which must be configured and registered (seen on Asterisk 22.10.1: an endpoint
+ * with no contact, "Could not create dialog to invalid URI … Is endpoint registered", and an
+ * unknown one both answer 500 Allocation failed). Any other technology or trunk is one
+ * chan_pjsip cannot request: 500 Allocation failed.
  */
 function resolveEndpoint (projector: AriProjector, options: ChannelRouteOptions, endpoint: string): Resolved {
   const slash = endpoint.indexOf('/')
@@ -61,10 +65,10 @@ function resolveEndpoint (projector: AriProjector, options: ChannelRouteOptions,
     const number = device.slice(0, at)
     const trunk = device.slice(at + 1)
     if (number === '' || !options.trunks.includes(trunk)) return { kind: 'reply', reply: allocationFailed() }
-    return { kind: 'ok', number, endpoint: trunk, dialstring: device }
+    return { kind: 'ok', number, endpoint: trunk, dialstring: device, via: 'trunk' }
   }
-  if (projector.model.endpoint(device) === undefined) return { kind: 'reply', reply: allocationFailed() }
-  return { kind: 'ok', number: device, endpoint: device, dialstring: device }
+  if (projector.model.phone(device) !== 'registered') return { kind: 'reply', reply: allocationFailed() }
+  return { kind: 'ok', number: device, endpoint: device, dialstring: device, via: 'phone' }
 }
 
 function idInUse (projector: AriProjector, id: string): boolean {
@@ -114,6 +118,7 @@ function originate (projector: AriProjector, options: ChannelRouteOptions, req: 
   const callerId = parseCallerId(param(req, 'callerId'))
   const allocated = projector.channels.allocate(resolved.endpoint)
   const channel = new AriChannel({
+    language: projector.model.install.language,
     id: channelId ?? allocated.uniqueId,
     name: allocated.name,
     origin: 'originate',
@@ -123,6 +128,7 @@ function originate (projector: AriProjector, options: ChannelRouteOptions, req: 
     connected: { ...callerId },
     dialplan: { context: projector.options.context, exten: 's', priority: 1, ...OUTGOING_LINE },
     number: resolved.number,
+    via: resolved.via,
     dialstring: resolved.dialstring,
     ...(app === undefined ? {} : { app }),
     args: listParam(req, 'appArgs')
@@ -132,6 +138,7 @@ function originate (projector: AriProjector, options: ChannelRouteOptions, req: 
   return ok(channel.json(), () => {
     projector.model.originate({
       number: resolved.number,
+      via: resolved.via,
       channelId: channel.id,
       callerIdNumber: callerId.number,
       callerIdName: callerId.name,
@@ -155,6 +162,7 @@ function create (projector: AriProjector, options: ChannelRouteOptions, req: Ari
   if (channelId !== undefined && idInUse(projector, channelId)) return failure(409, 'Channel with given unique ID already exists')
   const allocated = projector.channels.allocate(resolved.endpoint)
   const channel = new AriChannel({
+    language: projector.model.install.language,
     id: channelId ?? allocated.uniqueId,
     name: allocated.name,
     origin: 'create',
@@ -163,6 +171,7 @@ function create (projector: AriProjector, options: ChannelRouteOptions, req: Ari
     caller: { name: '', number: '' },
     dialplan: { context: projector.options.context, exten: 's', priority: 1, app_name: '', app_data: '' },
     number: resolved.number,
+    via: resolved.via,
     dialstring: resolved.dialstring,
     app,
     args: listParam(req, 'appArgs')
@@ -184,6 +193,7 @@ function dial (projector: AriProjector, req: AriRequest): AriReply {
     projector.expect(channel)
     projector.model.originate({
       number: channel.number,
+      via: channel.via,
       channelId: channel.id,
       callerIdNumber: channel.caller.number,
       callerIdName: channel.caller.name,
@@ -223,7 +233,7 @@ function play (projector: AriProjector, req: AriRequest): AriReply {
   if (intParam(req, 'offsetms', 0) < 0) return failure(400, 'offsetms cannot be negative')
   const id = req.params.playbackId ?? param(req, 'playbackId') ?? randomUUID()
   if (projector.playbacks.get(id) !== undefined) return failure(500, 'Failed to queue media for playback')
-  const playback = projector.playbacks.create(id, media, param(req, 'lang') ?? 'en', { channelId: channel.id })
+  const playback = projector.playbacks.create(id, media, param(req, 'lang') ?? channel.language, { channelId: channel.id })
   return {
     status: 201,
     body: playback.json(),

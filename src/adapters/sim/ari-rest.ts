@@ -160,6 +160,23 @@ export function addCommonRoutes (router: AriRouter, projector: AriProjector): vo
     const app = projector.apps.json(req.params.applicationName ?? '')
     return app === undefined ? failure(404, 'Application not found') : ok(app)
   })
+  // GET /sounds[?lang=][&format=] and /sounds/{soundId}: what is installed. The prompts are
+  // built as .ulaw, .alaw and .wav, which Asterisk lists as ulaw, alaw and slin (seen on
+  // 22.10.1 with files under sounds/zh/).
+  const install = projector.model.install
+  const sound = (id: string): Record<string, unknown> => ({
+    id, formats: ['ulaw', 'alaw', 'slin'].map((format) => ({ language: install.language, format }))
+  })
+  router.add('GET', '/sounds', (req) => {
+    const lang = param(req, 'lang')
+    const format = param(req, 'format')
+    const fits = (lang === undefined || lang === install.language) && (format === undefined || ['ulaw', 'alaw', 'slin'].includes(format))
+    return ok(fits ? install.sounds.map(sound) : [])
+  })
+  router.add('GET', '/sounds/{soundId}', (req) => {
+    const id = req.params.soundId ?? ''
+    return install.sounds.includes(id) ? ok(sound(id)) : failure(404, 'Sound not found')
+  })
   router.add('GET', '/playbacks/{playbackId}', (req) => {
     const playback = projector.playbacks.get(req.params.playbackId ?? '')
     return playback === undefined ? failure(404, 'Playback not found') : ok(playback.json())

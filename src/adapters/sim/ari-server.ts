@@ -27,7 +27,7 @@ export interface AriServerOptions {
   port?: number
   /** Stasis apps the dialplan sends 12345 calls to, tried in order; default ['hotline']. */
   apps?: string[]
-  /** PJSIP trunks to the departments (`PJSIP/<number>@<trunk>`); default ['department']. */
+  /** PJSIP trunks to the departments (`PJSIP/<number>@<trunk>`); default: the install's. */
   trunks?: string[]
   /** Dialplan context of the endpoints; default 'from-trunk'. */
   context?: string
@@ -79,7 +79,7 @@ export class AriServer {
     })
     const router = new AriRouter()
     addCommonRoutes(router, projector)
-    addChannelRoutes(router, projector, { trunks: this.#options.trunks ?? ['department'] })
+    addChannelRoutes(router, projector, { trunks: this.#options.trunks ?? this.#model.install.trunks })
     addBridgeRoutes(router, projector)
     this.#projector = projector
     this.#router = router

@@ -44,6 +44,8 @@ export class EslApi {
       uuid_setvar: (arg) => ({ body: this.#setvar(arg) }),
       uuid_break: (arg) => ({ body: this.#break(arg) }),
       hupall: (arg) => ({ body: this.#hupall(arg) }),
+      // mod_commands file_exists: `true` or `false`, no newline (seen on FreeSWITCH 1.11.1).
+      file_exists: (arg) => ({ body: arg !== undefined && projector.model.install.hasMedia(arg.trim()) ? 'true' : 'false' }),
       conference: async (arg) => await this.#conference(arg)
     }
   }

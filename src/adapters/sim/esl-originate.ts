@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto'
 import { parseInline } from './esl-apps.js'
 import { causeName } from './esl-causes.js'
 import type { EslProjector } from './esl-projector.js'
+import type { SimInstall } from './sim-install.js'
+
+type PhoneState = 'absent' | 'unregistered' | 'registered'
 
 export const ORIGINATE_SYNTAX = '<call url> <exten>|&<application_name>(<app_args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]'
 
@@ -66,37 +69,42 @@ export function splitDialVars (url: string): { vars: Map<string, string>, rest: 
 }
 
 export type Endpoint =
-  | { kind: 'dial', number: string, channelName: string | undefined, module: string }
+  | { kind: 'dial', number: string, channelName: string | undefined, module: string, via: 'trunk' | 'phone' }
   | { kind: 'fail', cause: string }
 
 /**
- * The number the model dials, from the endpoint modules a controller uses:
- * `sofia/<profile>/<user>@<host>`, `sofia/gateway/<gw>/<user>`, `user/<user>[@domain]`,
- * `loopback/<user>`; `error/<cause>` fails with that cause; other modules are not there.
+ * The number the model dials, from the endpoint modules a controller uses, checked against
+ * what is installed (mod_sofia, mod_dptools user_outgoing_channel):
+ * `sofia/gateway/<gw>/<user>` needs the gateway (INVALID_GATEWAY), `sofia/<profile>/<user>@<host>`
+ * the profile (INVALID_PROFILE); `user/<user>[@domain]` needs a directory user
+ * (SUBSCRIBER_ABSENT) that has registered (USER_NOT_REGISTERED); `error/<cause>` fails with
+ * that cause; other modules are not loaded (CHAN_NOT_IMPLEMENTED).
  */
-export function parseEndpoint (url: string): Endpoint {
+export function parseEndpoint (url: string, install: SimInstall, phone: (extension: string) => PhoneState): Endpoint {
   // `,` rings several at once, `|` one after another, `:_:` enterprise: the first one is dialled.
   const target = url.split(':_:')[0]?.split(/[,|]/)[0] ?? ''
   const parts = target.split('/')
   const module = (parts[0] ?? '').toLowerCase()
   const user = (text: string | undefined): string => (text ?? '').split(/[@;%]/)[0] ?? ''
   if (module === 'error') return { kind: 'fail', cause: causeName(parts[1] ?? '') }
-  let number: string | undefined
-  let channelName: string | undefined
   if (module === 'sofia' && parts[1]?.toLowerCase() === 'gateway' && parts.length >= 4) {
-    number = user(parts.slice(3).join('/'))
-    channelName = target
-  } else if (module === 'sofia' && parts.length >= 3) {
-    number = user(parts.slice(2).join('/'))
-    channelName = target
-  } else if (module === 'user' && parts.length >= 2) {
-    number = user(parts[1])
-  } else if (module === 'loopback' && parts.length >= 2) {
-    number = user(parts[1])
-    channelName = `loopback/${number}-a`
+    if (parts[2] !== install.gateway) return { kind: 'fail', cause: 'INVALID_GATEWAY' }
+    const number = user(parts.slice(3).join('/'))
+    return number === '' ? { kind: 'fail', cause: 'INVALID_URL' } : { kind: 'dial', number, channelName: target, module, via: 'trunk' }
   }
-  if (number === undefined || number === '') return { kind: 'fail', cause: 'CHAN_NOT_IMPLEMENTED' }
-  return { kind: 'dial', number, channelName, module }
+  if (module === 'sofia' && parts.length >= 3) {
+    if (parts[1] !== install.profile) return { kind: 'fail', cause: 'INVALID_PROFILE' }
+    const number = user(parts.slice(2).join('/'))
+    return number === '' ? { kind: 'fail', cause: 'INVALID_URL' } : { kind: 'dial', number, channelName: target, module, via: 'trunk' }
+  }
+  if (module === 'user' && parts.length >= 2) {
+    const number = user(parts[1])
+    const state = phone(number)
+    if (state === 'absent') return { kind: 'fail', cause: 'SUBSCRIBER_ABSENT' }
+    if (state === 'unregistered') return { kind: 'fail', cause: 'USER_NOT_REGISTERED' }
+    return { kind: 'dial', number, channelName: undefined, module, via: 'phone' }
+  }
+  return { kind: 'fail', cause: 'CHAN_NOT_IMPLEMENTED' }
 }
 
 export interface DialLeg {
@@ -114,7 +122,8 @@ export type DialResult = { ok: true, id: string } | { ok: false, cause: string }
 /** Dials one leg through the model; the answered leg is left for the caller to start its app. */
 export async function dialLeg (projector: EslProjector, leg: DialLeg): Promise<DialResult> {
   const { vars, rest } = splitDialVars(leg.url)
-  const endpoint = parseEndpoint(rest)
+  const model = projector.model
+  const endpoint = parseEndpoint(rest, model.install, (extension) => model.phone(extension))
   if (endpoint.kind === 'fail') return { ok: false, cause: endpoint.cause }
   const id = vars.get('origination_uuid') ?? randomUUID()
   const cidNumber = vars.get('origination_caller_id_number') ?? leg.cidNumber ?? DEFAULT_CID_NUMBER
@@ -129,6 +138,7 @@ export async function dialLeg (projector: EslProjector, leg: DialLeg): Promise<D
   try {
     const result = await projector.model.originate({
       number: endpoint.number,
+      via: endpoint.via,
       channelId: id,
       callerIdNumber: cidNumber,
       ...(cidName === '' ? {} : { callerIdName: cidName }),

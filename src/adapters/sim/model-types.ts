@@ -4,6 +4,8 @@
 // same for Asterisk. Causes are kept as FreeSWITCH cause names plus their Q.850 code, because
 // both switches report Q.850 (see the table in causes.ts).
 
+import type { SimInstall } from './sim-install.js'
+
 export type ChannelDirection = 'inbound' | 'outbound'
 
 /** Answer state as FreeSWITCH reports it in `Answer-State`. */
@@ -90,8 +92,13 @@ export type EndpointBehaviour =
 export type EndpointChooser = (dial: { number: string, callerIdNumber: string }) => EndpointBehaviour
 
 export interface OriginateRequest {
-  /** The number to dial; numbers without a defined endpoint end UNALLOCATED_NUMBER (1). */
+  /**
+   * The number to dial: a registered phone's extension (`phone`), or a number behind the
+   * department trunk, which ends UNALLOCATED_NUMBER (1) when no far end is defined for it.
+   */
   number: string
+  /** Through the trunk (default) or to a phone; the wire side checks the phone is registered. */
+  via?: 'trunk' | 'phone'
   /** Channel id to use (FreeSWITCH `origination_uuid`, ARI `channelId`); generated if absent. */
   channelId?: string
   callerIdNumber: string
@@ -148,12 +155,12 @@ export interface SimCallHandle {
 }
 
 export interface SimSwitchOptions {
+  /** What is installed on the switch: phones, trunks, sound files (sim-install.ts). */
+  install: SimInstall
   /** Multiplies every simulated delay (ring timeouts, playback lengths, answer delays). */
   timeScale?: number
   /** Length of a medium in ms before scaling; default: silence_stream:// N, files 1000. */
   mediaDurationMs?: (media: string) => number
-  /** Whether a medium exists; a missing one fails its playback (FILE NOT FOUND). */
-  mediaExists?: (media: string) => boolean
   /** Hostname the switch reports (`FreeSWITCH-Hostname`). */
   hostname?: string
 }

@@ -28,6 +28,7 @@ import { SIM_CAUSES, isSimCause, setHangupVariables, type SimCause } from './sim
 import { SimConferences } from './sim-conferences.js'
 import { SimDialer, type DialLeg } from './sim-dialer.js'
 import { SimOutbox } from './sim-outbox.js'
+import type { SimInstall } from './sim-install.js'
 import { SimTimers, type Task } from './sim-timers.js'
 import type {
   EndpointBehaviour, EndpointChooser, HangupSide, ModelEvent, OriginateRequest, OriginateResult, PlaceCallOptions,
@@ -71,8 +72,10 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
   readonly coreId: string = randomUUID()
   readonly hostname: string
   readonly timeScale: number
+  readonly install: SimInstall
   readonly #durationMs: (media: string) => number
-  readonly #exists: (media: string) => boolean
+  /** Registered phones and how each answers. */
+  readonly #phones = new Map<string, EndpointBehaviour | EndpointChooser>()
   readonly #onError: (err: unknown) => void
   readonly #legs = new Map<string, Leg>()
   readonly #conferences = new SimConferences((event) => { this.#emit(event) })
@@ -82,7 +85,7 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
   readonly #outbox: SimOutbox
   #closed = false
 
-  constructor (options: SimSwitchConfig = {}) {
+  constructor (options: SimSwitchConfig) {
     super()
     const timeScale = options.timeScale ?? 1
     if (!Number.isFinite(timeScale) || timeScale <= 0) {
@@ -91,7 +94,7 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
     this.timeScale = timeScale
     this.hostname = options.hostname ?? 'sim'
     this.#durationMs = options.mediaDurationMs ?? defaultMediaDurationMs
-    this.#exists = options.mediaExists ?? (() => true)
+    this.install = options.install
     this.#onError = options.onError ?? ((err) => {
       process.emitWarning(err instanceof Error ? err : String(err), 'SimSwitchListenerError')
     })
@@ -110,8 +113,14 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
 
   // --- the scripted world ---------------------------------------------------------------
 
-  /** A number's far end: one behaviour for every dial, or a chooser asked at each dial. */
+  /**
+   * A number's far end behind the department trunk: one behaviour for every dial, or a
+   * chooser asked at each dial. An agent's phone is not a far end: it registers (registerPhone).
+   */
   defineEndpoint (number: string, behaviour: EndpointBehaviour | EndpointChooser): void {
+    if (this.install.phones.has(number)) {
+      throw new HotlineError('HC_BAD_REQUEST', `${number} is an agent phone of the switch configuration: registerPhone() it`)
+    }
     this.removeEndpoint(number)
     if (typeof behaviour === 'function') this.#choosers.set(number, behaviour)
     else this.#dialer.define(number, behaviour)
@@ -120,6 +129,34 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
   removeEndpoint (number: string): boolean {
     const fixed = this.#dialer.remove(number)
     return this.#choosers.delete(number) || fixed
+  }
+
+  /**
+   * An agent's phone registers (digest authentication, as the generated configuration asks);
+   * only a phone the configuration lists can. Until it does, dials to it are refused as the
+   * switch refuses them (USER_NOT_REGISTERED; Asterisk 500 Allocation failed).
+   */
+  registerPhone (extension: string, behaviour: EndpointBehaviour | EndpointChooser): void {
+    if (!this.install.phones.has(extension)) {
+      throw new HotlineError('HC_BAD_REQUEST', `no phone ${extension} in the switch configuration (config/agents.yaml)`)
+    }
+    this.#phones.set(extension, behaviour)
+  }
+
+  /** The phone's registration expires or it unregisters; false if it was not registered. */
+  unregisterPhone (extension: string): boolean {
+    return this.#phones.delete(extension)
+  }
+
+  /** How a registered phone answers (a chooser asked at each dial, or one behaviour). */
+  phoneBehaviour (extension: string): EndpointBehaviour | EndpointChooser | undefined {
+    return this.#phones.get(extension)
+  }
+
+  /** absent: not in the configuration; unregistered: configured but not registered now. */
+  phone (extension: string): 'absent' | 'unregistered' | 'registered' {
+    if (!this.install.phones.has(extension)) return 'absent'
+    return this.#phones.has(extension) ? 'registered' : 'unregistered'
   }
 
   /** A caller dials in. Its channel is announced on the next turn, so listeners can attach first. */
@@ -201,8 +238,14 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
     if (this.#legs.has(id)) return Promise.reject(new HotlineError('HC_SWITCH_COMMAND', `channel id in use: ${id}`))
     const channel = dialledChannel(id, req)
     const leg = this.#addLeg(channel)
-    const behaviour = this.#choosers.get(req.number)?.({ number: req.number, callerIdNumber: req.callerIdNumber }) ??
-      this.#dialer.endpoint(req.number)
+    const dial = { number: req.number, callerIdNumber: req.callerIdNumber }
+    let behaviour: EndpointBehaviour | undefined
+    if (req.via === 'phone') {
+      const phone = this.#phones.get(req.number)
+      behaviour = typeof phone === 'function' ? phone(dial) : phone
+    } else {
+      behaviour = this.#choosers.get(req.number)?.(dial) ?? this.#dialer.endpoint(req.number)
+    }
     return new Promise((resolve) => {
       leg.dial = resolve
       this.#announce(leg)
@@ -270,7 +313,7 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent] }> {
       player: new ChannelPlayer(channel, {
         emit: (event) => { this.#emit(event) },
         schedule: (ms, fn) => this.#schedule(leg, ms, fn).cancel,
-        exists: (media) => this.#exists(media),
+        exists: (media) => this.install.hasMedia(media),
         durationMs: (media) => this.#durationMs(media),
         scaled: (ms) => this.scaled(ms),
         timeScale: this.timeScale,

@@ -223,9 +223,9 @@ export function answerProbability (answer: Readonly<Record<string, number>>, dep
  * Agents' phones: picked up after a ring or two; the agent talks one to three minutes unless
  * they leave earlier (a three-way transfer) or the caller goes.
  */
-export function defineAgentPhones (model: SimSwitch, extensions: readonly string[], random: () => number, onDial?: () => void): void {
+export function registerAgentPhones (model: SimSwitch, extensions: readonly string[], random: () => number, onDial?: () => void): void {
   for (const extension of extensions) {
-    model.defineEndpoint(extension, (): EndpointBehaviour => {
+    model.registerPhone(extension, (): EndpointBehaviour => {
       onDial?.()
       return { kind: 'answer', afterMs: between(random, 1500, 4000), hangupAfterMs: between(random, 60_000, 200_000) }
     })
@@ -260,7 +260,7 @@ export function startSimTraffic (model: SimSwitch, options: SimTrafficOptions): 
       return { kind: 'no-answer' }
     })
   }
-  defineAgentPhones(model, options.agentExtensions, random, () => { counts.agentDials++ })
+  registerAgentPhones(model, options.agentExtensions, random, () => { counts.agentDials++ })
 
   const ours = new Map<string, CallerPlan>()
   let stopped = false

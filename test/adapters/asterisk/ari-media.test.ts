@@ -50,12 +50,37 @@ void t.test('play resolves on PlaybackFinished done for its own playback id, eve
   t.same(rest.plays.map((p) => p.media), ['sound:welcome'])
 })
 
-void t.test('a missing sound (201, then PlaybackFinished failed) fails the play', async (t) => {
+void t.test('a missing sound (201, then PlaybackFinished failed) is reported missing, not an error', async (t) => {
   const { media, legs, rest } = setup()
   const playing = media.play('A', 'sound:nope')
   await tick()
   legs.playbackFinished('A', rest.plays[0]?.playbackId ?? '', 'failed')
-  await t.rejects(playing, { code: 'HC_SWITCH_COMMAND' })
+  t.equal(await playing, 'missing')
+})
+
+void t.test('a prompt that fails while its leg hangs up is the call going, not a missing sound', async (t) => {
+  const { media, legs, rest } = setup()
+  const collecting = media.collect('A', 'sound:menu', menu)
+  await tick()
+  legs.hangupRequested('A', 16, false)
+  legs.playbackFinished('A', rest.plays[0]?.playbackId ?? '', 'failed')
+  await t.rejects(collecting, { code: 'HC_CALL_GONE' })
+})
+
+void t.test('collecting past a missing prompt: keys are still waited for, and the result says so', async (t) => {
+  const { media, legs, rest } = setup()
+  const found = media.collect('A', 'sound:menu', { ...menu, timeoutMs: 60_000 })
+  await tick()
+  legs.playbackFinished('A', rest.plays[0]?.playbackId ?? '', 'failed')
+  legs.dtmf('A', '3', 0)
+  t.same(await found, { digits: '3', reason: 'complete', promptMissing: true })
+  const known = media.collect('A', undefined, { ...menu, timeoutMs: 60_000 })
+  await tick()
+  t.equal(rest.plays.length, 1, 'a prompt known missing is not asked for')
+  legs.dtmf('A', '5', 0)
+  t.same(await known, { digits: '5', reason: 'complete', promptMissing: true })
+  const nothing = await media.collect('A', undefined, { ...menu, timeoutMs: 30 })
+  t.same(nothing, { digits: '', reason: 'timeout', promptMissing: true }, 'the first-key timeout runs from the start')
 })
 
 void t.test('a playback cut by the caller hanging up fails with HC_CALL_GONE, not success', async (t) => {

@@ -23,7 +23,7 @@ async function adapterFor (t: Test, sim: RunningAriSim, logger: Logger): Promise
     endpointTemplate: 'PJSIP/{number}@department',
     agentEndpointTemplate: 'PJSIP/{number}',
     lineNumbers: ['12345'],
-    promptUri: (p) => `sound:hotline12345/${p}`,
+    promptUri: (p) => `sound:hotline12345/${p}`, promptLanguage: 'zh',
     clock: systemClock,
     logger
   })

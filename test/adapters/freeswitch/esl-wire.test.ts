@@ -9,6 +9,7 @@ import { systemClock } from '../../../src/ports/clock.js'
 import type { InboundCall } from '../../../src/ports/switch.js'
 import { type RunningSim, startSim } from '../../helpers/sim.js'
 import { TRACE, capturedLogger, noDelayOf } from '../wire.js'
+import { promptMedia } from '../../helpers/install.js'
 
 async function adapterFor (t: Test, sim: RunningSim, logger: Logger): Promise<FreeswitchSwitch> {
   const sw = new FreeswitchSwitch({
@@ -21,7 +22,7 @@ async function adapterFor (t: Test, sim: RunningSim, logger: Logger): Promise<Fr
     agentDialTemplate: 'user/{number}',
     conferenceProfile: 'hotline',
     lineNumbers: ['12345'],
-    promptPath: (p) => `/sounds/${p}.wav`,
+    promptPath: promptMedia.esl,
     clock: systemClock,
     logger
   })

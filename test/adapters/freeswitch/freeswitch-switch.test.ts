@@ -6,6 +6,7 @@ import { FreeswitchSwitch, type FreeswitchOptions } from '../../../src/adapters/
 import { systemClock } from '../../../src/ports/clock.js'
 import type { InboundCall, LegEvent, SwitchStatus } from '../../../src/ports/switch.js'
 import { type RunningSim, eventually, startSim } from '../../helpers/sim.js'
+import { promptMedia } from '../../helpers/install.js'
 
 async function adapterFor (t: Test, sim: RunningSim, overrides: Partial<FreeswitchOptions> = {}): Promise<FreeswitchSwitch> {
   const sw = new FreeswitchSwitch({
@@ -18,7 +19,7 @@ async function adapterFor (t: Test, sim: RunningSim, overrides: Partial<Freeswit
     agentDialTemplate: 'user/{number}',
     conferenceProfile: 'hotline',
     lineNumbers: ['12345'],
-    promptPath: (p) => `/sounds/${p}.wav`,
+    promptPath: promptMedia.esl,
     clock: systemClock,
     logger: pino({ level: 'silent' }),
     ...overrides
@@ -57,10 +58,10 @@ void t.test('a parked call to 12345 is offered; answer, play, collect, hang up',
   await caller.answered
   t.equal(caller.channel.answerState, 'answered')
   await sw.play(call.legId, 'welcome')
-  t.same(caller.heard, ['/sounds/welcome.wav'])
+  t.same(caller.heard, [promptMedia.esl('welcome')])
 
-  const collecting = sw.collectDigits(call.legId, { prompt: 'menu', minDigits: 1, maxDigits: 1, timeoutMs: 5000 })
-  await eventually(() => caller.heard.includes('/sounds/menu.wav') ? true : undefined, 'menu prompt')
+  const collecting = sw.collectDigits(call.legId, { prompt: 'priority-menu', minDigits: 1, maxDigits: 1, timeoutMs: 5000 })
+  await eventually(() => caller.heard.includes(promptMedia.esl('priority-menu')) ? true : undefined, 'menu prompt')
   caller.sendDtmf('7')
   t.same(await collecting, { digits: '7', reason: 'complete' })
   t.ok(events.some((e) => e.type === 'dtmf' && e.digit === '7'), 'DTMF reached the leg stream')
@@ -80,7 +81,7 @@ void t.test('collecting with nobody pressing anything times out empty', async (t
   sim.model.placeCall({ from: '13900000000', to: '12345' })
   const call = await offered
   await sw.answer(call.legId)
-  const got = await sw.collectDigits(call.legId, { prompt: 'menu', minDigits: 1, maxDigits: 1, timeoutMs: 3000 })
+  const got = await sw.collectDigits(call.legId, { prompt: 'priority-menu', minDigits: 1, maxDigits: 1, timeoutMs: 3000 })
   t.same(got, { digits: '', reason: 'timeout' })
 })
 
@@ -105,7 +106,7 @@ void t.test('the caller hanging up reaches the leg stream as a remote hangup', a
   const call = await offered
   const events = recordLeg(sw, call.legId)
   await sw.answer(call.legId)
-  const playing = sw.play(call.legId, 'long-prompt')
+  const playing = sw.play(call.legId, 'ticket-registered')
   caller.hangup()
   await t.rejects(playing, { code: 'HC_CALL_GONE' }, 'the playback in progress fails with the leg')
   const hangup = await eventually(() => events.find((e) => e.type === 'hangup'), 'hangup event')
@@ -178,7 +179,7 @@ void t.test('a dropped event socket: not ready, reconnects, re-subscribes, fails
   sim.model.placeCall({ from: '13800000005', to: '12345' })
   const call = await offered
   await sw.answer(call.legId)
-  const playing = sw.play(call.legId, 'long-prompt')
+  const playing = sw.play(call.legId, 'ticket-registered')
   await eventually(() => sim.model.channel(call.legId)?.variables.get('current_application') === 'playback' ? true : undefined,
     'playback running').catch(() => undefined)
   sim.esl.dropConnections()
@@ -197,7 +198,7 @@ void t.test('a wrong password keeps the adapter not ready and retrying', async (
   const sw = new FreeswitchSwitch({
     host: sim.host, port: sim.port, password: 'wrong', requestTimeoutMs: 2000,
     reconnect: { initialDelayMs: 20, maxDelayMs: 50 }, dialTemplate: 'x/{number}', agentDialTemplate: 'user/{number}', conferenceProfile: 'hotline',
-    lineNumbers: ['12345'], promptPath: (p) => p, clock: systemClock, logger: pino({ level: 'silent' })
+    lineNumbers: ['12345'], promptPath: promptMedia.esl, clock: systemClock, logger: pino({ level: 'silent' })
   })
   t.teardown(() => { sw.destroy() })
   const statuses: SwitchStatus[] = []
@@ -211,7 +212,7 @@ void t.test('a wrong password keeps the adapter not ready and retrying', async (
 void t.test('agents are dialled through the agent template', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim, { dialTemplate: 'sofia/gateway/department/{number}', agentDialTemplate: 'user/{number}' })
-  sim.model.defineEndpoint('8001', { kind: 'answer', afterMs: 50 })
+  sim.model.registerPhone('8001', { kind: 'answer', afterMs: 50 })
   const outcome = await sw.dial({ target: { number: '8001', trunk: 'agent' }, callerIdNumber: '12345', ringTimeoutMs: 5000 })
   t.equal(outcome.kind, 'answered')
   if (outcome.kind === 'answered') t.equal(sim.model.channel(outcome.legId)?.destination, '8001')

@@ -8,6 +8,7 @@
 import t, { type Test } from 'tap'
 import type { SimCallHandle } from '../../../src/adapters/sim/model-types.js'
 import { isType, next } from './sim-events.js'
+import { ASTERISK_CAPTURE_INSTALL } from '../../fixtures/capture-installs.js'
 import {
   EventSocket, capturedEvent, capturedEvents, capturedHttp, channelOf, shape, startAri, types, withoutVarset,
   type Json, type Started
@@ -18,7 +19,7 @@ interface World extends Started { events: EventSocket }
 /** The capture's world: trunks, far ends (81xx answer, 82xx busy, 83xx never answer) and a connected app. */
 async function world (t: Test): Promise<World> {
   const started = await startAri(t, {
-    mediaExists: (media) => media !== 'sound:no-such-sound-file',
+    install: ASTERISK_CAPTURE_INSTALL,
     // hello-world plays until stopped, so a test can look at it while it plays.
     mediaDurationMs: (media) => media === 'sound:hello-world' ? Number.POSITIVE_INFINITY : 400
   }, { trunks: ['spec-answer', 'spec-busy', 'spec-noanswer'] })

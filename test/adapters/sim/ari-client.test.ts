@@ -38,9 +38,9 @@ class Events {
 }
 
 async function connected (t: Test): Promise<Started & { client: Client, events: Events }> {
-  const started = await startAri(t, { mediaDurationMs: (media) => media === 'sound:long' ? Number.POSITIVE_INFINITY : 200 })
-  started.model.defineEndpoint('8101', { kind: 'answer', afterMs: 50 })
-  started.model.defineEndpoint('8201', { kind: 'busy' })
+  const started = await startAri(t, { mediaDurationMs: (media) => media === 'sound:hotline12345/priority-menu' ? Number.POSITIVE_INFINITY : 200 })
+  started.model.defineEndpoint('02150008101', { kind: 'answer', afterMs: 50 })
+  started.model.defineEndpoint('02150008201', { kind: 'busy' })
   const client = await connect(started.url, USER, PASSWORD)
   const events = new Events(client)
   await client.start('hotline')
@@ -72,12 +72,12 @@ void t.test('a whole call through ari-client: every event type arrives, generate
 
   const continuing = events.wait('PlaybackContinuing')
   const finished = events.wait('PlaybackFinished')
-  const playback = await client.channels.play({ channelId: a.id, media: ['sound:one', 'sound:two'] })
+  const playback = await client.channels.play({ channelId: a.id, media: ['sound:hotline12345/welcome', 'sound:hotline12345/goodbye'] })
   t.equal((await continuing).event.playback.id, playback.id)
   t.equal((await finished).event.playback.state, 'done')
   // Events can come before the reply that caused them, so each wait starts before its request.
   const longStarted = events.wait('PlaybackStarted', (e) => e.playback.id === 'long-1')
-  const long = await client.channels.play({ channelId: a.id, media: 'sound:long', playbackId: 'long-1' })
+  const long = await client.channels.play({ channelId: a.id, media: 'sound:hotline12345/priority-menu', playbackId: 'long-1' })
   t.equal(long.id, 'long-1')
   await longStarted
   const stopped = events.wait('PlaybackFinished', (e) => e.playback.id === long.id)
@@ -89,7 +89,7 @@ void t.test('a whole call through ari-client: every event type arrives, generate
   t.same([(await digit).event.digit, (await digit).event.duration_ms], ['5', 280])
 
   const dialled = events.wait('StasisStart', (e) => e.args[0] === 'dialed')
-  const b = await client.channels.originate({ endpoint: 'PJSIP/8101@department', app: 'hotline', appArgs: 'dialed', callerId: '12345' })
+  const b = await client.channels.originate({ endpoint: 'PJSIP/02150008101@department', app: 'hotline', appArgs: 'dialed', callerId: '12345' })
   t.equal(b.state, 'Down')
   t.equal((await dialled).event.channel.id, b.id)
   t.same(events.seen.filter((s) => s.type === 'Dial').map((s) => s.event.dialstatus as string), ['', 'RINGING', 'ANSWER'])
@@ -106,11 +106,11 @@ void t.test('a whole call through ari-client: every event type arrives, generate
   t.equal((await destroyedBridge).event.bridge.id, bridge.id)
 
   const busyGone = events.wait('ChannelDestroyed', (e) => e.cause === 17)
-  await client.channels.originate({ endpoint: 'PJSIP/8201@department', app: 'hotline' })
+  await client.channels.originate({ endpoint: 'PJSIP/02150008201@department', app: 'hotline' })
   t.equal((await busyGone).event.cause_txt, 'User busy')
 
   const createdStart = events.wait('StasisStart', (e) => e.channel.id === 'created-1')
-  const created = await client.channels.create({ endpoint: 'PJSIP/8101@department', app: 'hotline', channelId: 'created-1' })
+  const created = await client.channels.create({ endpoint: 'PJSIP/02150008101@department', app: 'hotline', channelId: 'created-1' })
   t.equal((await createdStart).event.channel.state, 'Down')
   const answered = events.wait('Dial', (e) => e.dialstatus === 'ANSWER' && e.peer.id === created.id)
   await client.channels.dial({ channelId: created.id, timeout: 10 })

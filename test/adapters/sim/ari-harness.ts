@@ -7,6 +7,7 @@ import type { Test } from 'tap'
 import { WebSocket } from 'ws'
 import { AriServer, type AriServerOptions } from '../../../src/adapters/sim/ari-server.js'
 import { SimSwitch, type SimSwitchConfig } from '../../../src/adapters/sim/sim-switch.js'
+import { SHIPPED_INSTALL } from '../../helpers/install.js'
 
 export const USER = 'ari'
 export const PASSWORD = 'secret'
@@ -24,8 +25,8 @@ export interface Started {
 }
 
 /** A model (every delay × 0.01 unless told) and an ARI server over it, both closed when the test ends. */
-export async function startAri (t: Test, model: SimSwitchConfig = {}, server: Partial<AriServerOptions> = {}): Promise<Started> {
-  const sim = new SimSwitch({ timeScale: 0.01, ...model })
+export async function startAri (t: Test, model: Partial<SimSwitchConfig> = {}, server: Partial<AriServerOptions> = {}): Promise<Started> {
+  const sim = new SimSwitch({ timeScale: 0.01, install: SHIPPED_INSTALL, ...model })
   const ari = new AriServer(sim, { user: USER, password: PASSWORD, port: 0, ...server })
   const { url } = await ari.listen()
   t.teardown(async () => {

@@ -13,12 +13,12 @@ import { AriHttp, EventSocket, channelOf, startAri, types, withoutVarset, PASSWO
 interface World extends Started { events: EventSocket }
 
 async function world (t: Test, server: Parameters<typeof startAri>[2] = {}): Promise<World> {
-  const started = await startAri(t, { mediaDurationMs: (media) => media.startsWith('sound:long') ? Number.POSITIVE_INFINITY : 300 }, server)
-  started.model.defineEndpoint('8101', { kind: 'answer', afterMs: 50 })
-  started.model.defineEndpoint('8201', { kind: 'busy' })
-  started.model.defineEndpoint('8301', { kind: 'no-answer' })
-  started.model.defineEndpoint('8401', { kind: 'reject' })
-  started.model.defineEndpoint('8501', { kind: 'unreachable' })
+  const started = await startAri(t, { mediaDurationMs: (media) => media.startsWith('sound:hotline12345/priority-menu') ? Number.POSITIVE_INFINITY : 300 }, server)
+  started.model.defineEndpoint('02150008101', { kind: 'answer', afterMs: 50 })
+  started.model.defineEndpoint('02150008201', { kind: 'busy' })
+  started.model.defineEndpoint('02150008301', { kind: 'no-answer' })
+  started.model.defineEndpoint('02150008401', { kind: 'reject' })
+  started.model.defineEndpoint('02150008501', { kind: 'unreachable' })
   return { ...started, events: await EventSocket.open(t, started.url) }
 }
 
@@ -35,7 +35,7 @@ async function answered (w: World): Promise<string> {
   return id
 }
 
-async function originated (w: World, endpoint = 'PJSIP/8101@department'): Promise<string> {
+async function originated (w: World, endpoint = 'PJSIP/02150008101@department'): Promise<string> {
   const id = (await w.http.post(`/channels?endpoint=${encodeURIComponent(endpoint)}&app=hotline`)).body.id as string
   await w.events.take('StasisStart', id)
   return id
@@ -127,11 +127,11 @@ void t.test('refuseWebSockets: upgrades fail until it is lifted', async (t) => {
 void t.test('far-end outcomes of an originate: causes, texts, tech causes, final Dial status', async (t) => {
   const w = await world(t)
   const cases: Array<[string, number, number, string | undefined]> = [
-    ['PJSIP/8201@department', 17, 486, 'BUSY'],
-    ['PJSIP/8401@department', 21, 603, 'NOANSWER'],
+    ['PJSIP/02150008201@department', 17, 486, 'BUSY'],
+    ['PJSIP/02150008401@department', 21, 603, 'NOANSWER'],
     ['PJSIP/8999@department', 1, 404, 'NOANSWER'],
-    ['PJSIP/8501@department', 18, 408, 'NOANSWER'],
-    ['PJSIP/8301@department', 19, 480, undefined]
+    ['PJSIP/02150008501@department', 18, 408, 'NOANSWER'],
+    ['PJSIP/02150008301@department', 19, 480, undefined]
   ]
   for (const [endpoint, cause, tech, final] of cases) {
     const res = await w.http.post(`/channels?endpoint=${encodeURIComponent(endpoint)}&app=hotline&timeout=1`)
@@ -181,17 +181,17 @@ void t.test('the caller hangs up: HangupRequest with the Q.850 cause, no soft fl
 
 void t.test('channel operations check Stasis and state: 409, 412, 409 for /dial', async (t) => {
   const w = await world(t)
-  const out = (await w.http.post('/channels?endpoint=PJSIP%2F8301%40department&app=hotline')).body.id as string
+  const out = (await w.http.post('/channels?endpoint=PJSIP%2F02150008301%40department&app=hotline')).body.id as string
   await w.events.take('Dial', out)
   t.same((await w.http.post(`/channels/${out}/answer`)).body, { message: 'Channel not in Stasis application' }, 'dialling, not in Stasis yet')
-  const created = (await w.http.post('/channels/create?endpoint=PJSIP%2F8101%40department&app=hotline')).body.id as string
+  const created = (await w.http.post('/channels/create?endpoint=PJSIP%2F02150008101%40department&app=hotline')).body.id as string
   await w.events.take('StasisStart', created)
-  const early = await w.http.post(`/channels/${created}/play?media=sound:x`)
+  const early = await w.http.post(`/channels/${created}/play?media=sound:hotline12345/connecting`)
   t.same([early.status, early.body], [412, { message: 'Channel in invalid state' }])
   const a = await inStasis(w)
   const dialIt = await w.http.post(`/channels/${a}/dial`)
   t.same([dialIt.status, dialIt.body], [409, { message: "Channel is not in the 'Down' state" }])
-  const taken = await w.http.post(`/channels?endpoint=PJSIP%2F8101%40department&app=hotline&channelId=${a}`)
+  const taken = await w.http.post(`/channels?endpoint=PJSIP%2F02150008101%40department&app=hotline&channelId=${a}`)
   t.same([taken.status, taken.body], [409, { message: 'Channel with given unique ID already exists' }])
   const pending = await w.http.delete(`/channels/${created}`)
   t.equal(pending.status, 204)
@@ -212,22 +212,22 @@ void t.test('continue: the channel leaves Stasis and the dialplan ends the call'
 void t.test('playbacks queue on a channel; a queued one stopped ends done without starting', async (t) => {
   const w = await world(t)
   const a = await answered(w)
-  const first = (await w.http.post(`/channels/${a}/play?media=sound:long`)).body.id as string
-  const second = (await w.http.post(`/channels/${a}/play?media=sound:one,sound:two`)).body.id as string
-  const third = (await w.http.post(`/channels/${a}/play/mine?media=sound:three`)).body.id as string
+  const first = (await w.http.post(`/channels/${a}/play?media=sound:hotline12345/priority-menu`)).body.id as string
+  const second = (await w.http.post(`/channels/${a}/play?media=sound:hotline12345/welcome,sound:hotline12345/goodbye`)).body.id as string
+  const third = (await w.http.post(`/channels/${a}/play/mine?media=sound:hotline12345/no-input`)).body.id as string
   t.equal(third, 'mine')
-  t.equal((await w.http.post(`/channels/${a}/play/mine?media=sound:again`)).status, 500, 'a playback id in use')
+  t.equal((await w.http.post(`/channels/${a}/play/mine?media=sound:hotline12345/invalid-input`)).status, 500, 'a playback id in use')
   t.same([(await w.events.next()).playback.id], [first])
   t.equal((await w.http.delete(`/playbacks/${third}`)).status, 204)
   t.equal((await w.http.delete(`/playbacks/${first}`)).status, 204)
   const rest = await w.events.until((e) => e.type === 'PlaybackFinished' && e.playback.id === third)
   t.same(rest.map((e) => `${e.type as string} ${e.playback.id as string} ${e.playback.state as string} ${e.playback.media_uri as string}`), [
-    `PlaybackFinished ${first} done sound:long`,
-    `PlaybackStarted ${second} playing sound:one`,
-    `PlaybackContinuing ${second} continuing sound:one`,
-    `PlaybackStarted ${second} playing sound:two`,
-    `PlaybackFinished ${second} done sound:two`,
-    `PlaybackFinished ${third} done sound:three`
+    `PlaybackFinished ${first} done sound:hotline12345/priority-menu`,
+    `PlaybackStarted ${second} playing sound:hotline12345/welcome`,
+    `PlaybackContinuing ${second} continuing sound:hotline12345/welcome`,
+    `PlaybackStarted ${second} playing sound:hotline12345/goodbye`,
+    `PlaybackFinished ${second} done sound:hotline12345/goodbye`,
+    `PlaybackFinished ${third} done sound:hotline12345/no-input`
   ])
 })
 
@@ -243,7 +243,7 @@ void t.test('bridges: members are the model conference; a ringing member joins i
   t.same([...(w.model.conference(bridge)?.members.keys() ?? [])].sort(), [ringing, out].sort())
   const notHere = await w.http.post(`/bridges/${bridge}/removeChannel?channel=${await inStasis(w, '13900000002')}`)
   t.same([notHere.status, notHere.body], [422, { message: 'Channel not in this bridge' }])
-  const played = await w.http.post(`/bridges/${bridge}/play?media=sound:news`)
+  const played = await w.http.post(`/bridges/${bridge}/play?media=sound:hotline12345/queue-hold`)
   t.equal(played.body.target_uri, `bridge:${bridge}`)
   const finished = await w.events.until((e) => e.type === 'PlaybackFinished')
   t.same(finished.filter((e) => e.type.startsWith('Playback')).map((e) => e.type), ['PlaybackStarted', 'PlaybackFinished'])
@@ -304,7 +304,7 @@ void t.test('clients that misbehave do not take the server down', async (t) => {
 void t.test('close clears the bridge playback timers and stops following the model', async (t) => {
   const w = await world(t)
   const bridge = (await w.http.post('/bridges')).body.id as string
-  await w.http.post(`/bridges/${bridge}/play?media=sound:news`)
+  await w.http.post(`/bridges/${bridge}/play?media=sound:hotline12345/queue-hold`)
   t.equal(w.server.pendingTimers, 1, 'the playback runs on a timer')
   t.equal(w.model.listenerCount('event'), 1)
   await w.server.close()

@@ -17,6 +17,7 @@ import { EslServer } from '../../../src/adapters/sim/esl-server.js'
 import { defaultMediaDurationMs } from '../../../src/adapters/sim/media.js'
 import { SimSwitch } from '../../../src/adapters/sim/sim-switch.js'
 import type { SimCallHandle } from '../../../src/adapters/sim/model-types.js'
+import { FREESWITCH_CAPTURE_INSTALL } from '../../fixtures/capture-installs.js'
 
 function repoRoot (): string {
   let dir = dirname(fileURLToPath(import.meta.url))
@@ -239,6 +240,7 @@ class Mapping {
 
 void t.test('the simulator answers the captured FreeSWITCH 1.11.1 session as FreeSWITCH did', async (t) => {
   const model = new SimSwitch({
+    install: FREESWITCH_CAPTURE_INSTALL,
     timeScale: 0.02,
     hostname: 'sim',
     // The captured prompt played 1404 ms (capture 03: playback_ms 1404); tones 800 ms.

@@ -3,6 +3,10 @@ import t, { type Test } from 'tap'
 import { EslServer, type EslServerOptions } from '../../../src/adapters/sim/esl-server.js'
 import { SimSwitch } from '../../../src/adapters/sim/sim-switch.js'
 import type { SimCallHandle, SimSwitchOptions } from '../../../src/adapters/sim/model-types.js'
+import { SHIPPED_INSTALL, promptMedia } from '../../helpers/install.js'
+
+const HELLO = promptMedia.esl('welcome')
+const MISSING = promptMedia.esl('no-such-prompt')
 
 // --- a raw Event Socket client ---------------------------------------------------------------
 
@@ -128,8 +132,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 interface Setup { model: SimSwitch, server: EslServer, port: number, client: () => Promise<Client> }
 
-async function start (t: Test, modelOptions: SimSwitchOptions = {}, serverOptions: Partial<EslServerOptions> = {}): Promise<Setup> {
-  const model = new SimSwitch({ timeScale: 0.05, ...modelOptions })
+async function start (t: Test, modelOptions: Partial<SimSwitchOptions> = {}, serverOptions: Partial<EslServerOptions> = {}): Promise<Setup> {
+  const model = new SimSwitch({ timeScale: 0.05, install: SHIPPED_INSTALL, ...modelOptions })
   const server = new EslServer(model, { password: 'pw', port: 0, ...serverOptions })
   const { port } = await server.listen()
   const clients: Client[] = []
@@ -267,27 +271,34 @@ void t.test('api is synchronous: replies in order, events after them', async (t)
 
 void t.test('api originate: +OK first, then the leg; failures as -ERR <CAUSE>', async (t) => {
   const setup = await start(t)
-  setup.model.defineEndpoint('8101', { kind: 'answer', afterMs: 10 })
+  setup.model.defineEndpoint('02150008101', { kind: 'answer', afterMs: 10 })
   const c = await session(setup)
   const id = '11111111-2222-3333-4444-555555555555'
-  c.send(`api originate {origination_uuid=${id},origination_caller_id_number=12345,hc_tag=x}user/8101 &park()`)
+  c.send(`api originate {origination_uuid=${id},origination_caller_id_number=12345,hc_tag=x}sofia/gateway/department/02150008101 &park()`)
   const reply = await c.until((f) => f.type === 'api/response' || is('CHANNEL_CREATE')(f), 'the reply')
   t.equal(reply.type, 'api/response', 'nothing of the new leg before the reply')
   t.equal(reply.body, `+OK ${id}\n`)
   const park = await c.until(is('CHANNEL_PARK', id), 'CHANNEL_PARK')
-  t.equal(park.event?.['Caller-Caller-ID-Number'], '8101', 'caller and callee swap once the leg runs its app')
+  t.equal(park.event?.['Caller-Caller-ID-Number'], '02150008101', 'caller and callee swap once the leg runs its app')
   t.equal(park.event?.['Caller-Callee-ID-Number'], '12345')
   t.equal(park.event?.variable_hc_tag, 'x', 'other variables stay on the channel')
   t.equal(await c.reply('api originate error/user_busy &park()'), '-ERR USER_BUSY\n')
-  t.equal(await c.reply('api originate foo/8101 &park()'), '-ERR CHAN_NOT_IMPLEMENTED\n')
-  t.equal(await c.reply('api originate sofia/gateway/gw/7777 &park()'), '-ERR UNALLOCATED_NUMBER\n')
-  t.match(await c.reply('api originate user/8101'), /^-USAGE: <call url>/)
+  t.equal(await c.reply('api originate foo/02150008101 &park()'), '-ERR CHAN_NOT_IMPLEMENTED\n')
+  t.equal(await c.reply('api originate sofia/gateway/department/7777 &park()'), '-ERR UNALLOCATED_NUMBER\n')
+  // What the installed configuration has: one gateway and profile, the agents' phones.
+  t.equal(await c.reply('api originate sofia/gateway/gw/7777 &park()'), '-ERR INVALID_GATEWAY\n')
+  t.equal(await c.reply('api originate sofia/internal/7777@10.0.0.1 &park()'), '-ERR INVALID_PROFILE\n')
+  t.equal(await c.reply('api originate user/9999 &park()'), '-ERR SUBSCRIBER_ABSENT\n', 'not a phone of agents.yaml')
+  t.equal(await c.reply('api originate user/8001 &park()'), '-ERR USER_NOT_REGISTERED\n', 'a phone that has not registered')
+  setup.model.registerPhone('8001', { kind: 'busy' })
+  t.equal(await c.reply('api originate user/8001 &park()'), '-ERR USER_BUSY\n', 'a registered phone is dialled')
+  t.match(await c.reply('api originate sofia/gateway/department/02150008101'), /^-USAGE: <call url>/)
   t.equal(await c.reply('api no_such_command'), '-ERR no_such_command Command not found!\n')
 })
 
 void t.test('bgapi: the Job-UUID now, a BACKGROUND_JOB later', async (t) => {
   const setup = await start(t)
-  setup.model.defineEndpoint('8201', { kind: 'busy' })
+  setup.model.defineEndpoint('02150008201', { kind: 'busy' })
   const c = await session(setup)
   c.send('bgapi status')
   const reply = await c.next()
@@ -299,10 +310,10 @@ void t.test('bgapi: the Job-UUID now, a BACKGROUND_JOB later', async (t) => {
   t.equal(done.event?.['Job-Command'], 'status')
   t.equal(done.event?.['Job-Command-Arg'], undefined)
   t.match(done.event?._body, /^UP 0 years, 0 days/)
-  c.send('bgapi originate {origination_caller_id_number=12345}sofia/internal/8201@10.0.0.1 &park()\nJob-UUID: busy-1')
+  c.send('bgapi originate {origination_caller_id_number=12345}sofia/hotline/02150008201@10.0.0.1 &park()\nJob-UUID: busy-1')
   const busy = await c.until((f) => is('BACKGROUND_JOB')(f) && f.event?.['Job-UUID'] === 'busy-1', 'the busy job')
   t.equal(busy.event?._body, '-ERR USER_BUSY\n')
-  t.equal(busy.event?.['Job-Command-Arg'], '{origination_caller_id_number=12345}sofia/internal/8201@10.0.0.1 &park()')
+  t.equal(busy.event?.['Job-Command-Arg'], '{origination_caller_id_number=12345}sofia/hotline/02150008201@10.0.0.1 &park()')
   c.send('bgapi nope 1\nJob-UUID: nope-1')
   const nope = await c.until((f) => is('BACKGROUND_JOB')(f) && f.event?.['Job-UUID'] === 'nope-1', 'the unknown job')
   t.equal(nope.event?._body, '-ERR nope Command not found!\n')
@@ -339,14 +350,14 @@ void t.test('sendmsg: unknown uuids, apps one at a time in order, variables, sta
 })
 
 void t.test('playback: PLAYBACK_START/STOP, FILE PLAYED, FILE NOT FOUND, terminators', async (t) => {
-  const setup = await start(t, { mediaExists: (media) => !media.includes('missing') })
+  const setup = await start(t)
   const c = await session(setup)
   const call = await parkedCall(setup, c)
   const id = call.channel.id
   await complete(c, sendmsg(c, id, 'answer'))
-  const played = sendmsg(c, id, 'playback', '/sounds/hello.wav')
+  const played = sendmsg(c, id, 'playback', HELLO)
   const startEvent = await c.until(is('PLAYBACK_START', id), 'PLAYBACK_START')
-  t.equal(startEvent.event?.['Playback-File-Path'], '/sounds/hello.wav')
+  t.equal(startEvent.event?.['Playback-File-Path'], HELLO)
   const stop = await c.until(is('PLAYBACK_STOP', id), 'PLAYBACK_STOP')
   t.equal(stop.event?.['Playback-Status'], 'done')
   const done = await complete(c, played)
@@ -355,7 +366,7 @@ void t.test('playback: PLAYBACK_START/STOP, FILE PLAYED, FILE NOT FOUND, termina
   t.equal(done.variable_playback_seconds, '1')
 
   const frames: Frame[] = []
-  const missing = sendmsg(c, id, 'playback', '/sounds/missing.wav')
+  const missing = sendmsg(c, id, 'playback', MISSING)
   const failed = await c.until((f) => { frames.push(f); return is('CHANNEL_EXECUTE_COMPLETE')(f) && f.event?.['Application-UUID'] === missing }, 'the failed playback')
   t.equal(failed.event?.['Application-Response'], 'FILE NOT FOUND')
   t.notOk(frames.some((f) => f.event?.['Event-Name'] === 'PLAYBACK_START'), 'a file that cannot be opened raises no PLAYBACK_START')

@@ -3,10 +3,11 @@
 import type { Test } from 'tap'
 import { SimSwitch, type SimSwitchConfig } from '../../../src/adapters/sim/sim-switch.js'
 import type { ModelEvent } from '../../../src/adapters/sim/model-types.js'
+import { SHIPPED_INSTALL } from '../../helpers/install.js'
 
 /** A fast switch (every delay × 0.01) that is closed when the test ends. */
-export function fastSwitch (t: Test, options: SimSwitchConfig = {}): SimSwitch {
-  const sim = new SimSwitch({ timeScale: 0.01, ...options })
+export function fastSwitch (t: Test, options: Partial<SimSwitchConfig> = {}): SimSwitch {
+  const sim = new SimSwitch({ timeScale: 0.01, install: SHIPPED_INSTALL, ...options })
   t.teardown(() => { sim.close() })
   return sim
 }

@@ -13,16 +13,16 @@ function failure (result: OriginateResult): { cause: string, q850: number } {
 
 void t.test('an answering phone: created, ringing, answered, then the result, then parked', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8101', { kind: 'answer', afterMs: 300 })
+  sim.defineEndpoint('02150008101', { kind: 'answer', afterMs: 300 })
   const parked = next(sim, isType('channel-parked'))
-  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '8101', channelId: 'leg-1' }))
+  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '02150008101', channelId: 'leg-1' }))
   const outcome = await result
   await parked
   t.same(order, ['channel-created', 'channel-ringing', 'channel-answered', 'result', 'channel-parked'])
   t.ok(outcome.ok)
   t.equal(outcome.channel?.id, 'leg-1')
   t.match(outcome.channel, {
-    direction: 'outbound', destination: '8101', callerIdNumber: '12345', answerState: 'answered', name: 'sofia/internal/8101@sim'
+    direction: 'outbound', destination: '02150008101', callerIdNumber: '12345', answerState: 'answered', name: 'sofia/internal/02150008101@sim'
   })
   t.equal(outcome.channel?.variables.get('origination_caller_id_number'), '12345')
 })
@@ -34,8 +34,8 @@ for (const [kind, cause, q850, sip] of [
 ] as const) {
   void t.test(`a ${kind} phone: the leg hangs up before the result, ${cause} (${q850})`, async (t) => {
     const sim = fastSwitch(t)
-    sim.defineEndpoint('8201', { kind, afterMs: 50 })
-    const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '8201' }))
+    sim.defineEndpoint('02150008201', { kind, afterMs: 50 })
+    const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '02150008201' }))
     const outcome = await result
     t.same(order, ['channel-created', 'channel-hangup', 'channel-hangup-complete', 'result'], 'no ringing, no answer')
     t.same(failure(outcome), { cause, q850 })
@@ -59,9 +59,9 @@ void t.test('a number without an endpoint ends UNALLOCATED_NUMBER (1)', async (t
 
 void t.test('a phone that never answers rings out: the result comes before hangup-complete', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8301', { kind: 'no-answer' })
+  sim.defineEndpoint('02150008301', { kind: 'no-answer' })
   const complete = next(sim, isType('channel-hangup-complete'))
-  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '8301', timeoutMs: 5000 }))
+  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '02150008301', timeoutMs: 5000 }))
   const outcome = await result
   await complete
   t.same(order, ['channel-created', 'channel-ringing', 'channel-hangup', 'result', 'channel-hangup-complete'])
@@ -73,9 +73,9 @@ void t.test('a phone that never answers rings out: the result comes before hangu
 
 void t.test('a phone slower than the ring timeout ends NO_ANSWER and never answers', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8102', { kind: 'answer', afterMs: 10_000 })
+  sim.defineEndpoint('02150008102', { kind: 'answer', afterMs: 10_000 })
   const complete = next(sim, isType('channel-hangup-complete'))
-  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '8102', timeoutMs: 2000 }))
+  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '02150008102', timeoutMs: 2000 }))
   t.same(failure(await result), { cause: 'NO_ANSWER', q850: 19 })
   await complete
   t.notOk(order.includes('channel-answered'))
@@ -84,10 +84,10 @@ void t.test('a phone slower than the ring timeout ends NO_ANSWER and never answe
 
 void t.test('cancelling a ringing dial resolves ORIGINATOR_CANCEL (487)', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8301', { kind: 'no-answer' })
+  sim.defineEndpoint('02150008301', { kind: 'no-answer' })
   const ringing = next(sim, isType('channel-ringing'))
   const complete = next(sim, isType('channel-hangup-complete'))
-  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '8301', channelId: 'leg-c' }))
+  const { order, result } = trace(sim, () => sim.originate({ ...DIAL, number: '02150008301', channelId: 'leg-c' }))
   await ringing
   t.equal(sim.hangup('leg-c', 'ORIGINATOR_CANCEL'), true)
   const outcome = await result
@@ -100,9 +100,9 @@ void t.test('cancelling a ringing dial resolves ORIGINATOR_CANCEL (487)', async 
 
 void t.test('an answered phone can hang up by itself and key digits', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8103', { kind: 'answer', afterMs: 100, hangupAfterMs: 3000 })
+  sim.defineEndpoint('02150008103', { kind: 'answer', afterMs: 100, hangupAfterMs: 3000 })
   const parked = next(sim, isType('channel-parked'))
-  const outcome = await sim.originate({ ...DIAL, number: '8103' })
+  const outcome = await sim.originate({ ...DIAL, number: '02150008103' })
   if (!outcome.ok) throw new Error('expected an answer')
   const leg = outcome.channel
   await parked
@@ -117,8 +117,8 @@ void t.test('an answered phone can hang up by itself and key digits', async (t) 
 
 void t.test('a dialling leg cannot be answered from the switch side', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8301', { kind: 'no-answer' })
-  const dial = sim.originate({ ...DIAL, number: '8301', channelId: 'leg-d' })
+  sim.defineEndpoint('02150008301', { kind: 'no-answer' })
+  const dial = sim.originate({ ...DIAL, number: '02150008301', channelId: 'leg-d' })
   await t.rejects(sim.answer('leg-d'), { code: 'HC_SWITCH_COMMAND' })
   t.throws(() => sim.joinConference('leg-d', 'room1'), { code: 'HC_SWITCH_COMMAND' })
   sim.hangup('leg-d', 'ORIGINATOR_CANCEL')
@@ -127,9 +127,9 @@ void t.test('a dialling leg cannot be answered from the switch side', async (t) 
 
 void t.test('a channel id already in use is refused', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8301', { kind: 'no-answer' })
-  const first = sim.originate({ ...DIAL, number: '8301', channelId: 'same' })
-  await t.rejects(sim.originate({ ...DIAL, number: '8301', channelId: 'same' }), { code: 'HC_SWITCH_COMMAND' })
+  sim.defineEndpoint('02150008301', { kind: 'no-answer' })
+  const first = sim.originate({ ...DIAL, number: '02150008301', channelId: 'same' })
+  await t.rejects(sim.originate({ ...DIAL, number: '02150008301', channelId: 'same' }), { code: 'HC_SWITCH_COMMAND' })
   t.equal(sim.channels().length, 1)
   sim.hangup('same', 'ORIGINATOR_CANCEL')
   await first
@@ -137,10 +137,10 @@ void t.test('a channel id already in use is refused', async (t) => {
 
 void t.test('removeEndpoint makes the number unallocated again', async (t) => {
   const sim = fastSwitch(t)
-  sim.defineEndpoint('8104', { kind: 'answer', afterMs: 10 })
-  t.same(sim.endpoint('8104'), { kind: 'answer', afterMs: 10 })
-  t.equal(sim.removeEndpoint('8104'), true)
-  t.equal(sim.endpoint('8104'), undefined)
-  t.equal(sim.removeEndpoint('8104'), false)
-  t.match(await sim.originate({ ...DIAL, number: '8104' }), { ok: false, cause: 'UNALLOCATED_NUMBER' })
+  sim.defineEndpoint('02150008104', { kind: 'answer', afterMs: 10 })
+  t.same(sim.endpoint('02150008104'), { kind: 'answer', afterMs: 10 })
+  t.equal(sim.removeEndpoint('02150008104'), true)
+  t.equal(sim.endpoint('02150008104'), undefined)
+  t.equal(sim.removeEndpoint('02150008104'), false)
+  t.match(await sim.originate({ ...DIAL, number: '02150008104' }), { ok: false, cause: 'UNALLOCATED_NUMBER' })
 })

@@ -3,6 +3,15 @@ import t from 'tap'
 import { SimSwitch, SIM_CAUSES, reportedQ850 } from '../../../src/adapters/sim/sim-switch.js'
 import type { ModelEvent } from '../../../src/adapters/sim/model-types.js'
 import { channelOf, fastSwitch, isType, next, record } from './sim-events.js'
+import { SHIPPED_INSTALL, promptMedia } from '../../helpers/install.js'
+
+// Prompts the shipped configuration installs, and one it does not.
+const WELCOME = promptMedia.esl('welcome')
+const A = promptMedia.esl('first-call-menu')
+const SHORT = promptMedia.esl('goodbye')
+const LONG = promptMedia.esl('priority-menu')
+const NEVER = promptMedia.esl('no-input')
+const MISSING = promptMedia.esl('no-such-prompt')
 
 const CALLER = { from: '13812345678', to: '12345' }
 
@@ -50,14 +59,14 @@ void t.test('play runs a medium to its end', async (t) => {
   const call = sim.placeCall(CALLER)
   await next(sim, isType('channel-parked'))
   await sim.answer(call.channel.id)
-  const result = await sim.play(call.channel.id, { media: 'ivr/welcome.wav', playbackId: 'pb-1' })
+  const result = await sim.play(call.channel.id, { media: WELCOME, playbackId: 'pb-1' })
   t.same(result, { status: 'done', playedMs: 1000 })
   const playback = log.filter((event) => event.type.startsWith('playback-'))
   t.match(playback, [
-    { type: 'playback-started', playbackId: 'pb-1', media: 'ivr/welcome.wav' },
+    { type: 'playback-started', playbackId: 'pb-1', media: WELCOME },
     { type: 'playback-finished', playbackId: 'pb-1', status: 'done', playedMs: 1000 }
   ])
-  t.same(call.heard, ['ivr/welcome.wav'])
+  t.same(call.heard, [WELCOME])
 })
 
 void t.test('a second play waits for the first, as both switches queue playbacks', async (t) => {
@@ -67,13 +76,13 @@ void t.test('a second play waits for the first, as both switches queue playbacks
   await next(sim, isType('channel-parked'))
   await sim.answer(call.channel.id)
   const results = await Promise.all([
-    sim.play(call.channel.id, { media: 'a.wav' }),
+    sim.play(call.channel.id, { media: A }),
     sim.play(call.channel.id, { media: 'tone_stream://%(300,100,440)' })
   ])
   t.same(results, [{ status: 'done', playedMs: 1000 }, { status: 'done', playedMs: 800 }])
   t.same(
     log.filter((event) => event.type.startsWith('playback-')).map((event) => `${event.type} ${'media' in event ? event.media : ''}`),
-    ['playback-started a.wav', 'playback-finished a.wav',
+    [`playback-started ${A}`, `playback-finished ${A}`,
       'playback-started tone_stream://%(300,100,440)', 'playback-finished tone_stream://%(300,100,440)']
   )
 })
@@ -118,23 +127,23 @@ void t.test('a hangup stops the playback between channel-hangup and hangup-compl
   await next(sim, isType('channel-parked'))
   await sim.answer(call.channel.id)
   const started = next(sim, isType('playback-started'))
-  const playing = sim.play(call.channel.id, { media: 'long.wav' })
-  const queued = sim.play(call.channel.id, { media: 'never.wav' })
+  const playing = sim.play(call.channel.id, { media: LONG })
+  const queued = sim.play(call.channel.id, { media: NEVER })
   await started
   call.hangup()
   t.match(await playing, { status: 'stopped' })
   t.same(await queued, { status: 'stopped', playedMs: 0 })
   t.same(typesOf(log, call.channel.id).slice(-4), ['playback-started', 'channel-hangup', 'playback-finished', 'channel-hangup-complete'])
-  t.notOk(log.some((event) => event.type === 'playback-started' && event.media === 'never.wav'))
+  t.notOk(log.some((event) => event.type === 'playback-started' && event.media === NEVER))
 })
 
 void t.test('a missing medium fails without playback-started', async (t) => {
-  const sim = fastSwitch(t, { mediaExists: (media) => media !== 'missing.wav' })
+  const sim = fastSwitch(t)
   const log = record(sim)
   const call = sim.placeCall(CALLER)
   await next(sim, isType('channel-parked'))
   await sim.answer(call.channel.id)
-  const result = await sim.play(call.channel.id, { media: 'missing.wav', playbackId: 'pb-x' })
+  const result = await sim.play(call.channel.id, { media: MISSING, playbackId: 'pb-x' })
   t.same(result, { status: 'failed', playedMs: 0 })
   t.same(log.filter((event) => event.type.startsWith('playback-')).map((event) => event.type), ['playback-finished'])
   t.match(log.at(-1), { type: 'playback-finished', playbackId: 'pb-x', status: 'failed' })
@@ -142,11 +151,11 @@ void t.test('a missing medium fails without playback-started', async (t) => {
 })
 
 void t.test('the media duration option decides how long a medium plays', async (t) => {
-  const sim = fastSwitch(t, { mediaDurationMs: (media) => media === 'short.wav' ? 250 : 5000 })
+  const sim = fastSwitch(t, { mediaDurationMs: (media) => media === SHORT ? 250 : 5000 })
   const call = sim.placeCall(CALLER)
   await next(sim, isType('channel-parked'))
   await sim.answer(call.channel.id)
-  t.same(await sim.play(call.channel.id, { media: 'short.wav' }), { status: 'done', playedMs: 250 })
+  t.same(await sim.play(call.channel.id, { media: SHORT }), { status: 'done', playedMs: 250 })
 })
 
 void t.test('scripted digits are keyed after the answer, in time order', async (t) => {
@@ -219,7 +228,7 @@ void t.test('unknown ids are refused and the call in progress carries on', async
   await next(sim, isType('channel-parked'))
   const ghost = '00000000-0000-0000-0000-000000000000'
   await t.rejects(sim.answer(ghost), { code: 'HC_SWITCH_NO_SUCH_CALL' })
-  await t.rejects(sim.play(ghost, { media: 'a.wav' }), { code: 'HC_SWITCH_NO_SUCH_CALL' })
+  await t.rejects(sim.play(ghost, { media: A }), { code: 'HC_SWITCH_NO_SUCH_CALL' })
   t.throws(() => sim.joinConference(ghost, 'room1'), { code: 'HC_SWITCH_NO_SUCH_CALL' })
   t.equal(sim.hangup(ghost), false)
   t.equal(sim.stopPlayback(ghost), false)
@@ -229,7 +238,7 @@ void t.test('unknown ids are refused and the call in progress carries on', async
   t.throws(() => sim.sendDtmf(call.channel.id, '1x'), { code: 'HC_BAD_REQUEST' })
   t.throws(() => sim.placeCall({ ...CALLER, dtmf: [{ afterAnswerMs: 1, digits: 'abc!' }] }), { code: 'HC_BAD_REQUEST' })
   await sim.answer(call.channel.id)
-  t.same(await sim.play(call.channel.id, { media: 'a.wav' }), { status: 'done', playedMs: 1000 })
+  t.same(await sim.play(call.channel.id, { media: A }), { status: 'done', playedMs: 1000 })
 })
 
 void t.test('a listener that throws does not break the model', async (t) => {
@@ -264,7 +273,7 @@ void t.test('a listener may hang a channel up while it is being announced', asyn
 })
 
 void t.test('close hangs everything up with SYSTEM_SHUTDOWN and leaves no timers', async (t) => {
-  const sim = new SimSwitch({ timeScale: 0.01 })
+  const sim = new SimSwitch({ timeScale: 0.01, install: SHIPPED_INSTALL })
   sim.defineEndpoint('8301', { kind: 'no-answer' })
   const log = record(sim)
   const answered = sim.placeCall({ ...CALLER, hangupAfterMs: 60_000, dtmf: [{ afterAnswerMs: 60_000, digits: '1' }] })
@@ -295,8 +304,8 @@ void t.test('scaled() multiplies by the time scale, at least 1 ms', (t) => {
   const sim = fastSwitch(t)
   t.equal(sim.scaled(60_000), 600)
   t.equal(sim.scaled(20), 1)
-  t.equal(new SimSwitch({ timeScale: 2 }).scaled(20), 40)
-  t.throws(() => new SimSwitch({ timeScale: 0 }), { code: 'HC_CONFIG_INVALID' })
+  t.equal(new SimSwitch({ timeScale: 2, install: SHIPPED_INSTALL }).scaled(20), 40)
+  t.throws(() => new SimSwitch({ timeScale: 0, install: SHIPPED_INSTALL }), { code: 'HC_CONFIG_INVALID' })
   t.match(sim.coreId, /^[0-9a-f-]{36}$/)
   t.end()
 })
