@@ -21,7 +21,7 @@ export function secretsScript (site: SwitchSite): string {
 #   ASTERISK_GROUP                       group that may read the files (default: the folder's)
 set -eu
 etc=\${ASTERISK_ETC:-$(cd "$(dirname "$0")" && pwd)}
-group=\${ASTERISK_GROUP:-$(stat -c %G "$etc")}
+group=\${ASTERISK_GROUP:-$(stat -c %g "$etc")}
 realm=${PHONE_REALM}
 umask 077
 tmp=$(mktemp -d "$etc/.hotline-secrets.XXXXXX")
@@ -46,11 +46,13 @@ ${phones.split('\n').map((line) => `  ${line}`).join('\n')}
 } > "$tmp/pjsip"
 
 if [ -n "\${DEPARTMENT_PASSWORD:-}" ]; then
+  # Checked before the here-document: a failure inside its $(...) would not stop the script.
+  : "\${DEPARTMENT_USER:?must be set with DEPARTMENT_PASSWORD}"
   cat >> "$tmp/pjsip" <<END
 [${trunk}-auth]
 type = auth
 auth_type = digest
-username = $(conf_value "\${DEPARTMENT_USER:?must be set with DEPARTMENT_PASSWORD}")
+username = $(conf_value "$DEPARTMENT_USER")
 password = $(conf_value "$DEPARTMENT_PASSWORD")
 END
 fi

@@ -171,6 +171,8 @@ password_format = crypt
 }
 
 function http (site: SwitchSite): string {
+  // Two controllers (one standing by) at their bound, plus a few for checks; at least 200.
+  const sessionLimit = Math.max(200, 2 * (site.asterisk.maxRequestsInFlight + 1) + 10)
   return `[general]
 enabled = yes
 ; Where the controller reaches ARI (switch.asterisk.url): a private address, never 0.0.0.0.
@@ -180,8 +182,8 @@ bindport = ${site.asterisk.ariPort}
 enablestatic = no
 servername =
 ; ARI requests in flight each hold a connection, and each controller's WebSocket one more:
-; keep this above controllers x (switch.asterisk.maxRequestsInFlight + 1) + a few.
-sessionlimit = 200
+; room for two controllers x (switch.asterisk.maxRequestsInFlight + 1) and a few more.
+sessionlimit = ${sessionLimit}
 session_inactivity = 30000
 session_keep_alive = 15000
 `

@@ -75,6 +75,8 @@ const modules = `<configuration name="modules.conf" description="Modules">
     <load module="mod_conference"/>
     <!-- WAV prompts. G.711 is in the core. -->
     <load module="mod_sndfile"/>
+    <!-- silence_stream://, played in place of a missing prompt and as the invalid-input file. -->
+    <load module="mod_tone_stream"/>
   </modules>
 </configuration>
 `
@@ -202,6 +204,9 @@ function sofia (site: SwitchSite): string {
         ${param('outbound-codec-prefs', 'PCMA,PCMU')}
         ${param('dtmf-type', 'rfc2833')}
         ${param('rfc2833-pt', 101)}
+        <!-- Keys as SIP INFO too (application/dtmf-relay, as some SBCs send them): without it
+             sofia drops them ("This channel was not configured to use INFO DTMF"). -->
+        ${param('liberal-dtmf', 'true')}
         ${param('rtp-timer-name', 'soft')}
         ${param('manage-presence', 'false')}
         ${param('nonce-ttl', 60)}

@@ -44,6 +44,8 @@ export interface SwitchSite {
     ariPort: number
     ariUser: string
     app: string
+    /** switch.asterisk.maxRequestsInFlight: http.conf's sessionlimit must leave room for it. */
+    maxRequestsInFlight: number
     /** Sound id prefix under the language folder (`sound:hotline12345/` → `hotline12345`). */
     soundFolder: string
   }
@@ -70,9 +72,11 @@ function match (what: string, template: string, pattern: RegExp, expected: strin
   return found
 }
 
-function hostPort (url: string, defaultPort: number): { host: string, port: number } {
+/** Where the controller connects: the URL's port, else the scheme's (as fetch and ws do). */
+function hostPort (url: string): { host: string, port: number } {
   const parsed = new URL(url)
-  return { host: parsed.hostname, port: parsed.port === '' ? defaultPort : Number(parsed.port) }
+  const schemePort = parsed.protocol === 'https:' ? 443 : 80
+  return { host: parsed.hostname, port: parsed.port === '' ? schemePort : Number(parsed.port) }
 }
 
 /** The site from the settings and the agents; refuses dial templates the configuration cannot serve. */
@@ -91,7 +95,7 @@ export function switchSite (app: AppConfig, agents: AgentsConfig): SwitchSite {
     throw new HotlineError('HC_CONFIG_INVALID', `switch.soundPrefix is "${sw.soundPrefix}": the generated configuration needs an absolute folder`)
   }
   const [trunkHost = '', trunkPort = ''] = site.departmentTrunk.split(':')
-  const ari = hostPort(sw.asterisk.url, 8088)
+  const ari = hostPort(sw.asterisk.url)
   return {
     hotlineNumber: sw.hotlineNumber,
     phones: agents.agents.map((a) => ({
@@ -117,6 +121,7 @@ export function switchSite (app: AppConfig, agents: AgentsConfig): SwitchSite {
       ariPort: ari.port,
       ariUser: sw.asterisk.user,
       app: sw.asterisk.app,
+      maxRequestsInFlight: sw.asterisk.maxRequestsInFlight,
       soundFolder
     }
   }

@@ -1,158 +1,51 @@
-// The example Asterisk configuration (config/asterisk/) must parse as Asterisk configuration
-// and say what the controller depends on: calls to 12345 handed to its Stasis application
-// unanswered, ARI on a private address with a user whose password is never in the
-// repository, the department endpoint its template names, the agents, DTMF as RFC 4733 and
-// media kept on the switch. The README's secrets script is run for real.
+// The Asterisk configuration the generator writes (src/switch-config/asterisk.ts): the shipped
+// example config/asterisk/ is exactly its output from the shipped settings; every file parses
+// as Asterisk configuration; and it says what the controller depends on (calls to the hotline
+// handed to its Stasis application unanswered, ARI where the controller connects with a
+// password never in the repository, the phones it dials as PJSIP/<extension>, the department
+// trunk its template names, DTMF as RFC 4733, media kept on the switch), for the shipped
+// settings and for a line unlike them. The generated secrets script is run for real.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { loadAppConfig } from '../../src/config/app-config.js'
+import type { AgentsConfig } from '../../src/config/agents-schema.js'
+import type { AppConfig } from '../../src/config/app-config.js'
+import { HotlineError } from '../../src/errors.js'
+import { switchConfigFiles, writeGenerated } from '../../src/switch-config/index.js'
+import {
+  type ConfFile, type ConfObject, type Entry, type Section, dialplan, last, list, merge, objects, parseConf
+} from '../helpers/asterisk-conf.js'
+import {
+  CHANGED_AGENTS, CHANGED_APP, CONFIG_DIR, filesUnder, regenerate, settingsWith, shipped, shippedDrift
+} from '../helpers/switch-config.js'
 
-const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url))
 const ROOT = join(CONFIG_DIR, 'asterisk')
-// The settings the controller ships with (config/default.yaml): names used below must match.
-const shipped = (await loadAppConfig({ configDir: CONFIG_DIR, env: {} })).switch
+const SCRIPT = 'hotline-asterisk-secrets'
+const REALM = 'hotline12345'
 
-interface Entry { key: string, op: '=' | '=>', value: string }
-interface Section {
-  name: string
-  template: boolean
-  bases: string[]
-  /** `(+)` adds to an earlier section: undefined, '' for any, or a `key=value` filter. */
-  addTo: string | undefined
-  entries: Entry[]
+type Files = Map<string, string>
+const generate = (app: AppConfig, agents: AgentsConfig): Files =>
+  new Map(switchConfigFiles('asterisk', app, agents).map((f) => [f.path, f.content]))
+
+function conf (files: Files, name: string): ConfFile {
+  const text = files.get(name)
+  if (text === undefined) throw new Error(`${name} is not generated`)
+  return parseConf(text)
 }
-interface Directive { kind: 'include' | 'tryinclude' | 'exec', arg: string }
-interface ConfFile { sections: Section[], directives: Directive[] }
-
-/**
- * Asterisk's configuration syntax as the files here use it (docs.asterisk.org, Fundamentals >
- * Asterisk Configuration Files): `[name]`, `[name](!)`, `[name](tmpl,...)`, `[name](+)`,
- * `key = value`, `key => value`, `;` comments (`\;` is a literal semicolon), `;-- --;`
- * block comments, `#include` / `#tryinclude` / `#exec`. Anything else is refused.
- */
-function parseConf (text: string): ConfFile {
-  const sections: Section[] = []
-  const directives: Directive[] = []
-  let inBlock = false
-  text.split('\n').forEach((raw, index) => {
-    const fail = (why: string): never => { throw new Error(`line ${index + 1}: ${why}`) }
-    let line = raw
-    if (inBlock) {
-      const end = line.indexOf('--;')
-      if (end === -1) return
-      line = line.slice(end + 3)
-      inBlock = false
-    }
-    const block = line.indexOf(';--')
-    if (block !== -1) {
-      const end = line.indexOf('--;', block + 3)
-      if (end === -1) inBlock = true
-      line = end === -1 ? line.slice(0, block) : line.slice(0, block) + line.slice(end + 3)
-    }
-    line = line.replace(/(^|[^\\]);.*$/, '$1').replaceAll('\\;', ';').trim()
-    if (line === '') return
-    const directive = /^#(include|tryinclude|exec)\s+(?:"([^"]+)"|<([^>]+)>|(\S.*))$/.exec(line)
-    if (directive !== null) {
-      directives.push({ kind: directive[1] as Directive['kind'], arg: directive[2] ?? directive[3] ?? directive[4] ?? '' })
-      return
-    }
-    if (line.startsWith('#')) fail(`unknown directive ${line}`)
-    const header = /^\[([^\][]+)\](?:\(([^()]*)\))?$/.exec(line)
-    if (header !== null) {
-      const options = header[2] === undefined ? [] : header[2].split(',').map((o) => o.trim())
-      if (options.includes('')) fail('empty option in a section header')
-      const add = options.find((o) => o.startsWith('+'))
-      sections.push({
-        name: header[1]!,
-        template: options.includes('!'),
-        bases: options.filter((o) => o !== '!' && !o.startsWith('+')),
-        addTo: add?.slice(1),
-        entries: []
-      })
-      return
-    }
-    if (line.startsWith('[')) fail(`malformed section header ${line}`)
-    const setting = /^([A-Za-z0-9_.-]+)\s*(=>|=)\s*(.*)$/.exec(line)
-    if (setting === null) fail(`not a section, setting or directive: ${line}`)
-    const current = sections.at(-1)
-    if (current === undefined) fail('setting before the first section')
-    current!.entries.push({ key: setting![1]!, op: setting![2] as Entry['op'], value: setting![3]! })
-  })
-  if (inBlock) throw new Error('unterminated block comment')
-  return { sections, directives }
+const general = (files: Files, name: string): Entry[] => conf(files, name).sections.find((s) => s.name === 'general')?.entries ?? []
+const pjsip = (files: Files): ConfObject[] => objects(merge(conf(files, 'pjsip.conf')))
+const ofType = (all: ConfObject[], type: string): ConfObject[] => all.filter((o) => o.type === type)
+function one (all: ConfObject[], name: string, type: string): ConfObject {
+  const found = all.filter((o) => o.name === name && o.type === type)
+  if (found.length !== 1) throw new Error(`${found.length} ${type} objects named ${name}`)
+  return found[0]!
 }
-
-/** The sections of several files read as one, `(+)` additions folded into their targets. */
-function merge (...files: ConfFile[]): Section[] {
-  const out: Section[] = []
-  for (const s of files.flatMap((f) => f.sections)) {
-    if (s.addTo === undefined) {
-      out.push({ ...s, entries: [...s.entries] })
-      continue
-    }
-    const [key, value] = s.addTo.split('=')
-    const target = out.find((o) => o.name === s.name && (key === '' || o.entries.some((e) => e.key === key && e.value === value)))
-    if (target === undefined) throw new Error(`[${s.name}](+${s.addTo}) adds to no section`)
-    target.entries.push(...s.entries)
-  }
-  return out
-}
-
-/** A section's settings with its templates' settings first, as Asterisk applies them. */
-function resolve (section: Section, all: Section[], seen: string[] = []): Entry[] {
-  if (seen.includes(section.name)) throw new Error(`template loop through ${section.name}`)
-  return [...section.bases.flatMap((base) => {
-    const found = all.find((s) => s.name === base)
-    if (found === undefined) throw new Error(`[${section.name}] uses unknown template ${base}`)
-    return resolve(found, all, [...seen, section.name])
-  }), ...section.entries]
-}
-
-const last = (entries: Entry[], key: string): string | undefined => entries.filter((e) => e.key === key).at(-1)?.value
-const list = (entries: Entry[], key: string): string[] =>
-  entries.filter((e) => e.key === key).flatMap((e) => e.value.split(',')).map((v) => v.trim()).filter((v) => v !== '')
-
-/** pjsip.conf objects: non-template sections with their resolved settings, by type. */
-function objects (all: Section[]): Array<{ name: string, type: string, entries: Entry[] }> {
-  return all.filter((s) => !s.template).map((s) => {
-    const entries = resolve(s, all)
-    return { name: s.name, type: last(entries, 'type') ?? '', entries }
-  })
-}
-
-const text = (name: string): string => readFileSync(join(ROOT, name), 'utf8')
-const conf = (name: string): ConfFile => parseConf(text(name))
-const FILES = ['http.conf', 'ari.conf', 'extensions.conf', 'pjsip.conf']
-const general = (name: string): Entry[] => conf(name).sections.find((s) => s.name === 'general')?.entries ?? []
-const readme = text('README.md')
-
-const PRIVATE = /^(127\.\d+\.\d+\.\d+|::1|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+)$/
-const AGENTS = Array.from({ length: 15 }, (_, i) => `agent${String(i + 1).padStart(2, '0')}`)
-const DEPARTMENT = /^PJSIP\/\{number\}@([A-Za-z0-9_-]+)$/.exec(shipped.asterisk.endpointTemplate)?.[1]
-const pjsip = (): ReturnType<typeof objects> => objects(merge(conf('pjsip.conf')))
-const endpoints = (): ReturnType<typeof objects> => pjsip().filter((o) => o.type === 'endpoint')
-
-interface Step { exten: string, app: string, args: string }
-/** The extensions of one dialplan context, `same =>` and `n` priorities followed. */
-function dialplan (context: string): Step[] {
-  const section = merge(conf('extensions.conf')).find((s) => s.name === context)
-  if (section === undefined) throw new Error(`no context ${context}`)
-  let exten = ''
-  return section.entries.map((e) => {
-    if (e.key !== 'exten' && e.key !== 'same') throw new Error(`${context}: ${e.key} => ${e.value}`)
-    const parts = e.key === 'exten' ? /^([^,]+),([^,]+),(.*)$/.exec(e.value) : /^()([^,]+),(.*)$/.exec(e.value)
-    if (parts === null) throw new Error(`${context}: cannot read ${e.value}`)
-    if (e.key === 'exten') exten = parts[1]!
-    const app = /^(\w+)(?:\((.*)\))?$/.exec(parts[3]!.trim())
-    if (app === null) throw new Error(`${context}: cannot read the application in ${e.value}`)
-    return { exten, app: app[1]!, args: app[2] ?? '' }
-  })
-}
+const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort()
 
 void t.test('the parser reads Asterisk syntax and refuses what Asterisk would not take', (t) => {
   const parsed = parseConf([
@@ -172,181 +65,347 @@ void t.test('the parser reads Asterisk syntax and refuses what Asterisk would no
   t.throws(() => parseConf('#includes x'), /unknown directive/)
   t.throws(() => parseConf('[a]\n;-- open'), /unterminated/)
   t.throws(() => merge(parseConf('[a]\ntype=x\n[a](+type=y)')), /adds to no section/)
+  const all = merge(parseConf('[t](!)\nk = 1\n[o](t)\nk = 2\n[p](late)\n[late](!)\n[loop](loop)'))
+  t.same(objects(all.slice(0, 2)), [{ name: 'o', type: '', entries: [{ key: 'k', op: '=', value: '1' }, { key: 'k', op: '=', value: '2' }] }],
+    'template settings first, the section\'s own after them')
+  t.throws(() => objects(all.slice(0, 4)), /unknown template late/, 'a template must come first')
+  t.throws(() => objects(all.slice(4)), /template loop/)
   t.end()
 })
 
-void t.test('every file parses and none runs a program while loading', (t) => {
-  for (const name of FILES) {
-    const file = conf(name)
-    t.ok(file.sections.length > 0, `${name} has sections`)
-    t.same(file.directives.filter((d) => d.kind !== 'include'), [], `${name}: #include only (#exec needs execincludes; #tryinclude would not fail)`)
-  }
-  t.end()
+void t.test('config/asterisk is exactly what the generator writes from the shipped settings', async (t) => {
+  const drift = await shippedDrift('asterisk')
+  const fix = `run \`${regenerate('asterisk')}\``
+  t.same(drift.differ, [], `generated files missing or changed in config/asterisk: ${fix}`)
+  t.same(drift.stale, [], `files in config/asterisk the generator does not write: delete them, then ${fix}`)
+  t.same(drift.modes, [], `executable bits differ from the generator's: ${fix}`)
+  t.not(statSync(join(ROOT, SCRIPT)).mode & 0o111, 0, `${SCRIPT} is executable on disk`)
 })
 
-void t.test('ARI listens on a private address, the one the controller is told to use', (t) => {
-  const http = general('http.conf')
-  t.equal(last(http, 'enabled'), 'yes')
-  t.match(last(http, 'bindaddr') ?? '', PRIVATE, 'loopback or private bindaddr')
-  const tls = last(http, 'tlsbindaddr')
-  if (tls !== undefined) t.match(tls.replace(/:\d+$/, ''), PRIVATE, 'private tlsbindaddr')
-  t.equal(last(http, 'enablestatic'), 'no')
-  t.equal(last(http, 'prefix'), undefined, 'no prefix: ARI at /ari')
-  const url = new URL(shipped.asterisk.url)
-  t.equal(url.hostname, last(http, 'bindaddr'), 'the default ARI_URL names the bound address')
-  t.equal(url.port, last(http, 'bindport'))
-  t.end()
+void t.test('the drift check notices a changed, a missing and a stale file, and a lost executable bit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'asterisk-drift-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  await writeGenerated(dir, switchConfigFiles('asterisk', shipped.app, shipped.agents))
+  writeFileSync(join(dir, 'README.md'), 'hand-written\n')
+  t.same(await shippedDrift('asterisk', dir), { differ: [], stale: [], modes: [] }, 'a fresh copy, with a README')
+  appendFileSync(join(dir, 'rtp.conf'), '; edited by hand\n')
+  rmSync(join(dir, 'cdr.conf'))
+  writeFileSync(join(dir, 'sip.conf'), '[general]\n')
+  chmodSync(join(dir, SCRIPT), 0o644)
+  t.same(await shippedDrift('asterisk', dir), { differ: ['cdr.conf', 'rtp.conf'], stale: ['sip.conf'], modes: [SCRIPT] })
 })
 
-void t.test('sessionlimit leaves room for two controllers at their bound on requests in flight', (t) => {
-  const limit = Number(last(general('http.conf'), 'sessionlimit'))
-  t.ok(Number.isInteger(limit), 'sessionlimit is set')
-  t.ok(limit >= 2 * (shipped.asterisk.maxRequestsInFlight + 1), `${limit} >= 2 x (${shipped.asterisk.maxRequestsInFlight} + 1 WebSocket)`)
-  t.ok(readme.includes(`sessionlimit = ${limit}`), 'the README states the same limit')
-  t.end()
-})
-
-void t.test('ARI is on, with the controller user and a crypt password that is not in the file', (t) => {
-  const ari = conf('ari.conf')
-  t.equal(last(general('ari.conf'), 'enabled'), 'yes')
-  const origins = general('ari.conf').filter((e) => e.key === 'allowed_origins')
-  t.same(origins.map((e) => e.value), [''], 'allowed_origins written out, empty')
-  const users = ari.sections.filter((s) => last(s.entries, 'type') === 'user')
-  t.same(users.map((s) => s.name), [shipped.asterisk.user], 'one user, the ARI_USER default')
-  const user = users[0]!.entries
-  t.equal(last(user, 'read_only'), 'no')
-  t.equal(last(user, 'password_format'), 'crypt')
-  t.equal(last(user, 'password'), undefined, 'no password in ari.conf')
-  t.same(ari.directives, [{ kind: 'include', arg: 'ari_hotline_secret.conf' }])
-  t.end()
-})
-
-void t.test('no password, hash or digest is written in the repository', (t) => {
-  for (const name of [...FILES, 'README.md']) {
-    t.notMatch(text(name), /\$[156]\$[./0-9A-Za-z]{8,}/, `${name}: no crypt hash`)
-    t.notMatch(text(name), /\b[0-9a-f]{32}\b/, `${name}: no MD5 digest`)
-  }
-  for (const name of FILES) {
-    for (const s of conf(name).sections) {
-      const secret = s.entries.filter((e) => /^(password|password_digest|md5_cred|secret)$/.test(e.key))
-      t.same(secret, [], `${name} [${s.name}]: no secret setting`)
+void t.test('no password, hash or digest is in any file of config/asterisk', (t) => {
+  const onDisk = filesUnder(ROOT)
+  t.ok(onDisk.includes('README.md') && onDisk.includes(SCRIPT))
+  for (const name of onDisk) {
+    const text = readFileSync(join(ROOT, name), 'utf8')
+    t.notMatch(text, /\$[156]\$[./0-9A-Za-z]{8,}/, `${name}: no crypt hash`)
+    t.notMatch(text, /\b[0-9a-f]{32}\b/, `${name}: no MD5 digest`)
+    if (!name.endsWith('.conf')) continue
+    const parsed = parseConf(text)
+    for (const s of parsed.sections) {
+      t.same(s.entries.filter((e) => /^(password|password_digest|md5_cred|secret)$/.test(e.key)), [], `${name} [${s.name}]: no secret setting`)
     }
-    for (const d of conf(name).directives) t.notOk(existsSync(join(ROOT, d.arg)), `${d.arg} is written at deploy time, not kept here`)
+    for (const d of parsed.directives) t.notOk(existsSync(join(ROOT, d.arg)), `${d.arg} is written at deploy time, not kept here`)
   }
   t.end()
 })
 
-void t.test('calls to 12345 go to the Stasis application unanswered, and nothing else is reachable', (t) => {
-  const callers = endpoints().filter((e) => dialplan(last(e.entries, 'context') ?? '').length > 0)
-  t.same(callers.map((e) => e.name), ['callers'], 'only the callers trunk reaches any extension')
-  const steps = dialplan(last(callers[0]!.entries, 'context')!)
-  t.same([...new Set(steps.map((s) => s.exten))], [shipped.hotlineNumber], 'one extension, no patterns')
-  t.same(steps[0], { exten: shipped.hotlineNumber, app: 'Stasis', args: shipped.asterisk.app }, 'Stasis(ARI_APP) first')
-  const answering = ['Answer', 'Progress', 'Ringing', 'Playback', 'Background', 'Read', 'Dial', 'Goto', 'Gosub', 'Exec', 'TryExec', 'Queue', 'ConfBridge']
-  t.same(steps.filter((s) => answering.includes(s.app)), [], 'nothing answers, plays, rings or moves the call')
-  t.same(steps.filter((s) => s.app === 'Hangup').map((s) => s.args), ['', '34'], 'a failed Stasis() is refused as 503 (cause 34)')
-  t.ok(readme.includes(`Stasis(${shipped.asterisk.app})`))
-  t.end()
-})
+const lines: Array<[string, AppConfig, AgentsConfig]> = [
+  ['shipped settings', shipped.app, shipped.agents],
+  ['a line unlike the shipped one', CHANGED_APP, CHANGED_AGENTS]
+]
 
-void t.test('every endpoint enters a context that exists and keeps DTMF and media as the controller needs', (t) => {
-  const all = pjsip()
-  for (const e of endpoints()) {
-    t.equal(last(e.entries, 'dtmf_mode'), 'rfc4733', `${e.name}: dtmf_mode`)
-    t.equal(last(e.entries, 'direct_media'), 'no', `${e.name}: direct_media`)
-    t.equal(last(e.entries, 'allow_transfer'), 'no', `${e.name}: no phone-driven transfers`)
-    t.doesNotThrow(() => dialplan(last(e.entries, 'context') ?? ''), `${e.name}: context exists`)
-    const refs: Array<[string, string]> = [['transport', 'transport'], ['aors', 'aor'], ['auth', 'auth'], ['outbound_auth', 'auth']]
-    for (const [key, type] of refs) {
-      for (const ref of list(e.entries, key)) t.ok(all.some((o) => o.name === ref && o.type === type), `${e.name}: ${key} ${ref} is a ${type}`)
+for (const [line, app, agents] of lines) {
+  const files = generate(app, agents)
+  const sw = app.switch
+  const site = sw.site
+  const extensions = agents.agents.map((a) => a.extension)
+  const trunk = /^PJSIP\/\{number\}@([A-Za-z0-9_-]+)$/.exec(sw.asterisk.endpointTemplate)?.[1] ?? '(none)'
+
+  void t.test(`${line}: every file parses, and none runs a program while loading`, (t) => {
+    const confs = [...files.keys()].filter((p) => p.endsWith('.conf'))
+    t.same([...files.keys()].filter((p) => !confs.includes(p)), [SCRIPT], 'configuration files and the secrets script')
+    const included: string[] = []
+    for (const name of confs) {
+      t.doesNotThrow(() => conf(files, name), name)
+      const { directives } = conf(files, name)
+      t.same(directives.filter((d) => d.kind !== 'include'), [], `${name}: #include only (no #exec: execincludes stays off; #tryinclude would not fail)`)
+      included.push(...directives.map((d) => d.arg))
     }
+    const moved = [...(files.get(SCRIPT) ?? '').matchAll(/^mv "\$tmp\/\w+" "\$etc\/([^"]+)"$/gm)].map((m) => m[1]!)
+    t.same(sorted(included), sorted(moved), 'what the files include is what the secrets script writes')
+    t.same(included.filter((name) => files.has(name)), [], 'and is not generated')
+    t.end()
+  })
+
+  void t.test(`${line}: ARI listens where the controller connects, with room for its requests`, (t) => {
+    const http = general(files, 'http.conf')
+    const url = new URL(sw.asterisk.url)
+    t.equal(last(http, 'enabled'), 'yes')
+    t.equal(last(http, 'bindaddr'), url.hostname, 'the host of switch.asterisk.url')
+    t.equal(last(http, 'bindport'), url.port === '' ? '80' : url.port, 'its port')
+    t.equal(last(http, 'enablestatic'), 'no')
+    t.equal(last(http, 'prefix'), undefined, 'no prefix: ARI at /ari')
+    t.equal(last(http, 'tlsenable'), undefined)
+    const limit = Number(last(http, 'sessionlimit'))
+    const needed = 2 * (sw.asterisk.maxRequestsInFlight + 1)
+    t.ok(Number.isInteger(limit) && limit >= needed, `sessionlimit ${limit} >= 2 controllers x (${sw.asterisk.maxRequestsInFlight} requests + 1 WebSocket)`)
+    t.end()
+  })
+
+  void t.test(`${line}: ARI is on, with the controller's user and a crypt password that is not in the file`, (t) => {
+    const ari = conf(files, 'ari.conf')
+    t.equal(last(general(files, 'ari.conf'), 'enabled'), 'yes')
+    t.same(general(files, 'ari.conf').filter((e) => e.key === 'allowed_origins').map((e) => e.value), [''], 'allowed_origins written out, empty')
+    const users = ari.sections.filter((s) => last(s.entries, 'type') === 'user')
+    t.same(users.map((s) => s.name), [sw.asterisk.user], 'one user: switch.asterisk.user')
+    const user = users[0]!.entries
+    t.equal(last(user, 'read_only'), 'no')
+    t.equal(last(user, 'password_format'), 'crypt')
+    t.equal(last(user, 'password'), undefined, 'no password in ari.conf')
+    t.same(ari.directives, [{ kind: 'include', arg: 'ari_hotline_secret.conf' }])
+    t.end()
+  })
+
+  void t.test(`${line}: calls to ${sw.hotlineNumber} go to Stasis(${sw.asterisk.app}) unanswered, and nothing else is routed`, (t) => {
+    const sections = merge(conf(files, 'extensions.conf'))
+    const endpoints = ofType(pjsip(files), 'endpoint')
+    const context = (e: ConfObject): string => last(e.entries, 'context') ?? ''
+    const routed = endpoints.filter((e) => dialplan(sections, context(e)).length > 0)
+    t.same(routed.map((e) => e.name), ['callers'], 'only the callers trunk reaches any extension')
+    const callersContext = context(routed[0]!)
+    const steps = dialplan(sections, callersContext)
+    t.same([...new Set(steps.map((s) => s.exten))], [sw.hotlineNumber], 'one extension, no patterns')
+    t.same(steps[0], { exten: sw.hotlineNumber, app: 'Stasis', args: sw.asterisk.app }, 'Stasis(switch.asterisk.app) first')
+    const answering = ['Answer', 'Progress', 'Ringing', 'Playback', 'Background', 'Read', 'Dial', 'Goto', 'Gosub', 'Exec', 'TryExec', 'Queue', 'ConfBridge']
+    t.same(steps.filter((s) => answering.includes(s.app)), [], 'nothing answers, plays, rings or moves the call')
+    t.same(steps.filter((s) => s.app === 'Hangup').map((s) => s.args), ['', '34'], 'a failed Stasis() is refused as 503 (cause 34)')
+    const others = sections.filter((s) => s.name !== 'general' && s.name !== callersContext)
+    t.same(others.filter((s) => s.entries.length > 0).map((s) => s.name), [], 'every other context is empty')
+    for (const e of endpoints) t.ok(sections.some((s) => s.name === context(e)), `${e.name}: its context ${context(e)} exists`)
+    t.end()
+  })
+
+  void t.test(`${line}: pjsip.conf: endpoints by user before address, and an ACL for the known networks only`, (t) => {
+    const all = pjsip(files)
+    t.equal(last(one(all, 'global', 'global').entries, 'endpoint_identifier_order'), 'username,ip',
+      'phones, the callers\' SBC and the department trunk may share an address')
+    const acl = ofType(all, 'acl')
+    t.equal(acl.length, 1, 'one ACL')
+    t.same(list(acl[0]!.entries, 'deny'), ['0.0.0.0/0.0.0.0'], 'denies everything')
+    const trunkHost = site.departmentTrunk.split(':')[0]!
+    t.same(sorted(list(acl[0]!.entries, 'permit')), sorted([...site.callers, ...site.phones, trunkHost]),
+      'but the callers, the phones\' networks and the department trunk')
+    const transports = ofType(all, 'transport')
+    t.same(transports.map((tr) => last(tr.entries, 'bind')), [`${site.sipAddress}:${site.sipPort}`], 'SIP on switch.site.sipAddress:sipPort')
+    t.same(sorted(ofType(all, 'endpoint').map((e) => e.name)), sorted([...extensions, 'callers', trunk]), 'the phones, the callers, the trunk: no other endpoint')
+    t.end()
+  })
+
+  void t.test(`${line}: one endpoint per agent, as PJSIP/<extension> dials it, with digest authentication`, (t) => {
+    const all = pjsip(files)
+    for (const extension of extensions) {
+      const endpoint = one(all, extension, 'endpoint')
+      t.equal(sw.asterisk.agentEndpointTemplate.replace('{number}', extension), `PJSIP/${endpoint.name}`, `${extension}: what the controller dials`)
+      t.equal(last(endpoint.entries, 'identify_by'), 'username', `${extension}: known by the user it registers as`)
+      const auths = list(endpoint.entries, 'auth')
+      t.equal(auths.length, 1, `${extension}: one auth`)
+      const auth = one(all, auths[0]!, 'auth')
+      t.equal(last(auth.entries, 'auth_type'), 'digest')
+      t.equal(last(auth.entries, 'username'), extension)
+      t.equal(last(auth.entries, 'realm'), REALM, 'the realm the secrets script hashes with')
+      const aors = list(endpoint.entries, 'aors')
+      t.same(aors, [extension], `${extension}: its aor`)
+      t.equal(last(one(all, extension, 'aor').entries, 'max_contacts'), '1', `${extension}: one phone`)
+    }
+    t.end()
+  })
+
+  void t.test(`${line}: the trunk switch.asterisk.endpointTemplate names, and the callers' trunk, known by address`, (t) => {
+    t.not(trunk, '(none)', sw.asterisk.endpointTemplate)
+    const all = pjsip(files)
+    const identifies = ofType(all, 'identify')
+    const matches = (endpoint: string): string[] =>
+      identifies.filter((i) => last(i.entries, 'endpoint') === endpoint).flatMap((i) => list(i.entries, 'match'))
+
+    const department = one(all, trunk, 'endpoint')
+    t.equal(last(department.entries, 'identify_by'), 'ip')
+    t.same(list(department.entries, 'aors'), [trunk])
+    t.equal(last(one(all, trunk, 'aor').entries, 'contact'), `sip:${site.departmentTrunk}`,
+      'switch.site.departmentTrunk, without a user part: the dial string supplies the number')
+    t.ok(Number(last(one(all, trunk, 'aor').entries, 'qualify_frequency')) > 0, 'qualified, so a dead trunk fails fast')
+    t.same(matches(trunk), [site.departmentTrunk], 'identified by host:port')
+    t.equal(last(department.entries, 'send_connected_line'), 'no')
+
+    const callers = one(all, 'callers', 'endpoint')
+    t.equal(last(callers.entries, 'identify_by'), 'ip')
+    t.same(sorted(matches('callers')), sorted(site.callers), 'identified by switch.site.callers')
+    for (const i of identifies) t.ok(ofType(all, 'endpoint').some((e) => e.name === last(i.entries, 'endpoint')), `${i.name} names an endpoint`)
+    t.end()
+  })
+
+  void t.test(`${line}: every endpoint keeps prompts, DTMF, media and transfers as the controller needs`, (t) => {
+    const all = pjsip(files)
+    for (const e of ofType(all, 'endpoint')) {
+      t.equal(last(e.entries, 'language'), 'zh', `${e.name}: prompts from sounds/zh/`)
+      t.equal(last(e.entries, 'dtmf_mode'), 'rfc4733', `${e.name}: dtmf_mode`)
+      t.equal(last(e.entries, 'direct_media'), 'no', `${e.name}: direct_media`)
+      t.equal(last(e.entries, 'allow_transfer'), 'no', `${e.name}: no phone-driven transfers`)
+      const refs: Array<[string, string]> = [['transport', 'transport'], ['aors', 'aor'], ['auth', 'auth'], ['outbound_auth', 'auth']]
+      for (const [key, type] of refs) {
+        for (const ref of list(e.entries, key)) t.ok(all.some((o) => o.name === ref && o.type === type), `${e.name}: ${key} ${ref} is a ${type}`)
+      }
+    }
+    t.end()
+  })
+
+  void t.test(`${line}: modules.conf loads what the line uses, and nothing of a stock install's extras`, (t) => {
+    const { sections } = conf(files, 'modules.conf')
+    t.same(sections.map((s) => s.name), ['modules'])
+    const entries = sections[0]!.entries
+    t.same(sorted(entries.map((e) => e.key)), ['autoload', 'load'], 'autoload and load only')
+    t.equal(last(entries, 'autoload'), 'no')
+    const loaded = entries.filter((e) => e.key === 'load').map((e) => e.value)
+    t.equal(new Set(loaded).size, loaded.length, 'each once')
+    const needed = [
+      'res_ari.so', 'res_ari_model.so', 'res_ari_applications.so', 'res_ari_asterisk.so', 'res_ari_bridges.so', 'res_ari_channels.so',
+      'res_ari_events.so', 'res_ari_playbacks.so', 'res_ari_sounds.so', 'res_http_websocket.so',
+      'res_stasis.so', 'res_stasis_answer.so', 'res_stasis_playback.so', 'app_stasis.so',
+      'res_pjsip.so', 'res_pjsip_session.so', 'chan_pjsip.so', 'res_pjsip_sdp_rtp.so', 'res_rtp_asterisk.so',
+      'res_pjsip_endpoint_identifier_user.so', 'res_pjsip_endpoint_identifier_ip.so', 'res_pjsip_acl.so',
+      'res_pjsip_authenticator_digest.so', 'res_pjsip_registrar.so',
+      'pbx_config.so', 'format_pcm.so', 'format_wav.so', 'codec_alaw.so', 'codec_ulaw.so', 'bridge_simple.so', 'bridge_softmix.so'
+    ]
+    for (const module of needed) t.ok(loaded.includes(module), `${module} is loaded`)
+    const extras = [
+      'chan_iax2.so', 'pbx_dundi.so', 'res_phoneprov.so', 'res_pjsip_phoneprov_provider.so', 'res_prometheus.so', 'res_http_media_cache.so',
+      'pbx_ael.so', 'pbx_lua.so', 'pbx_realtime.so', 'app_voicemail.so', 'res_xmpp.so', 'res_config_curl.so', 'res_http_post.so'
+    ]
+    for (const module of extras) t.notOk(loaded.includes(module), `${module} is not loaded`)
+    t.same(loaded.filter((m) => m.startsWith('chan_')).sort(), ['chan_bridge_media.so', 'chan_pjsip.so'], 'no channel driver but PJSIP (no chan_sip, IAX2, Skinny, …)')
+    t.end()
+  })
+
+  void t.test(`${line}: rtp.conf takes the RTP ports from the settings`, (t) => {
+    const rtp = general(files, 'rtp.conf')
+    t.equal(last(rtp, 'rtpstart'), String(site.rtpPortStart))
+    t.equal(last(rtp, 'rtpend'), String(site.rtpPortEnd))
+    t.end()
+  })
+}
+
+void t.test('settings flow through: what changed in the settings and agents changes in the files, and nothing old stays', (t) => {
+  const before = generate(shipped.app, shipped.agents)
+  const after = generate(CHANGED_APP, CHANGED_AGENTS)
+  const endpoints = (files: Files): string[] => ofType(pjsip(files), 'endpoint').map((e) => e.name)
+  t.ok(endpoints(before).includes('8002') && !endpoints(after).includes('8002'), 'the removed agent\'s endpoint is gone')
+  t.ok(!endpoints(before).includes('8999') && endpoints(after).includes('8999'), 'the added agent\'s endpoint is there')
+  t.ok(endpoints(before).includes('department') && !endpoints(after).includes('department'), 'the old trunk is gone')
+  t.match(after.get(SCRIPT) ?? '', 'PHONE_PASSWORD_8999', 'the secrets script asks for the new phone\'s password')
+  for (const [path, text] of after) {
+    t.notMatch(text, /127\.0\.0\.1/, `${path}: no shipped address`)
+    t.notMatch(text, /8002/, `${path}: nothing of the removed agent`)
   }
-  for (const i of all.filter((o) => o.type === 'identify')) {
-    t.ok(endpoints().some((e) => e.name === last(i.entries, 'endpoint')), `${i.name} names an endpoint`)
-    t.match(last(i.entries, 'match') ?? '', PRIVATE, `${i.name} matches a private address`)
+  const noPort = generate(settingsWith({ switch: { asterisk: { url: 'http://10.20.0.5' } } }), shipped.agents)
+  t.equal(last(general(noPort, 'http.conf'), 'bindport'), '80', 'an ARI URL without a port: where the controller connects, port 80')
+  t.end()
+})
+
+void t.test('the generator refuses settings the Asterisk configuration cannot serve', (t) => {
+  const refused: Array<[string, Record<string, unknown>]> = [
+    ['switch.asterisk.endpointTemplate', { endpointTemplate: 'PJSIP/department/sip:{number}@10.40.0.9' }],
+    ['switch.asterisk.endpointTemplate', { endpointTemplate: 'SIP/{number}@department' }],
+    ['switch.asterisk.agentEndpointTemplate', { agentEndpointTemplate: 'PJSIP/{number}@phones' }],
+    ['switch.asterisk.agentEndpointTemplate', { agentEndpointTemplate: 'SIP/{number}' }],
+    ['switch.asterisk.soundPrefix', { soundPrefix: 'sound:' }]
+  ]
+  for (const [setting, change] of refused) {
+    const app = settingsWith({ switch: { asterisk: change } })
+    let error: unknown
+    try {
+      switchConfigFiles('asterisk', app, shipped.agents)
+    } catch (err) {
+      error = err
+    }
+    t.ok(error instanceof HotlineError, `${JSON.stringify(change)} is refused`)
+    t.equal((error as HotlineError).code, 'HC_CONFIG_INVALID')
+    t.match((error as Error).message, setting, `the message names ${setting}`)
   }
   t.end()
 })
 
-void t.test('the department endpoint the template names exists, with an aor to dial', (t) => {
-  t.equal(DEPARTMENT, 'department', shipped.asterisk.endpointTemplate)
-  const all = pjsip()
-  const endpoint = endpoints().find((e) => e.name === DEPARTMENT)
-  t.ok(endpoint, 'endpoint department')
-  const aors = list(endpoint!.entries, 'aors')
-  t.same(aors, [DEPARTMENT])
-  const aor = all.find((o) => o.name === aors[0] && o.type === 'aor')!
-  t.match(last(aor.entries, 'contact') ?? '', /^sip:[^@;]+$/, 'a contact without a user part: the dial string supplies the number')
-  t.ok(Number(last(aor.entries, 'qualify_frequency')) > 0, 'qualified, so a dead trunk fails fast')
-  t.ok(all.some((o) => o.type === 'identify' && last(o.entries, 'endpoint') === DEPARTMENT), 'identified by address')
-  t.equal(last(endpoint!.entries, 'send_connected_line'), 'no')
-  t.end()
-})
+/** A group with a name in /etc/group other than the process's own, for root to give the folder. */
+function otherGroup (): number | undefined {
+  const groups = readFileSync('/etc/group', 'utf8').split('\n').map((l) => l.split(':')).filter((f) => f.length >= 3 && f[0] !== '')
+  const found = groups.find((f) => Number(f[2]) !== process.getgid?.())
+  return found === undefined ? undefined : Number(found[2])
+}
 
-void t.test('the fifteen agents register with digest authentication, one phone each', (t) => {
-  const all = pjsip()
-  for (const name of AGENTS) {
-    const endpoint = endpoints().find((e) => e.name === name)
-    t.ok(endpoint, `endpoint ${name}`)
-    const auth = all.find((o) => o.name === last(endpoint!.entries, 'auth') && o.type === 'auth')!
-    t.equal(last(auth.entries, 'username'), name)
-    t.equal(last(auth.entries, 'auth_type'), 'digest')
-    t.equal(last(auth.entries, 'realm'), 'hotline12345', 'the realm the secrets script hashes with')
-    const aor = all.find((o) => o.name === last(endpoint!.entries, 'aors') && o.type === 'aor')!
-    t.equal(last(aor.entries, 'max_contacts'), '1')
-  }
-  t.end()
-})
-
-void t.test('the README gives the controller environment, the checks and the prompts path', (t) => {
-  for (const word of ['SWITCH_KIND', 'ARI_URL', 'ARI_USER', 'ARI_PASSWORD', 'ARI_APP', 'ari show apps', '/ari/asterisk/info',
-    'ari mkpasswd', shipped.asterisk.endpointTemplate, shipped.asterisk.soundPrefix]) {
-    t.ok(readme.includes(word), word)
-  }
-  const language = new Set(endpoints().map((e) => last(e.entries, 'language')))
-  t.equal(language.size, 1, 'one language for every endpoint')
-  const folder = shipped.asterisk.soundPrefix.replace(/^sound:/, '')
-  t.ok(readme.includes(`/var/lib/asterisk/sounds/${[...language][0]!}/${folder}<prompt>.wav`), 'where the prompts go')
-  t.end()
-})
-
-void t.test("the README's secrets script writes what ari.conf and pjsip.conf include", (t) => {
-  const script = /```sh\n(#!\/bin\/sh\n# hotline-asterisk-secrets:[\s\S]*?)```/.exec(readme)?.[1]
-  t.ok(script, 'the script is in the README')
+void t.test('the generated secrets script writes what ari.conf and pjsip.conf include', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'asterisk-secrets-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const path = join(dir, 'hotline-asterisk-secrets')
-  writeFileSync(path, script!)
-  const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim()
-  const passwords = Object.fromEntries(AGENTS.map((a, i) => [`AGENT${a.slice(-2)}_PASSWORD`, `seat;${i} pw`]))
-  const run = (env: Record<string, string>): number | null =>
-    spawnSync('sh', [path], { env: { PATH: process.env.PATH ?? '', ASTERISK_ETC: dir, ASTERISK_GROUP: group, ...env }, encoding: 'utf8' }).status
-  const written = (): string[] => ['ari_hotline_secret.conf', 'pjsip_hotline_secrets.conf'].filter((f) => existsSync(join(dir, f)))
+  const generated = switchConfigFiles('asterisk', shipped.app, shipped.agents)
+  await writeGenerated(dir, generated)
+  // The script gives the files the folder's group (a source install has no `asterisk` group).
+  // As root, the folder gets a group other than the process's, so that is what is checked.
+  const group = process.getuid?.() === 0 ? otherGroup() : undefined
+  if (group !== undefined) chownSync(dir, 0, group)
+  const folderGid = statSync(dir).gid
 
-  t.not(run({ ...passwords }), 0, 'refuses to run without ARI_PASSWORD')
-  t.not(run({ ...passwords, ARI_PASSWORD: 'x', AGENT07_PASSWORD: '' }), 0, 'refuses to run without every agent password')
-  t.same(written(), [], 'and writes nothing then')
+  const extensions = shipped.agents.agents.map((a) => a.extension)
+  const password = (i: number): string => `seat;${i} p%s "w$`
+  const phones = Object.fromEntries(extensions.map((e, i) => [`PHONE_PASSWORD_${e}`, password(i)]))
+  const run = (env: Record<string, string>): { status: number | null, stderr: string } =>
+    spawnSync(join(dir, SCRIPT), [], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' })
+  const names = new Set(generated.map((f) => f.path))
+  const written = (): string[] => readdirSync(dir).filter((f) => !names.has(f)).sort()
+
+  const noAri = run({ ...phones })
+  t.not(noAri.status, 0, 'refuses to run without ARI_PASSWORD')
+  t.match(noAri.stderr, 'ARI_PASSWORD')
+  const missing = `PHONE_PASSWORD_${extensions[6]!}`
+  const { [missing]: _, ...allButOne } = phones
+  const noPhone = run({ ...allButOne, ARI_PASSWORD: 'x' })
+  t.not(noPhone.status, 0, 'refuses to run without every phone\'s password')
+  t.match(noPhone.stderr, `${missing} must be set`, 'and names the one missing')
+  const noUser = run({ ...phones, ARI_PASSWORD: 'x', DEPARTMENT_PASSWORD: 'y' })
+  t.not(noUser.status, 0, 'refuses a department password without its user')
+  t.match(noUser.stderr, 'DEPARTMENT_USER')
+  t.same(written(), [], 'and writes nothing then, not even a temporary folder')
 
   const ariPassword = 'correct horse;battery'
-  t.equal(run({ ...passwords, ARI_PASSWORD: ariPassword, DEPARTMENT_USER: 'hotline', DEPARTMENT_PASSWORD: 'a;b c' }), 0)
-  for (const f of written()) t.equal(statSync(join(dir, f)).mode & 0o777, 0o640, `${f} is mode 640`)
+  const ok = run({ ...phones, ARI_PASSWORD: ariPassword, DEPARTMENT_USER: 'hotline', DEPARTMENT_PASSWORD: 'a;b c' })
+  t.equal(ok.status, 0, `runs without ASTERISK_ETC or ASTERISK_GROUP: ${ok.stderr}`)
+  t.same(written(), ['ari_hotline_secret.conf', 'pjsip_hotline_secrets.conf'])
+  for (const f of written()) {
+    const stat = statSync(join(dir, f))
+    t.equal(stat.mode & 0o777, 0o640, `${f} is mode 640`)
+    t.equal(stat.gid, folderGid, `${f} has the folder's group`)
+  }
+  const secret = (name: string): ConfFile => parseConf(readFileSync(join(dir, name), 'utf8'))
+  const files = generate(shipped.app, shipped.agents)
 
-  const ari = merge(conf('ari.conf'), parseConf(readFileSync(join(dir, 'ari_hotline_secret.conf'), 'utf8')))
-  const hash = last(ari.find((s) => s.name === shipped.asterisk.user)!.entries, 'password') ?? ''
+  const ari: Section[] = merge(conf(files, 'ari.conf'), secret('ari_hotline_secret.conf'))
+  const hash = last(ari.find((s) => s.name === shipped.app.switch.asterisk.user)!.entries, 'password') ?? ''
   const salt = /^\$6\$([./0-9A-Za-z]{1,16})\$[./0-9A-Za-z]{86}$/.exec(hash)?.[1]
   t.ok(salt, 'a SHA-512 crypt hash')
   const again = execFileSync('openssl', ['passwd', '-6', '-salt', salt!, '-stdin'], { input: `${ariPassword}\n`, encoding: 'utf8' }).trim()
   t.equal(again, hash, 'of the ARI password')
 
-  const all = objects(merge(conf('pjsip.conf'), parseConf(readFileSync(join(dir, 'pjsip_hotline_secrets.conf'), 'utf8'))))
-  for (const [i, name] of AGENTS.entries()) {
-    const auth = all.find((o) => o.name === `${name}-auth`)!
-    const md5 = createHash('md5').update(`${name}:${last(auth.entries, 'realm')!}:seat;${i} pw`).digest('hex')
-    t.equal(last(auth.entries, 'password_digest'), `MD5:${md5}`, `${name}: digest of user, realm and password`)
-    t.equal(last(auth.entries, 'password'), undefined, `${name}: no password in clear`)
+  const text = readFileSync(join(dir, 'pjsip_hotline_secrets.conf'), 'utf8')
+  const all = objects(merge(conf(files, 'pjsip.conf'), secret('pjsip_hotline_secrets.conf')))
+  for (const [i, extension] of extensions.entries()) {
+    t.match(text, `[${extension}-auth](+)\npassword_digest = `, `${extension}: adds to the auth pjsip.conf defines`)
+    const auth = one(all, `${extension}-auth`, 'auth')
+    const md5 = createHash('md5').update(`${extension}:${REALM}:${password(i)}`).digest('hex')
+    t.equal(last(auth.entries, 'password_digest'), `MD5:${md5}`, `${extension}: digest of user, realm and password`)
+    t.equal(last(auth.entries, 'password'), undefined, `${extension}: no password in clear`)
   }
-  const department = all.find((o) => o.name === 'department-auth' && o.type === 'auth')!
-  t.equal(last(department.entries, 'password'), 'a;b c', 'the department password survives Asterisk comment syntax')
+  t.match(text, 'password = a\\;b c', 'the department password escaped for Asterisk')
+  const department = one(all, 'department-auth', 'auth')
+  t.equal(last(department.entries, 'password'), 'a;b c', 'and read back whole')
   t.equal(last(department.entries, 'username'), 'hotline')
-  t.end()
+  t.equal(last(department.entries, 'auth_type'), 'digest')
 })
