@@ -60,14 +60,29 @@ missing_packages() {
   echo "${missing# }"
 }
 
+# The real switches of ../shared/switches (the real-switch tests, test/real/), when that folder
+# is beside the project: its install.sh is idempotent but only run when one is not installed.
+SWITCHES=../shared/switches
+switches_missing() {
+  [ -f "$SWITCHES/install.sh" ] || return 1
+  for name in freeswitch asterisk; do
+    [ -f "/opt/hotline-switches/$name/.version" ] || return 0
+  done
+  return 1
+}
+
 missing=$(missing_packages)
-[ -n "$missing" ] || exit 0
+if [ -z "$missing" ] && ! switches_missing; then exit 0; fi
 
 if [ "$(id -u)" -eq 0 ]; then
   as_root=''
 elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
   as_root='sudo -n'
 else
+  if [ -z "$missing" ]; then
+    echo "ensure-deps: the real switches of $SWITCHES are not installed; as root: sh $SWITCHES/install.sh (until then test/real/ is skipped)" >&2
+    exit 0
+  fi
   {
     echo "ensure-deps: the test suite needs these Debian packages, which are not installed:"
     echo "    $missing"
@@ -82,15 +97,24 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 1
 fi
 
+install_switches() {
+  switches_missing || return 0
+  echo "ensure-deps: installing the real switches of $SWITCHES (for test/real/)" >&2
+  # shellcheck disable=SC2086
+  $as_root sh "$SWITCHES/install.sh"
+}
+
 echo "ensure-deps: installing Debian packages: $missing" >&2
-# $as_root and $missing are word lists on purpose.
+# $as_root and $missing are word lists on purpose. Another apt (unattended upgrades, a second
+# job) may hold the package lock: wait for it, up to five minutes, rather than fail.
 # shellcheck disable=SC2086
-$as_root apt-get update -q
+$as_root apt-get -o DPkg::Lock::Timeout=300 update -q
 # shellcheck disable=SC2086
-$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends $missing
 
 still=$(missing_packages)
 if [ -n "$still" ]; then
   echo "ensure-deps: apt-get finished but these packages' programs or files are still missing: $still" >&2
   exit 1
 fi
+install_switches

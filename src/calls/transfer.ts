@@ -334,6 +334,7 @@ export class TransferService extends EventEmitter<TransferEvents> implements Con
     try {
       await sw.leaveConference(callerLegId, room)
       out = true
+      log.info({ prompt: TRANSFER_FAILED_PROMPT }, 'telling the caller the transfer failed')
       await playPrompt(sw, callerLegId, TRANSFER_FAILED_PROMPT, { signal, health: this.#deps.prompts, log })
     } catch (err) {
       if (!signal.aborted) log.warn({ err }, 'telling the caller the transfer failed did not work')

@@ -1,0 +1,189 @@
+// The whole-call scenarios of the simulator suite, run on a real switch with SIPp: the
+// greeting and menus to an agent, the three-way hunt (busy → no answer → answered) with the
+// agent leaving, every number failing (a transfer-failed ticket), after hours (a next-urgent
+// ticket), and a prompt deleted from the switch. Keys are SIP INFO digits sent at times
+// worked out from the built prompts' lengths, well inside each menu's window (its prompt plus
+// its 6 s timeout): the caller cannot see what the controller does.
+import { readdir, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import type { SwitchVendor } from '../../src/ports/switch.js'
+import { eventually as poll } from '../helpers/sim.js'
+import { AGENT_TOKEN, type RealController, type RealSwitch, SUPERVISOR_TOKEN, realSwitch } from './line.js'
+import type { CallerScript } from './sipp-scenarios.js'
+import { absent } from './switches.js'
+
+const WORKING = '2025-03-12T10:00:00+08:00' // a Wednesday
+const AFTER_HOURS = '2025-03-12T20:00:00+08:00'
+
+// tax-invoice (发票领用): busy, rings out, answers — in that order in directory.yaml.
+const INVOICE = { busy: '02155010002', rings: '02155010003', answers: '02155010001' }
+// tax-export-rebate (出口退税): every number fails.
+const REBATE = { busy: '02155010007', rejects: '02155010008', rings: '02155010009' }
+
+// The welcome prompt lasts ~6.5 s; each menu prompt 15 s or more, and a key cuts it.
+const WELCOME_MS = 9500
+const NEXT_MENU_MS = 3000
+/** 办事 → 税务 → 发票领用. */
+const TO_INVOICE = [{ afterMs: WELCOME_MS, digit: '1' }, { afterMs: NEXT_MENU_MS, digit: '1' }, { afterMs: NEXT_MENU_MS, digit: '1' }]
+
+/** Polls every 250 ms: the API's rate limit (600 a minute) would answer a faster poll with 429. */
+async function eventually<T> (check: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
+  let last = 0
+  return await poll(async () => {
+    const wait = last + 250 - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    last = Date.now()
+    return await check()
+  }, what, timeoutMs)
+}
+
+interface CallView {
+  state: string
+  choices: Record<string, string>
+  transfers: Array<{ state: string, ticketId?: string, attempts: Array<{ number: string, outcome: string }> }>
+}
+
+/** The call agent01 is talking on, once the conversation has begun (what the console waits for). */
+async function agentsCall (ctl: RealController): Promise<string> {
+  const callId = await eventually(async () => {
+    const res = await ctl.api('GET', '/api/agents/agent01/call', AGENT_TOKEN)
+    return res.status === 200 && typeof res.body?.callId === 'string' ? res.body.callId as string : undefined
+  }, 'the call reaches agent01', 60_000)
+  await eventually(async () => {
+    const res = await ctl.api('GET', `/api/calls/${callId}`, AGENT_TOKEN)
+    return res.status === 200 && res.body?.agent?.present === true ? true : undefined
+  }, 'the conversation begun', 15_000)
+  return callId
+}
+
+async function transferEnds (ctl: RealController, callId: string, timeoutMs: number): Promise<CallView> {
+  return await eventually(async () => {
+    const res = await ctl.api('GET', `/api/calls/${callId}`, AGENT_TOKEN)
+    const view = res.body as CallView
+    const last = view.transfers?.at(-1)
+    return last !== undefined && last.state !== 'hunting' ? view : undefined
+  }, 'the hunt ends', timeoutMs)
+}
+
+async function channelsLeft (line: RealSwitch): Promise<number> {
+  const text = line.sw.vendor === 'freeswitch'
+    ? await line.sw.cli('show channels count')
+    : await line.sw.cli('core show channels count')
+  return Number(/(\d+) (total|active channels?)/.exec(text)?.[1] ?? 'NaN')
+}
+
+async function login (ctl: RealController): Promise<void> {
+  const res = await ctl.api('POST', '/api/agents/agent01/login', AGENT_TOKEN, { ready: true })
+  if (res.status !== 200) throw new Error(`login: ${res.status}`)
+}
+
+/** Every scenario on one switch, one after another; skipped with the reason when it is not here. */
+export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<void> {
+  const missing = await absent(vendor)
+  if (missing !== undefined) {
+    t.comment(`real ${vendor} tests skipped: ${missing}`)
+    void t.test(`real ${vendor}`, { skip: missing }, () => {})
+    return
+  }
+  const line = await realSwitch(t, vendor, {
+    departments: { [INVOICE.busy]: 'busy', [INVOICE.rings]: 'no-answer', [INVOICE.answers]: 'answer', [REBATE.busy]: 'busy', [REBATE.rejects]: 'reject', [REBATE.rings]: 'no-answer' },
+    ringTimeoutSec: { [INVOICE.rings]: 6, [REBATE.rings]: 6 },
+    phones: ['8001']
+  })
+
+  await t.test('the switch has every prompt the build made', async (t) => {
+    const ctl = await line.controller(t, WORKING)
+    const ready = await eventually(async () => {
+      const res = await ctl.controller.app.inject({ url: '/ready' })
+      const body = res.json<{ prompts?: { missing: string[], checkedAt?: string } }>()
+      return body.prompts?.checkedAt === undefined ? undefined : body
+    }, 'the prompt check', 20_000)
+    t.same(ready.prompts?.missing, [])
+  })
+
+  await t.test('menus, an agent, the hunt busy → no answer → answered, the agent leaves, the caller hangs up', async (t) => {
+    const ctl = await line.controller(t, WORKING)
+    await login(ctl)
+    const script: CallerScript = { keys: TO_INVOICE, hangupAfterMs: 30_000 }
+    const caller = line.call('13812345678', script, 120_000)
+    const callId = await agentsCall(ctl)
+    const seen = await ctl.api('GET', '/api/agents/agent01/call', AGENT_TOKEN)
+    t.match(seen.body, { choices: { priority: 'handling', category: '税务', matter: 'tax-invoice' } }, 'the keys reached the menus')
+    const asked = await ctl.api('POST', `/api/calls/${callId}/transfer`, AGENT_TOKEN, { matterId: 'tax-invoice' })
+    t.equal(asked.status, 202, JSON.stringify(asked.body))
+    const view = await transferEnds(ctl, callId, 40_000)
+    t.match(view.transfers.at(-1), {
+      state: 'connected',
+      attempts: [
+        { number: INVOICE.busy, outcome: 'busy' },
+        { number: INVOICE.rings, outcome: 'no-answer' },
+        { number: INVOICE.answers, outcome: 'answered' }
+      ]
+    })
+    const left = await ctl.api('POST', `/api/calls/${callId}/leave`, AGENT_TOKEN, {})
+    t.equal(left.status, 200, 'the agent leaves the three-way call')
+    const done = await caller
+    t.equal(done.code, 0, `the caller's call went as scripted:\n${done.stdout.slice(-1500)}`)
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+    const summary = await eventually(() => ctl.controller.calls.recent().find((s) => s.callId === callId), 'the call ends', 15_000)
+    t.ok(summary.path.includes('enterprise-queue'), 'through the queue')
+  })
+
+  await t.test('every number fails: the caller is told, a transfer-failed ticket goes to the department', async (t) => {
+    const ctl = await line.controller(t, WORKING)
+    await login(ctl)
+    const caller = line.call('13812340002', { keys: TO_INVOICE, hangupAfterMs: 50_000 }, 120_000)
+    const callId = await agentsCall(ctl)
+    t.equal((await ctl.api('POST', `/api/calls/${callId}/transfer`, AGENT_TOKEN, { matterId: 'tax-export-rebate' })).status, 202)
+    const view = await transferEnds(ctl, callId, 40_000)
+    const last = view.transfers.at(-1)
+    t.match(last, {
+      state: 'failed',
+      attempts: [
+        { number: REBATE.busy, outcome: 'busy' },
+        { number: REBATE.rejects, outcome: 'rejected' },
+        { number: REBATE.rings, outcome: 'no-answer' }
+      ]
+    })
+    t.type(last?.ticketId, 'string', 'a ticket was raised')
+    const ticket = await ctl.api('GET', `/api/tickets/${last?.ticketId ?? ''}`, SUPERVISOR_TOKEN)
+    t.match(ticket.body, { kind: 'transfer-failed', departmentId: 'tax', matterId: 'tax-export-rebate' })
+    await eventually(() => ctl.lines.some((l) => l.msg === 'telling the caller the transfer failed') ? true : undefined, 'the caller told')
+    const done = await caller
+    t.equal(done.code, 0, done.stdout.slice(-1500))
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+  })
+
+  await t.test('after hours: the caller ID read back and confirmed, a next-urgent ticket, the IVR hangs up', async (t) => {
+    const ctl = await line.controller(t, AFTER_HOURS)
+    // after-hours (4.5 s), the number's tail read back (~9 s), then the confirm menu.
+    const done = await line.call('13812340003', { keys: [...TO_INVOICE, { afterMs: 17_000, digit: '1' }] }, 120_000)
+    t.equal(done.code, 0, `the switch hung the caller up:\n${done.stdout.slice(-1500)}`)
+    const summary = await eventually(() => ctl.controller.calls.recent().at(-1), 'the call ends', 15_000)
+    t.match(summary, { finalState: 'completed', reason: 'ticket', choices: { matter: 'tax-invoice' } })
+    const tickets = await ctl.api('GET', '/api/tickets?department=tax', SUPERVISOR_TOKEN)
+    t.ok((tickets.body.tickets as Array<{ kind: string, callId: string }>).some((tk) => tk.kind === 'next-urgent' && tk.callId === summary.callId),
+      'a next-urgent ticket for the call')
+  })
+
+  await t.test('a prompt deleted from the switch is reported, and calls go on without it', async (t) => {
+    const sounds = vendor === 'freeswitch' ? join(line.sw.dir, 'sounds') : join(line.sw.dir, 'data', 'sounds', 'zh', 'hotline12345')
+    const welcome = (await readdir(sounds)).filter((f) => f.startsWith('welcome.'))
+    for (const f of welcome) await rename(join(sounds, f), join(sounds, `${f}.away`))
+    t.teardown(async () => { for (const f of welcome) await rename(join(sounds, `${f}.away`), join(sounds, f)) })
+    const ctl = await line.controller(t, WORKING)
+    const ready = await eventually(async () => {
+      const body = (await ctl.controller.app.inject({ url: '/ready' })).json<{ prompts?: { missing: string[], checkedAt?: string } }>()
+      return body.prompts?.checkedAt === undefined ? undefined : body
+    }, 'the prompt check', 20_000)
+    t.same(ready.prompts?.missing, ['welcome'])
+    // No greeting: the priority menu starts at once; 4 = other enquiries, to the ordinary line.
+    const done = await line.call('13812340004', { keys: [{ afterMs: 3000, digit: '4' }], hangupAfterMs: 8000 }, 60_000)
+    t.equal(done.code, 0, done.stdout.slice(-1500))
+    const summary = await eventually(() => ctl.controller.calls.recent().at(-1), 'the call ends', 15_000)
+    t.match(summary.choices, { priority: 'second' }, 'the caller went through the menu')
+    t.not(summary.finalState, 'failed', 'the missing prompt did not end the call')
+    t.ok(ctl.lines.some((l) => l.msg.startsWith('prompt missing on the switch') && l.prompt === 'welcome'))
+  })
+}
