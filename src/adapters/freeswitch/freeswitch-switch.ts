@@ -113,8 +113,21 @@ export class FreeswitchSwitch implements SwitchPort {
     return this.#legs.listen(legId, listener)
   }
 
+  /**
+   * `api uuid_answer` answers from the event socket's own thread. `sendmsg … execute answer`
+   * waits for the parked channel's loop to pick the app up, which runs on FreeSWITCH's 20 ms
+   * clock: measured on 1.11.1 at 1 call/s, INVITE → 200 OK median 28 ms that way.
+   */
   async answer (legId: string): Promise<void> {
-    await this.#execute(legId, 'answer', '')
+    const client = this.#connected()
+    if (!this.#legs.has(legId)) throw new HotlineError('HC_CALL_GONE', `leg ${legId} is not in progress`)
+    const reply = (await client.api(`uuid_answer ${legId}`)).trim()
+    if (reply.startsWith('+OK')) return
+    // `-ERROR` for a uuid it does not know (capture 09): the caller has gone.
+    if (reply.startsWith('-ERR') || !this.#legs.has(legId)) {
+      throw new HotlineError('HC_CALL_GONE', `uuid_answer ${legId}: ${reply}`, { switchCause: reply })
+    }
+    throw new HotlineError('HC_SWITCH_COMMAND', `uuid_answer: ${reply}`, { switchCause: reply })
   }
 
   async play (legId: string, prompt: string, options: PlayOptions = {}): Promise<PlayOutcome> {
