@@ -95,6 +95,9 @@ export const AppConfigSchema = Type.Object({
       callers: Type.Array(Type.String({ pattern: IPV4_RANGE }), { minItems: 1, maxItems: 100, default: ['127.0.0.1'] }),
       // The departments' PBX or SBC the switch dials them through, host:port.
       departmentTrunk: Type.String({ pattern: `${IPV4.slice(0, -1)}:[0-9]{1,5}$`, default: '127.0.0.1:5080' }),
+      // The trunk challenges our INVITEs: the switch answers with DEPARTMENT_USER and
+      // DEPARTMENT_PASSWORD from its own environment.
+      departmentAuth: Type.Boolean({ default: false }),
       // Where the agents' phones register from.
       phones: Type.Array(Type.String({ pattern: IPV4_RANGE }), { minItems: 1, maxItems: 100, default: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] }),
       // The controllers' addresses: the only ones the event socket admits (FreeSWITCH).

@@ -5,6 +5,8 @@
 
 import { type SwitchSite, PHONE_REALM } from './site.js'
 
+const REQUIRE_DEPARTMENT = ': "${DEPARTMENT_PASSWORD:?must be set: the department trunk wants credentials (switch.site.departmentAuth)}"\n'
+
 export function secretsScript (site: SwitchSite): string {
   const trunk = site.asterisk.trunk
   const phones = site.phones.map((p) => `phone ${p.extension} "\${${p.passwordEnv}:-}" ${p.passwordEnv}`).join('\n')
@@ -45,7 +47,7 @@ phone() {
 ${phones.split('\n').map((line) => `  ${line}`).join('\n')}
 } > "$tmp/pjsip"
 
-if [ -n "\${DEPARTMENT_PASSWORD:-}" ]; then
+${site.departmentTrunk.auth ? REQUIRE_DEPARTMENT : ''}if [ -n "\${DEPARTMENT_PASSWORD:-}" ]; then
   # Checked before the here-document: a failure inside its $(...) would not stop the script.
   : "\${DEPARTMENT_USER:?must be set with DEPARTMENT_PASSWORD}"
   cat >> "$tmp/pjsip" <<END

@@ -89,9 +89,11 @@ match = ${site.callers.join(',')}
 [${trunkName}](trunk)
 context = from-department
 aors = ${trunkName}
-; If the trunk challenges INVITEs, set DEPARTMENT_USER and DEPARTMENT_PASSWORD for the
-; secrets script (it writes ${trunkName}-auth) and uncomment:
-;outbound_auth = ${trunkName}-auth
+${trunk.auth
+    ? `; The trunk challenges our INVITEs (switch.site.departmentAuth): the secrets script writes
+; ${trunkName}-auth from DEPARTMENT_USER and DEPARTMENT_PASSWORD.
+outbound_auth = ${trunkName}-auth`
+    : '; No credentials: the trunk trusts this switch by address (switch.site.departmentAuth).'}
 
 [${trunkName}]
 type = aor

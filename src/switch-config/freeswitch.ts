@@ -38,6 +38,7 @@ function vars (site: SwitchSite): string {
     '  <!-- The directory domain user/<extension> dials look in, also the phones\' digest realm. -->',
     `  <X-PRE-PROCESS cmd="set" data="domain=${PHONE_REALM}"/>`,
     ...secret('esl_password', 'ESL_PASSWORD'),
+    ...(site.departmentTrunk.auth ? [...secret('department_user', 'DEPARTMENT_USER'), ...secret('department_password', 'DEPARTMENT_PASSWORD')] : []),
     ...site.phones.flatMap((p) => secret(`phone_password_${p.extension}`, p.passwordEnv)),
     '</include>',
     ''
@@ -175,7 +176,13 @@ function sofia (site: SwitchSite): string {
         <gateway name="${fs.gateway}">
           ${param('proxy', `${trunk.host}:${trunk.port}`)}
           ${param('register', 'false')}
-          ${param('caller-id-in-from', 'true')}
+          ${param('caller-id-in-from', 'true')}${trunk.auth
+            ? `
+          <!-- The trunk challenges our INVITEs (switch.site.departmentAuth): credentials from
+               FreeSWITCH's environment, DEPARTMENT_USER and DEPARTMENT_PASSWORD. -->
+          <param name="username" value="$\${department_user}"/>
+          <param name="password" value="$\${department_password}"/>`
+            : ''}
           <!-- OPTIONS every 30 s: a dead trunk is marked down and dials fail at once (GATEWAY_DOWN). -->
           ${param('ping', 30)}
         </gateway>

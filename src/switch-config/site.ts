@@ -25,7 +25,7 @@ export interface SwitchSite {
   callers: string[]
   phoneNetworks: string[]
   controllers: string[]
-  departmentTrunk: { host: string, port: number }
+  departmentTrunk: { host: string, port: number, auth: boolean }
   freeswitch: {
     /** The gateway the department dial template names (`sofia/gateway/<gateway>/{number}`). */
     gateway: string
@@ -105,7 +105,7 @@ export function switchSite (app: AppConfig, agents: AgentsConfig): SwitchSite {
     callers: [...site.callers],
     phoneNetworks: [...site.phones],
     controllers: [...site.controllers],
-    departmentTrunk: { host: trunkHost, port: Number(trunkPort) },
+    departmentTrunk: { host: trunkHost, port: Number(trunkPort), auth: site.departmentAuth },
     freeswitch: {
       gateway,
       eslHost: sw.freeswitch.host,

@@ -395,3 +395,21 @@ void t.test('the README lists every event the adapter subscribes to', (t) => {
   for (const event of SUBSCRIBED_EVENTS) t.ok(readme.includes(`\`${event}`) || readme.includes(` ${event}\``), event)
   t.end()
 })
+
+void t.test('a department trunk that challenges: the gateway answers with credentials from the environment', (t) => {
+  const plain = new Map(switchConfigFiles('freeswitch', shipped.app, shipped.agents).map((f) => [f.path, f.content]))
+  t.notMatch(plain.get('autoload_configs/sofia.conf.xml') ?? '', 'department_password', 'none by default')
+  const files = new Map(switchConfigFiles('freeswitch', settingsWith({ switch: { site: { departmentAuth: true } } }), shipped.agents)
+    .map((f) => [f.path, f.content]))
+  const gateway = descendants(parseXml(files.get('autoload_configs/sofia.conf.xml') ?? '').root, 'gateway')[0]!
+  const gw = params(gateway)
+  t.equal(gw.get('username'), '$${department_user}')
+  t.equal(gw.get('password'), '$${department_password}')
+  t.equal(gw.get('register'), 'false', 'credentials answer challenges; the trunk is not registered to')
+  const vars = files.get('vars.xml') ?? ''
+  for (const [name, env] of [['department_user', 'DEPARTMENT_USER'], ['department_password', 'DEPARTMENT_PASSWORD']]) {
+    t.match(vars, `<X-PRE-PROCESS cmd="exec-set" data="${name}=cat /proc/sys/kernel/random/uuid"/>\n  <X-PRE-PROCESS cmd="env-set" data="${name}=$${env}"/>`,
+      `${name}: random first, then ${env}`)
+  }
+  t.end()
+})
