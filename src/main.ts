@@ -7,6 +7,7 @@ import { ConfigError, configDirOf, formatProblem, loadConfig } from './config/in
 import { startController } from './controller.js'
 import { demoTokenBanner, makeDemoTokens } from './demo-tokens.js'
 import { createLogger } from './logger.js'
+import { installProcessPolicy } from './process-policy.js'
 import { loadSimInstall } from './switch-factory.js'
 
 // src/main.ts sits one level below the repository root, dist/src/main.js two.
@@ -66,7 +67,9 @@ async function main (): Promise<void> {
 
   // The drain deadline plus a margin for closing sockets; close-with-grace forces exit after it.
   const drainMs = config.app.shutdown.drainDeadlineMs
-  closeWithGrace({ delay: drainMs + 10_000 }, async ({ signal, err }) => {
+  installProcessPolicy(process, logger, controller.metrics)
+  // Unhandled rejections are the policy's (src/process-policy.ts), not a reason to stop.
+  closeWithGrace({ delay: drainMs + 10_000, skip: ['unhandledRejection'] }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'fatal error; shutting down')
     logger.info({ signal, drainMs }, 'shutting down: no new calls, draining calls in progress')
     await controller.shutdown(drainMs)

@@ -16,6 +16,7 @@ export class Metrics {
   readonly switchReconnects: Counter<'vendor'>
   readonly calendarYearMissing: Gauge<'year'>
   readonly callErrors: Counter<'code'>
+  readonly unexpectedErrors: Counter<'kind'>
   readonly promptsMissing: Gauge
   readonly promptsSkipped: Counter<'prompt'>
   readonly ticketsRaised: Counter<'kind'>
@@ -75,6 +76,12 @@ export class Metrics {
       name: 'hotline_call_errors_total',
       help: 'Errors inside calls, by error code (the call is ended cleanly)',
       labelNames: ['code'],
+      registers
+    })
+    this.unexpectedErrors = new Counter({
+      name: 'hotline_unexpected_errors_total',
+      help: 'Errors nothing expected (a bug): the call it hit ends cleanly, the others go on',
+      labelNames: ['kind'],
       registers
     })
     // Prompt ids are a fixed catalogue (ivr-flows/prompts.yaml): a bounded label.

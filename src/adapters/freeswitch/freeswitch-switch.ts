@@ -344,10 +344,9 @@ export class FreeswitchSwitch implements SwitchPort {
     const client = this.#connected()
     if (!this.#legs.has(legId)) throw new HotlineError('HC_CALL_GONE', `leg ${legId} is not in progress`)
     const appUuid = randomUUID()
+    // The leg can end (and this reject) before the sendmsg reply arrives: awaited below (the
+    // registry marks it handled meanwhile).
     const completed = this.#legs.expectExecute(legId, appUuid)
-    // The leg can end (and this reject) before the sendmsg reply arrives: handled below, but
-    // marked handled now so the rejection is not reported as unhandled meanwhile.
-    completed.catch(() => undefined)
     const onAbort = (): void => {
       this.#legs.cancelExecute(legId, appUuid, abortError(signal as AbortSignal))
       // Stop what the leg is playing; the app then completes on the switch side.

@@ -54,9 +54,9 @@ export class LegRegistry {
   /** Registers an app about to run; the promise settles on its CHANNEL_EXECUTE_COMPLETE. */
   expectExecute (legId: string, appUuid: string): Promise<EslEvent> {
     const leg = this.#require(legId)
-    return new Promise<EslEvent>((resolve, reject) => {
+    return handled(new Promise<EslEvent>((resolve, reject) => {
       leg.execs.set(appUuid, { resolve, reject })
-    })
+    }))
   }
 
   cancelExecute (legId: string, appUuid: string, err: Error): void {
@@ -77,10 +77,10 @@ export class LegRegistry {
   expectConference (legId: string, action: 'add-member' | 'del-member'): { done: Promise<void>, cancel: (err: Error) => void } {
     const leg = this.#require(legId)
     let waiter: (Waiter<void> & { action: 'add-member' | 'del-member' }) | undefined
-    const done = new Promise<void>((resolve, reject) => {
+    const done = handled(new Promise<void>((resolve, reject) => {
       waiter = { resolve, reject, action }
       leg.conference.push(waiter)
-    })
+    }))
     return {
       done,
       cancel: (err) => {
@@ -125,4 +125,15 @@ export class LegRegistry {
     if (leg === undefined) throw new HotlineError('HC_SWITCH_NO_SUCH_CALL', `no such leg ${legId}`)
     return leg
   }
+}
+
+/**
+ * A waiter is awaited by its owner only after a command's reply (sendmsg, uuid_transfer); a
+ * leg that ends meanwhile rejects it first. Marked handled here, once for every waiter, so
+ * that rejection is never reported as unhandled — which ended the whole process when a caller
+ * hung up during a conference join (the owner still awaits it and gets the error).
+ */
+function handled<T> (promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined)
+  return promise
 }

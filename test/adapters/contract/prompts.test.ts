@@ -2,41 +2,14 @@
 // the switch is asked which are missing (FreeSWITCH `file_exists`, ARI GET /sounds), and a
 // missing prompt never ends a call — a play resolves `missing`, keys are still collected.
 import t, { type Test } from 'tap'
-import { pino } from 'pino'
-import { withoutMedia } from '../../src/adapters/sim/sim-install.js'
-import { resolveAppConfig } from '../../src/config/app-config.js'
-import { systemClock } from '../../src/ports/clock.js'
-import type { InboundCall, SwitchPort } from '../../src/ports/switch.js'
-import { type EmbeddedSim, buildSwitch } from '../../src/switch-factory.js'
-import { PROTOCOLS, sounds } from '../helpers/controller.js'
-import { SHIPPED_INSTALL } from '../helpers/install.js'
-import { eventually } from '../helpers/sim.js'
+import { withoutMedia } from '../../../src/adapters/sim/sim-install.js'
+import { PROTOCOLS, sounds } from '../../helpers/controller.js'
+import { SHIPPED_INSTALL } from '../../helpers/install.js'
+import { type PortOnSim, answeredCall as answered, portOnSim } from './port.js'
 
 const GONE = ['goodbye', 'priority-menu']
-
-async function start (t: Test, protocol: 'esl' | 'ari'): Promise<{ sw: SwitchPort, sim: EmbeddedSim }> {
-  const config = resolveAppConfig({ switch: { kind: 'sim', sim: { protocol, timeScale: 0.02 } } }, 'test', {})
-  const install = withoutMedia(SHIPPED_INSTALL, (media) => GONE.some((id) => media.endsWith(`/${id}`) || media.endsWith(`/${id}.wav`)))
-  const built = await buildSwitch(config, { clock: systemClock, logger: pino({ level: 'silent' }), install })
-  const sim = built.sim
-  if (sim === undefined) throw new Error('no simulator')
-  t.teardown(async () => {
-    await built.port.close()
-    await sim.close()
-    sim.model.close()
-  })
-  await built.port.start()
-  await eventually(() => built.port.status().state === 'ready' ? true : undefined, 'connected')
-  return { sw: built.port, sim }
-}
-
-async function answered (sw: SwitchPort, sim: EmbeddedSim, from: string): Promise<{ call: InboundCall, caller: ReturnType<EmbeddedSim['model']['placeCall']> }> {
-  const offered = new Promise<InboundCall>((resolve) => { const stop = sw.onInboundCall((c) => { stop(); resolve(c) }) })
-  const caller = sim.model.placeCall({ from, to: '12345' })
-  const call = await offered
-  await sw.answer(call.legId)
-  return { call, caller }
-}
+const install = withoutMedia(SHIPPED_INSTALL, (media) => GONE.some((id) => media.endsWith(`/${id}`) || media.endsWith(`/${id}.wav`)))
+const start = async (t: Test, protocol: 'esl' | 'ari'): Promise<PortOnSim> => await portOnSim(t, protocol, install)
 
 for (const protocol of PROTOCOLS) {
   void t.test(`${protocol}: the switch says which prompts it lacks`, async (t) => {
