@@ -72,6 +72,7 @@ export class AriBridging {
     const bridge = channel.bridgeId === undefined ? undefined : bridges.get(channel.bridgeId)
     channel.bridgeId = undefined
     if (bridge === undefined) return
+    channel.leftBridge = true
     const at = bridge.members.indexOf(channel.id)
     if (at >= 0) bridge.members.splice(at, 1)
     for (const name of ['BRIDGEPEER', 'BRIDGEPVTCALLID']) {

@@ -94,6 +94,10 @@ export class AriChannel {
   pending = false
   /** The Asterisk cause a DELETE asked for (hangupcause set before the soft hangup). */
   requestedCause: number | undefined
+  /** A DELETE asked for its hangup, which its thread carries out a moment later. */
+  hangupRequested = false
+  /** It has left a bridge once (a BYE then brings a request with its cause: 15 part D). */
+  leftBridge = false
   /** The cause and tech cause of its hangup, once it started. */
   cause: { code: number, tech?: number } | undefined
   bridgeId: string | undefined

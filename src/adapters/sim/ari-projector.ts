@@ -10,9 +10,12 @@
 //   because main/dial.c hangs the leg up itself at its timeout;
 // - a leg from /channels/create + /dial gives no final Dial; a /dial timeout is a soft hangup
 //   (ChannelHangupRequest 32 soft) (08);
-// - a hangup: ChannelHangupRequest (32 soft for DELETE, the Q.850 cause for the far end's),
-//   bridge exit, StasisEnd; channels made by ARI then get STASISSTATUS SUCCESS and
-//   ChannelDestroyed with the real cause, dialplan channels nothing more (09, 12).
+// - a hangup: ChannelHangupRequest (its fields by what ended it: ari-hangups.ts), bridge exit,
+//   StasisEnd; channels made by ARI then get STASISSTATUS SUCCESS and ChannelDestroyed with the
+//   real cause, dialplan channels nothing more (09, 12). A DELETE's request, bridge exit and
+//   StasisEnd go out at once and the channel is destroyed a moment later, so a second DELETE
+//   meanwhile finds it and raises a request of its own (15 part A: two requests, both 204, one
+//   ChannelDestroyed after both).
 
 import { createHash } from 'node:crypto'
 import type { ModelEvent, SimChannel } from './model-types.js'
@@ -22,7 +25,8 @@ import { AriBridges, type AriBridge } from './ari-bridge.js'
 import { AriBridging, type BridgeEventSink } from './ari-bridging.js'
 import { AriChannel, AriChannels, OUTGOING_LINE, ariTime } from './ari-channel.js'
 import { AriPlaybacks, type AriPlayback } from './ari-playbacks.js'
-import { CAUSE, SOFTHANGUP_EXPLICIT, ariCauseOf, causeText, causeToSip, dialStatusFor, modelCauseFor } from './ari-causes.js'
+import { CAUSE, ariCauseOf, causeText, causeToSip, dialStatusFor, modelCauseFor } from './ari-causes.js'
+import { EXPLICIT_REQUEST, SOFTHANGUP_SHUTDOWN, reportHangup, techOf, withTech } from './ari-hangups.js'
 
 export interface AriProjectorOptions {
   /** The Stasis apps the dialplan sends calls to, tried in order (each a Stasis() that may fail). */
@@ -33,9 +37,15 @@ export interface AriProjectorOptions {
   inboundEndpoint: string
 }
 
-/** The Asterisk entity id (a MAC address, `02:fc:00:00:00:01` in the capture) derived from the model's id. */
-function entityId (coreId: string): string {
-  const bytes = createHash('sha256').update(coreId).digest().subarray(0, 5)
+/**
+ * How long a channel's thread takes to act on a DELETE's soft hangup (15 part A: ChannelDestroyed
+ * 2 ms after the requests, a second DELETE answered 204 in between).
+ */
+const SOFT_HANGUP_MS = 2
+
+/** The Asterisk entity id (a MAC address, `02:fc:00:00:00:01` in the capture) derived from the machine's id. */
+function entityId (machineId: string): string {
+  const bytes = createHash('sha256').update(machineId).digest().subarray(0, 5)
   return ['02', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':')
 }
 
@@ -51,12 +61,14 @@ export class AriProjector implements BridgeEventSink {
   readonly options: AriProjectorOptions
   /** Legs an ARI originate or /dial is about to create in the model. */
   readonly #expected = new Map<string, AriChannel>()
+  /** DELETEs whose soft hangup the channel's thread has yet to act on. */
+  readonly #softHangups = new Set<NodeJS.Timeout>()
   readonly #onModel = (event: ModelEvent): void => { this.#project(event) }
 
   constructor (model: SimSwitch, options: AriProjectorOptions) {
     this.model = model
     this.options = options
-    this.asteriskId = entityId(model.coreId)
+    this.asteriskId = entityId(model.machineId)
     this.apps = new AriApps(this.asteriskId)
     this.playbacks = new AriPlaybacks(model, (playback, event) => { this.#toPlaybackTarget(playback, event) })
     this.bridging = new AriBridging({
@@ -69,6 +81,8 @@ export class AriProjector implements BridgeEventSink {
     this.model.off('event', this.#onModel)
     this.playbacks.close()
     this.#expected.clear()
+    for (const timer of this.#softHangups) clearTimeout(timer)
+    this.#softHangups.clear()
   }
 
   // --- events ---------------------------------------------------------------------------
@@ -146,20 +160,40 @@ export class AriProjector implements BridgeEventSink {
   }
 
   /**
-   * DELETE /channels/{id}: the cause is set, then a soft hangup (resource_channels.c
-   * ast_ari_channels_hangup), so ChannelHangupRequest reads 32 soft and ChannelDestroyed the cause.
+   * DELETE /channels/{id}: the cause is set and a soft hangup requested (resource_channels.c
+   * ast_ari_channels_hangup), so ChannelHangupRequest reads 32 soft and ChannelDestroyed the
+   * cause. Every DELETE of a channel not yet destroyed raises its request (15 part A).
    */
   hangup (channel: AriChannel, cause: number): void {
-    if (channel.cause !== undefined) return
-    channel.requestedCause = cause
+    if (channel.cause === undefined) channel.requestedCause = cause
+    this.#channelEvent(channel, 'ChannelHangupRequest', {}, { ...EXPLICIT_REQUEST })
+    if (channel.cause !== undefined || channel.hangupRequested) return
+    channel.hangupRequested = true
     if (!channel.pending) {
-      this.model.hangup(channel.id, modelCauseFor(cause), 'switch')
+      this.model.requestHangup(channel.id, modelCauseFor(cause), SOFT_HANGUP_MS)
       return
     }
     // Created and never dialled: only ARI knows it.
-    channel.cause = withTech(cause, causeToSip(cause))
-    this.#channelEvent(channel, 'ChannelHangupRequest', {}, { cause: SOFTHANGUP_EXPLICIT, soft: true })
-    this.#finish(channel)
+    const timer = setTimeout(() => {
+      this.#softHangups.delete(timer)
+      if (channel.cause !== undefined || !this.channels.has(channel.id)) return
+      channel.cause = withTech(channel.requestedCause ?? cause, causeToSip(channel.requestedCause ?? cause))
+      this.#finish(channel)
+    }, this.model.scaled(SOFT_HANGUP_MS))
+    this.#softHangups.add(timer)
+  }
+
+  /**
+   * The switch shuts down: the model ended its channels (reportHangup); the ones only ARI knows
+   * (created, never dialled) get their shutdown request too and are destroyed with no cause (14).
+   */
+  switchDown (): void {
+    for (const channel of this.channels.list()) {
+      if (!channel.pending || channel.cause !== undefined) continue
+      channel.cause = { code: 0 }
+      this.#channelEvent(channel, 'ChannelHangupRequest', {}, { cause: SOFTHANGUP_SHUTDOWN, soft: true })
+      this.#finish(channel)
+    }
   }
 
   /**
@@ -315,24 +349,20 @@ export class AriProjector implements BridgeEventSink {
   #hangupStarted (modelChannel: SimChannel, cause: string, q850: number): void {
     const channel = this.channels.get(modelChannel.id)
     if (channel === undefined) return
-    const requested = channel.requestedCause
-    if (requested !== undefined) {
-      channel.cause = withTech(requested, causeToSip(requested))
-      this.#channelEvent(channel, 'ChannelHangupRequest', {}, { cause: SOFTHANGUP_EXPLICIT, soft: true })
-      return
+    // The dialplan or Stasis ending hung it up: no request to report.
+    if (channel.cause !== undefined && channel.requestedCause === undefined) return
+    const report = reportHangup(channel, modelChannel, cause, q850)
+    channel.cause = report.cause
+    if (report.timedOut === true) channel.timedOut = true
+    if (report.request !== undefined) this.#channelEvent(channel, 'ChannelHangupRequest', {}, report.request)
+    // Its Stasis thread acts on a DELETE's soft hangup at once: out of the bridge and of Stasis
+    // before the reply, destroyed a moment after it (15 A, C, D: StasisEnd before the 204,
+    // ChannelDestroyed after it; 09: "often, not always").
+    if (channel.hangupRequested) {
+      if (channel.bridgeId !== undefined) this.bridging.leave(channel)
+      this.playbacks.channelGone(channel.id)
+      if (channel.inStasis) this.#leaveStasis(channel)
     }
-    if (channel.cause !== undefined) return // the dialplan or Stasis ending hung it up: no request to report
-    if (channel.dialing && cause === 'NO_ANSWER' && modelChannel.hangupSide === 'switch') {
-      channel.timedOut = true
-      channel.cause = withTech(CAUSE.NO_ANSWER, causeToSip(CAUSE.NO_ANSWER))
-      // control.c bridge_timeout soft-hangs a /dial leg up; dial.c drops an originate's leg silently.
-      if (channel.origin === 'create') this.#channelEvent(channel, 'ChannelHangupRequest', {}, { cause: SOFTHANGUP_EXPLICIT, soft: true })
-      return
-    }
-    const status = Number.parseInt(modelChannel.variables.get('sip_term_status') ?? '', 10)
-    const reported = ariCauseOf(cause, q850, Number.isNaN(status) ? undefined : status)
-    channel.cause = withTech(reported.code, reported.tech ?? causeToSip(reported.code))
-    this.#channelEvent(channel, 'ChannelHangupRequest', {}, { cause: reported.code, ...techOf(reported.tech) })
   }
 
   #hangupComplete (modelChannel: SimChannel, cause: string, q850: number): void {
@@ -359,14 +389,4 @@ export class AriProjector implements BridgeEventSink {
     if (channel.app !== undefined) this.apps.unsubscribeChannel(channel.app, channel.id)
     this.channels.delete(channel.id)
   }
-}
-
-/** A hangup's Asterisk cause with its tech cause (the SIP response), when there is one. */
-function withTech (code: number, tech: number | undefined): { code: number, tech?: number } {
-  return tech === undefined ? { code } : { code, tech }
-}
-
-/** The `tech_cause` key of an event, present only when there is a tech cause. */
-function techOf (tech: number | undefined): { tech_cause?: number } {
-  return tech === undefined ? {} : { tech_cause: tech }
 }

@@ -5,7 +5,8 @@
 // - originate / create: 400 "Endpoint must be specified", "Invalid endpoint specified",
 //   "Application or extension must be specified"; 409 for a channel id in use; 500
 //   {"error":"Allocation failed"} when the channel driver cannot make the channel (capture 10:
-//   PJSIP/nobody, PJSIP/9999@no-such-endpoint, Bogus/123);
+//   PJSIP/nobody, PJSIP/9999@no-such-endpoint, Bogus/123), and while the switch shuts down
+//   (14: "Channel allocation failed: Refusing due to active shutdown");
 // - originate answers 200 with the channel in state Down (capture 04), timeout 30 s by default,
 //   -1 for none; /dial needs a channel made by /channels/create, still Down (409 otherwise);
 // - hangup: reason or reason_code, not both; an unknown reason is 400 "Invalid reason for
@@ -111,6 +112,7 @@ function originate (projector: AriProjector, options: ChannelRouteOptions, req: 
   if (isReply(variables)) return variables
   const resolved = resolveEndpoint(projector, options, endpoint)
   if (resolved.kind === 'reply') return resolved.reply
+  if (projector.model.state !== 'up') return allocationFailed()
   if (channelId !== undefined && idInUse(projector, channelId)) return failure(409, 'Channel with given unique ID already exists')
   const timeoutSec = intParam(req, 'timeout', DEFAULT_ORIGINATE_TIMEOUT_SEC)
   const timeoutMs = timeoutSec > 0 ? timeoutSec * 1000 : timeoutSec === -1 ? NO_TIMEOUT_MS : DEFAULT_ORIGINATE_TIMEOUT_SEC * 1000
@@ -158,6 +160,7 @@ function create (projector: AriProjector, options: ChannelRouteOptions, req: Ari
   if (isReply(variables)) return variables
   const resolved = resolveEndpoint(projector, options, endpoint)
   if (resolved.kind === 'reply') return resolved.reply
+  if (projector.model.state !== 'up') return allocationFailed()
   const channelId = param(req, 'channelId')
   if (channelId !== undefined && idInUse(projector, channelId)) return failure(409, 'Channel with given unique ID already exists')
   const allocated = projector.channels.allocate(resolved.endpoint)

@@ -5,11 +5,21 @@
 // realm="Asterisk REST Interface"` and {"message":"Authentication required"}, and a WebSocket
 // upgrade is refused the same way (capture 00_connect.txt). Replies carry Asterisk's headers
 // (Server, Cache-Control: no-cache, no-store).
+//
+// It follows the switch's life as Asterisk did when restarted with calls up (capture
+// 14_restart_mid_dial.txt): the channels' hangups go out first (the model's shutdown), REST
+// keeps answering (a new channel: 500 Allocation failed), then 1.1 s later every connection is
+// dropped, the events WebSockets without a close frame, and nothing listens on the port
+// (connection refused). When the switch is up again the port is bound again, but res_ari answers
+// 503 {"message":"Asterisk not booted"} to REST and to WebSocket upgrades until Asterisk is
+// fully booted, about a second later (14: 503 at 49.013, accepted at 49.883); then it serves
+// with a fresh state (no apps, channels or bridges).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket } from 'ws'
 import type { SimSwitch } from './sim-switch.js'
+import type { SwitchState } from './model-types.js'
 import type { AppSink } from './ari-apps.js'
 import { apiDeclaration, resourceListing } from './ari-declarations.js'
 import { AriProjector } from './ari-projector.js'
@@ -36,6 +46,10 @@ export interface AriServerOptions {
 }
 
 const DEFAULT_PORT = 8088
+/** From the shutdown's hangups to the dropped connections (14: 47.363 → 48.466). */
+const SHUTDOWN_DROP_MS = 1100
+/** Bound again but not fully booted: 503 (14: a 503 at 49.013, the next try accepted at 49.883). */
+const BOOT_MS = 1000
 /** Largest request body read (variables, parameters); more is refused. */
 const MAX_BODY_BYTES = 1024 * 1024
 const JSON_HEADERS = { 'Content-type': 'application/json' }
@@ -55,15 +69,27 @@ interface Session {
   readonly sink: AppSink
 }
 
+/** up: serving; stopping: the switch is going down; down: not listening; booting: 503 to all. */
+type Phase = 'up' | 'stopping' | 'down' | 'booting'
+
 export class AriServer {
   readonly #model: SimSwitch
   readonly #options: AriServerOptions
   readonly #sessions = new Set<Session>()
+  readonly #onState = (state: SwitchState): void => { this.#follow(state) }
+  /** Pending waits of a shutdown or boot, ended early by close(). */
+  readonly #waits = new Map<NodeJS.Timeout, () => void>()
   #refusing = false
+  #phase: Phase = 'up'
   #projector: AriProjector | undefined
   #router: AriRouter | undefined
   #server: Server | undefined
   #wss: WebSocketServer | undefined
+  /** Where it listens: the port it got the first time, bound again after a restart. */
+  #address: { host: string, port: number } | undefined
+  /** The last switch state followed, in order. */
+  #transition: Promise<void> = Promise.resolve()
+  #closed = false
 
   constructor (model: SimSwitch, options: AriServerOptions) {
     this.#model = model
@@ -71,7 +97,19 @@ export class AriServer {
   }
 
   async listen (): Promise<{ host: string, port: number, url: string }> {
-    if (this.#server !== undefined) throw new Error('AriServer is already listening')
+    if (this.#address !== undefined) throw new Error('AriServer is already listening')
+    const { host, port } = await this.#open(this.#options.host ?? '127.0.0.1', this.#options.port ?? DEFAULT_PORT)
+    this.#address = { host, port }
+    this.#model.on('state', this.#onState)
+    return { host, port, url: `http://${host}:${port}` }
+  }
+
+  /** Resolves once the server has followed the switch's last state change (dropped, or booted again). */
+  async settled (): Promise<void> {
+    await this.#transition
+  }
+
+  async #open (host: string, port: number): Promise<{ host: string, port: number }> {
     const projector = new AriProjector(this.#model, {
       apps: this.#options.apps ?? ['hotline'],
       context: this.#options.context ?? 'from-trunk',
@@ -89,8 +127,58 @@ export class AriServer {
     server.on('clientError', (_err, socket) => { socket.destroy() })
     this.#server = server
     this.#wss = wss
-    const { host, port } = await listenOn(server, this.#options.host ?? '127.0.0.1', this.#options.port ?? DEFAULT_PORT)
-    return { host, port, url: `http://${host}:${port}` }
+    return await listenOn(server, host, port)
+  }
+
+  #follow (state: SwitchState): void {
+    if (this.#closed) return
+    if (state === 'down') {
+      this.#phase = 'stopping'
+      this.#projector?.switchDown()
+      this.#transition = this.#transition.then(async () => {
+        await this.#wait(this.#model.scaled(SHUTDOWN_DROP_MS))
+        if (this.#closed) return
+        this.#phase = 'down'
+        this.#shut()
+      })
+    } else if (state === 'up') {
+      this.#transition = this.#transition.then(async () => {
+        const address = this.#address
+        if (this.#closed || address === undefined || this.#server !== undefined) return
+        this.#phase = 'booting'
+        await this.#open(address.host, address.port)
+        await this.#wait(this.#model.scaled(BOOT_MS))
+        if (this.#phase === 'booting') this.#phase = 'up'
+      }).catch(() => {
+        // The port was taken meanwhile: Asterisk stays unreachable, as one that cannot bind.
+        this.#server = undefined
+        this.#phase = 'down'
+      })
+    }
+  }
+
+  async #wait (ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { this.#waits.delete(timer); resolve() }, ms)
+      this.#waits.set(timer, resolve)
+    })
+  }
+
+  /**
+   * Every connection goes at once, WebSockets without a close frame (14: code 1006), and
+   * nothing listens any more. The projector stays readable (pendingTimers) but no longer
+   * follows the model.
+   */
+  #shut (): Server | undefined {
+    const server = this.#server
+    this.#server = undefined
+    this.dropWebSockets()
+    this.#wss?.close()
+    this.#wss = undefined
+    this.#projector?.close()
+    server?.close()
+    server?.closeAllConnections()
+    return server
   }
 
   /** Playback timers still pending on the ARI side (bridge playbacks); 0 after close(). */
@@ -104,18 +192,18 @@ export class AriServer {
   }
 
   async close (): Promise<void> {
-    const server = this.#server
+    if (this.#closed) return
+    this.#closed = true
+    this.#model.off('state', this.#onState)
+    for (const [timer, resolve] of this.#waits) {
+      clearTimeout(timer)
+      resolve()
+    }
+    this.#waits.clear()
+    await this.#transition
+    const server = this.#shut()
     if (server === undefined) return
-    this.#server = undefined
-    this.dropWebSockets()
-    this.#wss?.close()
-    this.#wss = undefined
-    // The projector stays readable (pendingTimers) but no longer follows the model.
-    this.#projector?.close()
-    await new Promise<void>((resolve) => {
-      server.close(() => { resolve() })
-      server.closeAllConnections()
-    })
+    await new Promise<void>((resolve) => { server.once('close', () => { resolve() }) })
   }
 
   /** Cuts every events socket at once, as a network failure would; their apps go inactive now. */
@@ -141,6 +229,12 @@ export class AriServer {
     }
     if (!this.#authorized(req, url)) {
       this.#reply(res, { status: 401, body: { message: 'Authentication required' }, headers: { 'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"' } })
+      req.resume()
+      return
+    }
+    if (this.#phase === 'booting') {
+      // res_ari ast_ari_invoke: authenticated, but not fully booted.
+      this.#reply(res, failure(503, 'Asterisk not booted'))
       req.resume()
       return
     }
@@ -259,6 +353,10 @@ export class AriServer {
     }
     if (!this.#authorized(req, url)) {
       this.#refuseUpgrade(socket, 401, 'Unauthorized', { message: 'Authentication required' }, 'WWW-Authenticate: Basic realm="Asterisk REST Interface"\r\n')
+      return
+    }
+    if (this.#phase === 'booting') {
+      this.#refuseUpgrade(socket, 503, 'Service Unavailable', { message: 'Asterisk not booted' })
       return
     }
     const apps = [...new Set((url.searchParams.get('app') ?? '').split(',').map((app) => app.trim()).filter((app) => app !== ''))]

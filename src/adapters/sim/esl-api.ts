@@ -13,6 +13,8 @@ export type { ApiResult } from './esl-originate.js'
 /** Shaped like `api version` of the captured 1.11.1 (capture 00), marked as the simulator. */
 export const VERSION = '1.11.1-sim~64bit'
 const NO_SUCH_CHANNEL = '-ERR No such channel!\n'
+/** A session thread's frame: a parked or conferenced channel looks at its state this often. */
+const SESSION_FRAME_MS = 20
 const TRANSFER_SYNTAX = '<uuid> [-bleg|-both] <dest-exten> [<dialplan>] [<context>]'
 
 type Command = (arg: string | undefined) => ApiResult | Promise<ApiResult>
@@ -93,7 +95,11 @@ export class EslApi {
     const space = arg.indexOf(' ')
     const id = space < 0 ? arg : arg.slice(0, space)
     const cause = space < 0 || arg.slice(space + 1).trim() === '' ? 'NORMAL_CLEARING' : causeName(arg.slice(space + 1))
-    return this.#projector.model.hangup(id, cause, 'switch') ? '+OK\n' : NO_SUCH_CHANNEL
+    // switch_channel_hangup from the api thread: the channel is hanging up at once (a second
+    // kill finds no channel), its session thread tears it down on its next frame, so its events
+    // follow the reply (capture 08: 20 ms after each +OK; 12_transfer_hunt: +OK, -ERR No such
+    // channel!, then the killed leg's CHANNEL_EXECUTE_COMPLETE and CHANNEL_HANGUP_COMPLETE).
+    return this.#projector.model.requestHangup(id, cause, SESSION_FRAME_MS) ? '+OK\n' : NO_SUCH_CHANNEL
   }
 
   /** `uuid_transfer <uuid> [-bleg|-both] <dest> [<dialplan>] [<context>]` (capture 07). */

@@ -266,7 +266,12 @@ export class AppRunner {
     else channel.variables.set('current_application_data', spec.arg)
     this.#host.raiseChannel('CHANNEL_EXECUTE', channel, { post: [...appHeaders(spec), ['Application-UUID', spec.uuid]] })
     const ctx = new AppContext(this.#host, channel.id, spec.arg, running, state.digits)
-    impl(ctx).catch(() => undefined).finally(() => { later(() => { this.#finish(state, running) }, 'microtask') })
+    // An app broken off by the hangup completes as the channel is taken down (hangupComplete,
+    // memberLeft), which may be later than the hangup itself (uuid_kill; capture 08: del-member,
+    // then the conference app's CHANNEL_EXECUTE_COMPLETE, then CHANNEL_HANGUP_COMPLETE).
+    impl(ctx).catch(() => undefined).finally(() => {
+      later(() => { if (!state.down) this.#finish(state, running) }, 'microtask')
+    })
   }
 
   #finish (state: ChannelApps, running: Running): void {

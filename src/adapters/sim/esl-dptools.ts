@@ -83,6 +83,11 @@ export const DPTOOLS: Readonly<Record<string, AppImpl>> = {
   },
   export: async (ctx) => {
     setVariable(ctx, ctx.arg)
+    // export_function also lists the name in export_vars, for the legs the channel originates
+    // (12_transfer_hunt_setup: variable_export_vars RFC2822_DATE after `export RFC2822_DATE=…`).
+    const name = ctx.arg.split('=')[0] ?? ''
+    const listed = (ctx.getVar('export_vars') ?? '').split(',').filter((n) => n !== '')
+    if (name !== '' && !listed.includes(name)) ctx.setVar('export_vars', [...listed, name].join(','))
     await Promise.resolve()
   },
   unset: async (ctx) => {

@@ -16,6 +16,8 @@ export const ORIGINATE_SYNTAX = '<call url> <exten>|&<application_name>(<app_arg
 /** FreeSWITCH's default originate_timeout and caller ID number when none is given (capture 09). */
 const DEFAULT_TIMEOUT_SEC = 60
 const DEFAULT_CID_NUMBER = '0000000000'
+/** How much sooner than originate_timeout an unanswered leg is given up (captures 06, 12_transfer_hunt). */
+export const ORIGINATE_TIMEOUT_SHORT_MS = 500
 
 export interface ApiResult {
   body: string
@@ -142,9 +144,10 @@ export async function dialLeg (projector: EslProjector, leg: DialLeg): Promise<D
       channelId: id,
       callerIdNumber: cidNumber,
       ...(cidName === '' ? {} : { callerIdName: cidName }),
-      // The originate loop checks its timeout against whole epoch seconds, so a leg rings
-      // up to a second less than asked (capture 06: NO_ANSWER 4.44 s after originate_timeout=5).
-      timeoutMs: timeoutSec * 1000 - (Date.now() % 1000),
+      // FreeSWITCH gives up on an unanswered leg about half a second before originate_timeout
+      // (capture 06: NO_ANSWER 4.44 s after originate_timeout=5; for 20, 19.44 s in
+      // 12_transfer_hunt and 19.58 s on another call of that day, captures README).
+      timeoutMs: timeoutSec * 1000 - ORIGINATE_TIMEOUT_SHORT_MS,
       ...(endpoint.channelName === undefined ? {} : { channelName: endpoint.channelName }),
       variables
     })

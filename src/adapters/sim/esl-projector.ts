@@ -17,6 +17,8 @@ export type EventSink = (event: EslEvent) => void
 
 /** A DTMF key's length in samples at 8 kHz (capture 03: 280 ms → DTMF-Duration 2240). */
 const SAMPLES_PER_MS = 8
+/** mod_conference's frame: its thread looks at the floor once per 20 ms interval. */
+const CONFERENCE_FRAME_MS = 20
 
 function localStamp (ms: number): string {
   const d = new Date(ms)
@@ -35,6 +37,8 @@ export class EslProjector implements AppHost {
   /** What an ESL originate tells the view of the leg it is about to create. */
   readonly #originating = new Map<string, { cidName: string, app: { name: string, arg: string } }>()
   readonly #sinks = new Set<EventSink>()
+  /** Floors left free by a holder who left, handed over on the conference's next frame. */
+  readonly #floorTimers = new Set<NodeJS.Timeout>()
   readonly #onModel = (event: ModelEvent): void => { this.#project(event) }
 
   constructor (model: SimSwitch, identity: Partial<SwitchIdentity> = {}) {
@@ -48,6 +52,8 @@ export class EslProjector implements AppHost {
     this.model.off('event', this.#onModel)
     this.apps.close()
     this.#sinks.clear()
+    for (const timer of this.#floorTimers) clearTimeout(timer)
+    this.#floorTimers.clear()
   }
 
   subscribe (sink: EventSink): () => void {
@@ -130,9 +136,14 @@ export class EslProjector implements AppHost {
    */
   preAnswer (id: string): void {
     const channel = this.live(id)
-    if (channel?.answerState !== 'ringing' || channel.direction !== 'inbound') return
+    if (channel?.answerState !== 'ringing') return
+    this.#earlyMedia(channel)
+  }
+
+  /** An inbound call's media is up before it is answered (switch_channel_perform_mark_pre_answered). */
+  #earlyMedia (channel: SimChannel): void {
     const view = this.view(channel)
-    if (view.earlyMedia) return
+    if (channel.direction !== 'inbound' || view.earlyMedia) return
     view.earlyMedia = true
     view.progressMediaMs = Date.now()
     this.raise(this.factory.channelEvent('CHANNEL_PROGRESS_MEDIA', channel, view))
@@ -166,6 +177,7 @@ export class EslProjector implements AppHost {
         return
       }
       case 'channel-answered':
+        if (this.model.install.lateNegotiation === true) this.#earlyMedia(event.channel)
         // The call state turns ACTIVE only after CHANNEL_ANSWER (captures 02, 04: RINGING in it).
         this.raiseChannel('CHANNEL_ANSWER', event.channel)
         this.setCallState(event.channel, 'ACTIVE')
@@ -177,7 +189,9 @@ export class EslProjector implements AppHost {
         const view = this.view(event.channel)
         view.digits += event.digit
         this.raiseChannel('DTMF', event.channel, {
-          post: [['DTMF-Digit', event.digit], ['DTMF-Duration', String(event.durationMs * SAMPLES_PER_MS)], ['DTMF-Source', 'RTP']]
+          // RFC 2833 keys come from the RTP stack, SIP INFO ones from the endpoint (captures 03, 12_transfer_hunt_setup).
+          post: [['DTMF-Digit', event.digit], ['DTMF-Duration', String(event.durationMs * SAMPLES_PER_MS)],
+            ['DTMF-Source', event.via === 'info' ? 'ENDPOINT' : 'RTP']]
         })
         this.apps.dtmf(event.channel.id, event.digit)
         return
@@ -218,7 +232,11 @@ export class EslProjector implements AppHost {
     if (view.originateApp !== undefined) return
     this.setState(channel, 'CS_ROUTING', 2)
     this.setState(channel, 'CS_EXECUTE', 4)
-    this.apps.startOuter(channel.id, [{ name: 'park', arg: '', uuid: randomUUID() }], 'stay')
+    // The extension's apps before its park, each with its CHANNEL_EXECUTE_COMPLETE (12_transfer_hunt_setup).
+    const before = (this.model.install.dialplanApps ?? []).map((app) => ({
+      name: app.name, arg: typeof app.arg === 'function' ? app.arg() : app.arg, uuid: randomUUID()
+    }))
+    this.apps.startOuter(channel.id, [...before, { name: 'park', arg: '', uuid: randomUUID() }], 'stay')
   }
 
   /** switch_ivr_play_file sets the playback_* variables; a file it cannot open raises nothing. */
@@ -315,24 +333,44 @@ export class EslProjector implements AppHost {
 
   #memberAdded (conference: SimConference, channel: SimChannel, memberId: number): void {
     const view = this.view(channel)
-    const size = conference.members.size
-    this.#conferenceEvent(conference, 'add-member', size, this.conferences.memberHeaders(channel, view, memberId, false))
-    if (this.conferences.takeFloorIfFree(conference.room, memberId, channel.id)) {
-      const headers: Header[] = [...this.conferences.conferenceHeaders(conference, size)]
-      headers.push(['Action', 'floor-change'], ['Old-ID', 'none'],
-        ...this.conferences.memberHeaders(channel, view, memberId, true), ['New-ID', String(memberId)])
-      this.raise(this.factory.create('CUSTOM', { subclass: CONFERENCE_SUBCLASS, source: 'floor-change', headers }))
-    }
+    this.#conferenceEvent(conference, 'add-member', conference.members.size, this.conferences.memberHeaders(channel, view, memberId, false))
+    this.#takeFloor(conference, channel, memberId)
+  }
+
+  /** A member takes a free floor: floor-change from nobody to it. */
+  #takeFloor (conference: SimConference, channel: SimChannel, memberId: number): void {
+    if (!this.conferences.takeFloorIfFree(conference.room, memberId, channel.id)) return
+    const headers: Header[] = [...this.conferences.conferenceHeaders(conference, conference.members.size)]
+    headers.push(['Action', 'floor-change'], ['Old-ID', 'none'],
+      ...this.conferences.memberHeaders(channel, this.view(channel), memberId, true), ['New-ID', String(memberId)])
+    this.raise(this.factory.create('CUSTOM', { subclass: CONFERENCE_SUBCLASS, source: 'floor-change', headers }))
   }
 
   #memberRemoved (conference: SimConference, channel: SimChannel, memberId: number): void {
     const size = conference.members.size
     // The holder's floor goes to nobody before it is deleted, while it still counts (capture 08).
-    if (this.conferences.releaseFloor(conference.room, channel.id)) {
-      this.#conferenceEvent(conference, 'floor-change', size + 1, [], [['Old-ID', 'none'], ['New-ID', 'none']])
-    }
+    const released = this.conferences.releaseFloor(conference.room, channel.id)
+    if (released) this.#conferenceEvent(conference, 'floor-change', size + 1, [], [['Old-ID', 'none'], ['New-ID', 'none']])
     this.#conferenceEvent(conference, 'del-member', size, this.conferences.memberHeaders(channel, this.view(channel), memberId, false))
     this.apps.memberLeft(channel.id)
+    if (released && size > 0) this.#handOverFloor(conference.room)
+  }
+
+  /**
+   * The conference thread gives a free floor to the first member of its list, the newest, on
+   * its next frame (mod_conference conference_thread_run: `!floor_holder` → set_floor_holder).
+   * 12_transfer_hunt: the caller held the floor and hung up; 02155010001 got it (New-ID 3), so
+   * its own kill later brought a floor-change to none before its del-member.
+   */
+  #handOverFloor (room: string): void {
+    const timer = setTimeout(() => {
+      this.#floorTimers.delete(timer)
+      const conference = this.model.conference(room)
+      const newest = [...conference?.members ?? []].sort((a, b) => b[1] - a[1])[0]
+      const channel = newest === undefined ? undefined : this.live(newest[0])
+      if (conference !== undefined && newest !== undefined && channel !== undefined) this.#takeFloor(conference, channel, newest[1])
+    }, this.model.scaled(CONFERENCE_FRAME_MS))
+    this.#floorTimers.add(timer)
   }
 
   /** `kick-member`, raised by the conference API before the member leaves. */

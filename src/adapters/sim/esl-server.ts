@@ -1,6 +1,12 @@
 // The simulated switch's FreeSWITCH side: an inbound Event Socket server (mod_event_socket)
 // over the call model. Each TCP connection is an EslSession; all of them share one projection
 // of the model (one Event-Sequence, one set of channel views and running apps).
+//
+// It follows the switch's life: when the switch shuts down (its channels all ended
+// SYSTEM_SHUTDOWN, switch_core_destroy's hupall), mod_event_socket unloads: every listener gets
+// the shutdown notice and is closed (kill_all_listeners) and nothing listens on the port, so
+// connections are refused. When the switch is up again the server listens on the same port with
+// a fresh projection: Event-Sequence from the start, the new Core-UUID.
 
 import { createServer, type Server, type Socket } from 'node:net'
 import { EslApi } from './esl-api.js'
@@ -8,6 +14,7 @@ import { MAX_FRAME_BYTES, SHUTDOWN_NOTICE } from './esl-frame.js'
 import { EslProjector } from './esl-projector.js'
 import { EslSession } from './esl-session.js'
 import type { SimSwitch } from './sim-switch.js'
+import type { SwitchState } from './model-types.js'
 import { listenOn } from './listen.js'
 
 export interface EslServerOptions {
@@ -29,8 +36,14 @@ export class EslServer {
   readonly #model: SimSwitch
   readonly #options: EslServerOptions
   readonly #sessions = new Set<EslSession>()
+  readonly #onState = (state: SwitchState): void => { this.#follow(state) }
   #projector: EslProjector | undefined
   #server: Server | undefined
+  /** Where it listens: the port it got the first time, taken again after a restart. */
+  #address: { host: string, port: number } | undefined
+  /** The last switch state followed (stopping or listening again), in order. */
+  #transition: Promise<void> = Promise.resolve()
+  #closed = false
 
   constructor (model: SimSwitch, options: EslServerOptions) {
     this.#model = model
@@ -38,13 +51,53 @@ export class EslServer {
   }
 
   async listen (): Promise<{ host: string, port: number }> {
-    if (this.#server !== undefined) throw new Error('EslServer is already listening')
+    if (this.#address !== undefined) throw new Error('EslServer is already listening')
+    const address = await this.#open(this.#options.host ?? '127.0.0.1', this.#options.port ?? DEFAULT_PORT)
+    this.#address = address
+    this.#model.on('state', this.#onState)
+    return address
+  }
+
+  /** Resolves once the server has followed the switch's last state change (stopped, or listening again). */
+  async settled (): Promise<void> {
+    await this.#transition
+  }
+
+  async #open (host: string, port: number): Promise<{ host: string, port: number }> {
     const projector = new EslProjector(this.#model)
     const api = new EslApi(projector)
     this.#projector = projector
     const server = createServer((socket) => { this.#accept(socket, projector, api) })
     this.#server = server
-    return await listenOn(server, this.#options.host ?? '127.0.0.1', this.#options.port ?? DEFAULT_PORT)
+    return await listenOn(server, host, port)
+  }
+
+  #follow (state: SwitchState): void {
+    if (this.#closed) return
+    if (state === 'down') {
+      // A turn later, so what the last hangups settled (a BACKGROUND_JOB) goes out first.
+      this.#transition = this.#transition.then(async () => { await new Promise((resolve) => setImmediate(resolve)) })
+        .then(() => { this.#stop(SHUTDOWN_NOTICE)?.close() })
+    } else if (state === 'up') {
+      this.#transition = this.#transition.then(async () => {
+        const address = this.#address
+        if (this.#closed || address === undefined || this.#server !== undefined) return
+        await this.#open(address.host, address.port)
+      }).catch(() => {
+        // The port was taken meanwhile: the switch stays unreachable, as a switch that cannot bind.
+        this.#server = undefined
+      })
+    }
+  }
+
+  /** Every client gets the notice and the projection stops; the caller closes the server returned. */
+  #stop (notice: string): Server | undefined {
+    const server = this.#server
+    this.#server = undefined
+    for (const session of [...this.#sessions]) session.end(notice)
+    this.#projector?.close()
+    this.#projector = undefined
+    return server
   }
 
   #accept (socket: Socket, projector: EslProjector, api: EslApi): void {
@@ -61,12 +114,12 @@ export class EslServer {
 
   /** Every client gets the shutdown notice (kill_all_listeners), then the server closes. */
   async close (): Promise<void> {
-    const server = this.#server
+    if (this.#closed) return
+    this.#closed = true
+    this.#model.off('state', this.#onState)
+    await this.#transition
+    const server = this.#stop(SHUTDOWN_NOTICE)
     if (server === undefined) return
-    this.#server = undefined
-    for (const session of [...this.#sessions]) session.end(SHUTDOWN_NOTICE)
-    this.#projector?.close()
-    this.#projector = undefined
     await new Promise<void>((resolve) => { server.close(() => { resolve() }) })
   }
 

@@ -14,6 +14,19 @@ export type AnswerState = 'ringing' | 'early' | 'answered' | 'hangup'
 /** Who ended a channel: the far end (caller/phone sent BYE) or the switch (told to hang up). */
 export type HangupSide = 'remote' | 'switch'
 
+/**
+ * How a far end sends DTMF: RFC 2833/4733 events in the RTP stream, or SIP INFO
+ * (application/dtmf-relay). FreeSWITCH tells them apart in `DTMF-Source` (RTP; ENDPOINT for
+ * INFO: captures 03, 12_transfer_hunt_setup); Asterisk reports both as ChannelDtmfReceived.
+ */
+export type DtmfVia = 'rtp' | 'info'
+
+/**
+ * up: working; down: shut down (shutdown() or a restart in progress): no channels, calls and
+ * dials refused, the wire servers not listening; closed: close() was called, for good.
+ */
+export type SwitchState = 'up' | 'down' | 'closed'
+
 export interface SimChannel {
   readonly id: string
   /** e.g. `sofia/internal/13812345678@198.51.100.7:5060` */
@@ -52,7 +65,7 @@ export type ModelEvent =
   | { type: 'channel-answered', channel: SimChannel }
   /** The dialplan parked an inbound call for the controller (still ringing, not answered). */
   | { type: 'channel-parked', channel: SimChannel }
-  | { type: 'dtmf', channel: SimChannel, digit: string, durationMs: number }
+  | { type: 'dtmf', channel: SimChannel, digit: string, durationMs: number, via: DtmfVia }
   | { type: 'playback-started', channel: SimChannel, playbackId: string, media: string }
   | {
     type: 'playback-finished'
@@ -133,8 +146,8 @@ export interface PlaceCallOptions {
   /** Destination, normally `12345`. */
   to: string
   callerIdName?: string
-  /** Digits the caller keys, each at `afterAnswerMs` after the call is answered. */
-  dtmf?: Array<{ afterAnswerMs: number, digits: string }>
+  /** Digits the caller keys, each at `afterAnswerMs` after the call is answered (RFC 2833 unless `via`). */
+  dtmf?: Array<{ afterAnswerMs: number, digits: string, via?: DtmfVia }>
   /** The caller hangs up this long after answer (or after being parked if never answered). */
   hangupAfterMs?: number
 }
@@ -144,8 +157,8 @@ export interface SimCallHandle {
   readonly channel: SimChannel
   /** Media played to this caller, in order. */
   readonly heard: string[]
-  /** Keys digits now (each raises a `dtmf` event). */
-  sendDtmf(digits: string): void
+  /** Keys digits now (each raises a `dtmf` event), as RFC 2833 events unless `via: 'info'`. */
+  sendDtmf(digits: string, options?: { via?: DtmfVia }): void
   /** The caller hangs up (remote side, NORMAL_CLEARING). */
   hangup(): void
   /** Resolves when the channel is hung up, with its cause. */

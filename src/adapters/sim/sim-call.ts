@@ -3,11 +3,11 @@
 // The switch drives it through the mark* methods.
 
 import { HotlineError } from '../../errors.js'
-import type { HangupSide, PlaceCallOptions, SimCallHandle, SimChannel } from './model-types.js'
+import type { DtmfVia, HangupSide, PlaceCallOptions, SimCallHandle, SimChannel } from './model-types.js'
 
 /** What a caller can do to the switch: key digits, hang up from its own end, wait. */
 export interface SimCallControl {
-  sendDtmf(channelId: string, digits: string): boolean
+  sendDtmf(channelId: string, digits: string, options?: { via?: DtmfVia }): boolean
   /** The far end hangs up: BYE when answered, CANCEL before. */
   remoteHangup(channelId: string): boolean
   /** Runs `fn` after `ms` of script time (the switch scales it) while the call lasts; returns a cancel function. */
@@ -45,8 +45,23 @@ export class SimCall implements SimCallHandle {
     this.answered.catch(() => {})
   }
 
-  sendDtmf (digits: string): void {
-    this.#control.sendDtmf(this.channel.id, digits)
+  /**
+   * A call placed while the switch is down: its INVITE gets no answer, so the switch never
+   * hears of it and the caller gives up (NORMAL_TEMPORARY_FAILURE, as a SIP stack reports a
+   * request nobody answered).
+   */
+  static unreached (channel: SimChannel, script: PlaceCallOptions): SimCall {
+    const call = new SimCall(channel, script, { sendDtmf: () => false, remoteHangup: () => false, after: () => () => {} })
+    channel.answerState = 'hangup'
+    channel.hangupAt = Date.now()
+    channel.hangupCause = 'NORMAL_TEMPORARY_FAILURE'
+    channel.hangupSide = 'switch'
+    call.markEnded({ cause: 'NORMAL_TEMPORARY_FAILURE', q850: 41, side: 'switch' })
+    return call
+  }
+
+  sendDtmf (digits: string, options: { via?: DtmfVia } = {}): void {
+    this.#control.sendDtmf(this.channel.id, digits, options)
   }
 
   hangup (): void {
@@ -62,7 +77,9 @@ export class SimCall implements SimCallHandle {
   markAnswered (): void {
     this.#resolveAnswered()
     for (const step of this.#script.dtmf ?? []) {
-      this.#control.after(step.afterAnswerMs, () => { this.#control.sendDtmf(this.channel.id, step.digits) })
+      this.#control.after(step.afterAnswerMs, () => {
+        this.#control.sendDtmf(this.channel.id, step.digits, step.via === undefined ? {} : { via: step.via })
+      })
     }
     this.#hangUpAfter()
   }

@@ -1,5 +1,5 @@
-// The scripted far ends the simulated switch dials: which numbers exist and how each behaves
-// (rings and answers, is busy, rejects, is unreachable, rings out). A refusal hangs the leg up
+// The scripted far ends' part in a dial (which numbers exist is the world's, sim-world.ts):
+// each rings and answers, is busy, rejects, is unreachable, or rings out. A refusal hangs the leg up
 // from the far end with its SIP status (FS 05, 09_errors); a ring timeout is the switch giving
 // up (FS 06: NO_ANSWER); an answer hands the leg back to the switch to connect.
 
@@ -31,25 +31,11 @@ export interface DialLeg {
 }
 
 export class SimDialer {
-  readonly #endpoints = new Map<string, EndpointBehaviour>()
   readonly #scaled: (ms: number) => number
 
   /** `scaled` turns script time into the switch's time. */
   constructor (scaled: (ms: number) => number) {
     this.#scaled = scaled
-  }
-
-  define (number: string, behaviour: EndpointBehaviour): void {
-    this.#endpoints.set(number, behaviour)
-  }
-
-  remove (number: string): boolean {
-    return this.#endpoints.delete(number)
-  }
-
-  /** How a number's far end behaves; undefined for a number nobody answers (UNALLOCATED_NUMBER). */
-  endpoint (number: string): EndpointBehaviour | undefined {
-    return this.#endpoints.get(number)
   }
 
   /**

@@ -20,6 +20,20 @@ export interface SimInstall {
   readonly sounds: readonly string[]
   /** Whether a medium can be played: a file (FreeSWITCH) or a `sound:` id (Asterisk). */
   hasMedia(media: string): boolean
+  /**
+   * FreeSWITCH: the apps the dialplan runs on a call to the hotline before its `park`, each
+   * reported in a CHANNEL_EXECUTE_COMPLETE ahead of CHANNEL_PARK (12_transfer_hunt_setup: set,
+   * export, set, then the park); an `arg` given as a function is worked out as the app runs
+   * (`${strftime(…)}`). None when absent (captures 00–11: the park alone).
+   */
+  readonly dialplanApps?: ReadonlyArray<{ readonly name: string, readonly arg: string | (() => string) }>
+  /**
+   * FreeSWITCH: the callers' SIP profile negotiates media only when a call is answered (sofia
+   * `inbound-late-negotiation`), so the answer marks early media first and CHANNEL_ANSWER reads
+   * Channel-Call-State EARLY (12_transfer_hunt_setup's `external` profile; 02 and the generated
+   * profile negotiate on the INVITE: RINGING).
+   */
+  readonly lateNegotiation?: boolean
 }
 
 /** Generated media both switches always have (FreeSWITCH's silence and tone generators, ARI tones). */
@@ -42,7 +56,9 @@ export function installFromSite (site: SwitchSite, promptIds: Iterable<string>):
     trunks: [site.asterisk.trunk],
     language: PROMPT_LANGUAGE,
     sounds,
-    hasMedia: (m) => isGeneratedMedia(m) || media.has(m)
+    hasMedia: (m) => isGeneratedMedia(m) || media.has(m),
+    // The hotline extension the generator writes (src/switch-config/freeswitch.ts, dialplan()).
+    dialplanApps: [{ name: 'set', arg: 'hotline_line=enterprise-seat' }]
   }
 }
 

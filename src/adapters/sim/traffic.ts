@@ -297,6 +297,8 @@ export function startSimTraffic (model: SimSwitch, options: SimTrafficOptions): 
       stop()
       return
     }
+    // The switch is down (a restart): this caller never got through; the next one may.
+    if (call.channel.answerState === 'hangup') return
     ours.set(call.channel.id, plan)
     counts.placed++
     options.onPlaced?.(call)

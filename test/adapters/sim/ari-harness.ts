@@ -174,8 +174,22 @@ export function loadCapture (name: string): CaptureEntry[] {
   for (const line of lines) {
     const sent = /^\[[^\]]+\] >>> HTTP (\w+) (\S+)/.exec(line)
     const answered = /^\[[^\]]+\] <<< HTTP (\d{3}) /.exec(line)
+    // 13–15 (a proxy's log): the request is named in the reply's line, the body on a `body:` line.
+    const proxied = /^\[[^\]]+\] <<< HTTP (\d{3}) +\(reply to >>> (\w+) (\S+)\)/.exec(line)
     const event = /^\[[^\]]+\] <<< WS EVENT #\d+ (\w+)/.exec(line)
-    if (sent !== null) {
+    if (proxied !== null) {
+      current = { kind: 'http', method: proxied[2] ?? '', path: proxied[3] ?? '', status: Number(proxied[1]), headers: new Map(), body: undefined }
+      out.push(current)
+      request = undefined
+    } else if (line.startsWith('    body: ') && current?.kind === 'http') {
+      const text = line.slice('    body: '.length)
+      // The proxy kept the first 400 characters only: a longer body stays text.
+      try {
+        current.body = text === '(empty)' ? undefined : JSON.parse(text) as unknown
+      } catch {
+        current.body = text
+      }
+    } else if (sent !== null) {
       request = { method: sent[1] ?? '', path: sent[2] ?? '' }
       current = undefined
     } else if (answered !== null && request !== undefined) {
