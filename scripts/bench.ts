@@ -80,9 +80,10 @@ async function run (): Promise<BenchResult> {
   const notes: string[] = []
   try {
     const setup = watchCallSetup(model)
-    const dials = watchTransferDials(model, ivr.transfers, directory)
+    const dials = watchTransferDials(model, line.controller.calls, directory)
     const agents = await startSyntheticAgents({
       agents: ivr.agents,
+      calls: line.controller.calls,
       transfers: ivr.transfers,
       directory,
       agentIds: line.agents.agents.map((a) => a.id),

@@ -155,7 +155,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     stats.start()
   }
   const pickScript = ivr?.pickScript ?? options.pickScript ?? (() => ({ script: firstCallScript }))
-  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts })
+  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line })
   calls.start()
   prompts.start()
   const live = createLiveSignals({ config, store, logger: logger.child({ component: 'live' }) })
@@ -172,7 +172,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     await registerAuth(app, { tokens: config.api.tokens })
     await registerMeRoute(app)
     if (api === undefined) return
-    await api.ivr.routes(app)
+    await api.ivr.routes(app, calls)
     await api.tickets.routes(app)
     await registerStatsRoutes(app, { stats: api.stats })
     for (const feature of features) await feature.routes?.(app)
@@ -184,7 +184,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     ? () => undefined
     : await startSimLife(sim.model, config, logger, ivr === undefined || options.ivr === undefined
       ? undefined
-      : { ivr, directory: options.ivr.directory, agents: options.ivr.agents })
+      : { ivr, calls, directory: options.ivr.directory, agents: options.ivr.agents })
   const closers: Array<() => Promise<void>> = [
     async () => { stopCalendarWatch(); stopTraffic(); prompts.stop(); await app.close() },
     async () => {

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'HC_FLOW_LOOP'
   | 'HC_TICKET_STATE'
   | 'HC_TRANSFER_STATE'
+  | 'HC_CALL_STATE'
   | 'HC_DIAL_TEST_STATE'
   | 'HC_RATE_LIMITED'
   | 'HC_INTERNAL'

@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { Agents } from './calls/agents.js'
 import { QueueAcd } from './calls/acd.js'
-import type { CallScript, ScriptChoice } from './calls/call-session.js'
-import { TransferService } from './calls/transfer.js'
+import type { CallManager } from './calls/call-manager.js'
+import type { LineServices, ScriptChoice } from './calls/call-session.js'
+import { Transfers } from './calls/transfer.js'
 import type { AppConfig } from './config/app-config.js'
 import { type AgentsConfig, checkTokenAgents } from './config/agents-schema.js'
 import { ConfigError } from './config/validate.js'
@@ -44,18 +45,14 @@ export interface IvrOptions {
 export interface Ivr {
   agents: Agents
   acd: QueueAcd
-  /** Three-way transfers; its events (`transfer.attempted`, …) are for counters. */
-  transfers: TransferService
+  /** Three-way transfers; their events (`transfer.attempted`, …) are for counters and pages. */
+  transfers: Transfers
   flows: FlowRegistry
   pickScript: () => ScriptChoice
-  /**
-   * The caller's full number while their call runs on this controller (IVR, queue, agent,
-   * survey), for a ticket's callback number; undefined once it ended or elsewhere. Never for
-   * display: agents and supervisors see masked numbers only.
-   */
-  callerNumber: (callId: string) => string | undefined
+  /** What a call of the line uses once it queues: given to every call's owner. */
+  line: LineServices
   /** Adds the agents API and the calls API to the app (after `registerAuth`, before ready). */
-  routes: (app: FastifyInstance) => Promise<void>
+  routes: (app: FastifyInstance, calls: CallManager) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -68,25 +65,17 @@ export async function startIvr (options: IvrOptions, deps: {
 
   const agents = new Agents({ store, clock, groups: options.agents.groups, log: logger.child({ component: 'agents' }) })
   await agents.sync(options.agents.agents)
-  // The caller's full number, while the call runs, for a transfer-failed ticket's callback:
-  // the queue and the agents see masked numbers only.
-  const callers = new Map<string, string>()
   const transferRecords = options.transfers ?? store
-  const transfers = new TransferService({
+  const transfers = new Transfers({
     switch: deps.switch,
     store: transferRecords,
     directory: options.directory,
     calendar: options.calendar,
     clock,
     callerIdNumber: config.switch.hotlineNumber,
-    tickets: options.tickets,
-    callerNumber: (callId) => callers.get(callId),
-    log: logger.child({ component: 'transfers' }),
-    prompts: deps.prompts
+    log: logger.child({ component: 'transfers' })
   })
-  const acd = new QueueAcd({
-    switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber, conversations: transfers, prompts: deps.prompts
-  })
+  const acd = new QueueAcd({ switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber })
   const groups = options.agents.groups.map((g) => g.id)
   const flows = await FlowRegistry.open({
     dir: options.flowsDir,
@@ -98,7 +87,6 @@ export async function startIvr (options: IvrOptions, deps: {
   const services: FlowServices = {
     calendar: options.calendar,
     directory: options.directory,
-    acd,
     clock,
     ...(options.tickets === undefined ? {} : { tickets: flowTicketSink(options.tickets, options.directory) })
   }
@@ -110,16 +98,7 @@ export async function startIvr (options: IvrOptions, deps: {
   }
   const pickScript = (): ScriptChoice => {
     const flow = flows.current(options.flowId)
-    const run = runFlow(flow, services)
-    const script: CallScript = async (ctx, signal) => {
-      callers.set(ctx.callId, ctx.callerNumber)
-      try {
-        return await run(ctx, signal)
-      } finally {
-        callers.delete(ctx.callId)
-      }
-    }
-    return { script, flowId: flow.id, flowVersion: flow.version }
+    return { script: runFlow(flow, services), flowId: flow.id, flowVersion: flow.version }
   }
   return {
     agents,
@@ -127,10 +106,10 @@ export async function startIvr (options: IvrOptions, deps: {
     transfers,
     flows,
     pickScript,
-    callerNumber: (callId) => callers.get(callId),
-    routes: async (app) => {
-      await registerAgentRoutes(app, { agents, store, acd })
-      await registerCallRoutes(app, { transfers, calls: store, records: transferRecords, directory: options.directory, clock })
+    line: { acd, agents, transfers, directory: options.directory, tickets: options.tickets },
+    routes: async (app, calls) => {
+      await registerAgentRoutes(app, { agents, store, calls })
+      await registerCallRoutes(app, { calls, records: store, transfers: transferRecords, directory: options.directory, clock })
     },
     close: async () => {
       await transfers.close()

@@ -8,7 +8,11 @@ import type { TransferRecord } from './ports/transfers.js'
 export class Metrics {
   readonly registry = new Registry()
   readonly callsOffered: Counter
-  readonly callsEnded: Counter<'final_state' | 'reason'>
+  readonly callsEnded: Counter<'final_state' | 'reason' | 'ended_by'>
+  readonly callsQueued: Counter
+  readonly callsAbandoned: Counter<'phase'>
+  readonly abandonWait: Histogram<'phase'>
+  readonly callsInState: Gauge<'state'>
   readonly callsInProgress: Gauge
   readonly callDuration: Histogram<'final_state'>
   readonly ivrInputs: Counter<'result'>
@@ -37,8 +41,32 @@ export class Metrics {
     })
     this.callsEnded = new Counter({
       name: 'hotline_calls_ended_total',
-      help: 'Calls ended, by final state and reason',
-      labelNames: ['final_state', 'reason'],
+      help: 'Calls ended, by final state, reason and who ended them (caller, controller, switch)',
+      labelNames: ['final_state', 'reason', 'ended_by'],
+      registers
+    })
+    // The queue's abandon rate, as contact centres reckon it:
+    // sum(hotline_calls_abandoned_total{phase=~"queue|ringing-agent"}) / sum(hotline_calls_queued_total).
+    this.callsQueued = new Counter({
+      name: 'hotline_calls_queued_total', help: 'Calls that joined a queue to agents (once per call)', registers
+    })
+    this.callsAbandoned = new Counter({
+      name: 'hotline_calls_abandoned_total',
+      help: 'Callers who hung up before reaching a person, by where they were (ivr, queue, ringing-agent)',
+      labelNames: ['phase'],
+      registers
+    })
+    this.abandonWait = new Histogram({
+      name: 'hotline_abandon_wait_seconds',
+      help: 'How long an abandoning caller had waited where they hung up (the IVR from the answer, the queue from joining it)',
+      labelNames: ['phase'],
+      buckets: [5, 10, 20, 30, 60, 120, 180, 300, 600],
+      registers
+    })
+    this.callsInState = new Gauge({
+      name: 'hotline_calls_in_state',
+      help: "This controller's calls in progress by state (offered … with-specialist)",
+      labelNames: ['state'],
       registers
     })
     this.callsInProgress = new Gauge({
@@ -129,7 +157,7 @@ export class Metrics {
     // (departments, their transfer numbers); never a call, a caller or an agent.
     this.transferRequests = new Counter({
       name: 'hotline_transfer_requests_total',
-      help: 'Finished three-way transfer requests by department, working time and result (connected, failed, cancelled)',
+      help: 'Finished three-way transfer requests by department, working time and result (connected, failed, cancelled, switch-lost)',
       labelNames: ['department', 'working_time', 'result'],
       registers
     })

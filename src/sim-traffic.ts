@@ -17,9 +17,12 @@ import type { AppConfig } from './config/app-config.js'
 import type { AgentsConfig } from './config/agents-schema.js'
 import type { Directory } from './domain/directory.js'
 import type { Ivr } from './ivr.js'
+import type { CallManager } from './calls/call-manager.js'
 
 export interface SimLine {
   ivr: Ivr
+  /** The calls API's part the synthetic agents use (transfer, leave). */
+  calls: CallManager
   directory: Directory
   agents: AgentsConfig
 }
@@ -56,6 +59,7 @@ export async function startSimLife (model: SimSwitch, config: AppConfig, logger:
     try {
       synthetic = await startSyntheticAgents({
         agents: line.ivr.agents,
+        calls: line.calls,
         transfers: line.ivr.transfers,
         directory: line.directory,
         agentIds: agentList.slice(humanAgents).map((a) => a.id),

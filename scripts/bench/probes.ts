@@ -14,7 +14,7 @@ import * as hdr from 'hdr-histogram-js'
 import type { ModelEvent, SimCallHandle } from '../../src/adapters/sim/model-types.js'
 import type { SimSwitch } from '../../src/adapters/sim/sim-switch.js'
 import type { Agents } from '../../src/calls/agents.js'
-import type { TransferService } from '../../src/calls/transfer.js'
+import type { CallManager } from '../../src/calls/call-manager.js'
 import type { Directory, Matter } from '../../src/domain/directory.js'
 
 export interface Percentiles { count: number, p50: number, p90: number, p99: number, max: number }
@@ -63,7 +63,7 @@ export function watchCallSetup (model: SimSwitch): { onPlaced: (call: SimCallHan
  * matter's hunt list. A dial is matched to the oldest request waiting on that number whose
  * transfer is ringing its first entry.
  */
-export function watchTransferDials (model: SimSwitch, transfers: TransferService, directory: Directory): {
+export function watchTransferDials (model: SimSwitch, calls: Pick<CallManager, 'live'>, directory: Directory): {
   onTransferRequest: (callId: string, matter: Matter) => void, latency: Latency, stop: () => void
 } {
   const latency = new Latency()
@@ -75,7 +75,7 @@ export function watchTransferDials (model: SimSwitch, transfers: TransferService
     const now = performance.now()
     // Requests never dialled (refused, the caller gone) are dropped after a minute.
     while (pending.length > 0 && now - (pending[0]?.at ?? now) > 60_000) pending.shift()
-    const i = pending.findIndex((p) => p.number === number && (transfers.live(p.callId)?.ringing?.index ?? 0) === 0)
+    const i = pending.findIndex((p) => p.number === number && (calls.live(p.callId)?.ringing?.index ?? 0) === 0)
     const match = pending[i]
     if (match === undefined) return
     pending.splice(i, 1)

@@ -1,10 +1,11 @@
 // The queue to enterprise-seat agents (automatic call distribution). A caller joins the
 // group's queue in the store; the store hands the longest-idle ready agent to the caller at
 // the head, so callers are served in order and no agent gets two calls even with several
-// controllers on one store. This controller then rings the agent (agent-leg.ts) and, if the
+// controllers on one store. This controller then rings the agent (agent-ring.ts) and, if the
 // agent does not answer, puts the caller back at the head with the original time and tries
-// the next agent. While waiting the caller hears their position (queue-announcer.ts); after
-// maxWaitMs they leave by the flow's overflow branch.
+// the next agent. While waiting the caller hears their position (queue-announcer.ts, through
+// the call's owner); after maxWaitMs they leave by the flow's overflow branch. An agent who
+// answers is handed back to the call's owner, which puts the caller through.
 //
 // A waiting caller tries again every `pollMs` (agents freed on other controllers) and at once
 // when an agent of the group becomes ready here or a caller of the group leaves the queue.
@@ -14,9 +15,8 @@ import { HotlineError, abortError } from '../errors.js'
 import type { Acd, QueueOutcome, QueueRequest } from '../ports/acd.js'
 import type { Clock } from '../ports/clock.js'
 import type { AgentRecord, Store } from '../ports/store.js'
-import type { PromptHealth } from '../flows/prompt-health.js'
 import type { SwitchPort } from '../ports/switch.js'
-import { type ConversationWatcher, offerToAgent } from './agent-leg.js'
+import { ringAgent } from './agent-ring.js'
 import type { AgentGroupSettings, Agents } from './agents.js'
 import { QueueAnnouncer } from './queue-announcer.js'
 
@@ -27,31 +27,10 @@ export interface AcdDeps {
   clock: Clock
   /** Caller ID agents' phones show: the hotline's number, never the caller's. */
   callerIdNumber: string
-  /** Prompts the queue plays (a missing one is skipped and counted). */
-  prompts: PromptHealth
   /** How often a waiting caller asks the store for an agent anyway; default 500 ms. */
   pollMs?: number
   /** A queue entry not touched for this long is dropped (its controller died); default 30 s. */
   queueTtlMs?: number
-  /**
-   * Told of every conversation's course (the three-way transfer joins specialists to it and
-   * keeps it going after the agent leaves); none: a conversation ends with the agent's leg.
-   */
-  conversations?: ConversationWatcher
-}
-
-/** The call an agent is ringing for, talking on or wrapping up, as this controller knows it. */
-export interface AgentCall {
-  agentId: string
-  callId: string
-  /** The caller's leg. */
-  legId: string
-  group: string
-  /** The caller's IVR choices (priority, category, matter, …). */
-  choices: Record<string, string>
-  enqueuedAt: number
-  offeredAt: number
-  answeredAt?: number
 }
 
 export class QueueAcd implements Acd {
@@ -62,32 +41,20 @@ export class QueueAcd implements Acd {
   readonly #sleepers = new Map<string, Set<() => void>>()
   /** Wake-ups per group, so one that comes while a caller is not yet asleep is not lost. */
   readonly #wakes = new Map<string, number>()
-  readonly #calls = new Map<string, AgentCall>()
   /** Aborted by close(): callers still waiting leave the queue. */
   readonly #closing = new AbortController()
   readonly #onReady = (agent: AgentRecord): void => { for (const g of agent.groups) this.#wake(g) }
-  readonly #onChanged = (agent: AgentRecord): void => {
-    // The agent is done with the call (wrap-up over, logged out, …): forget it.
-    if (this.#calls.get(agent.id)?.callId !== agent.callId) this.#calls.delete(agent.id)
-  }
 
   constructor (deps: AcdDeps) {
     this.#deps = deps
     this.#pollMs = deps.pollMs ?? 500
     this.#ttlMs = deps.queueTtlMs ?? 30_000
     deps.agents.on('ready', this.#onReady)
-    deps.agents.on('changed', this.#onChanged)
-  }
-
-  /** The call `agentId` is on, when this controller put them on it. */
-  currentCall (agentId: string): AgentCall | undefined {
-    return this.#calls.get(agentId)
   }
 
   /** Stops: callers still waiting leave the queue (HC_SHUTTING_DOWN); conversations go on. */
   close (): void {
     this.#deps.agents.off('ready', this.#onReady)
-    this.#deps.agents.off('changed', this.#onChanged)
     this.#closing.abort(new HotlineError('HC_SHUTTING_DOWN', 'the queue to agents is closed'))
   }
 
@@ -99,19 +66,18 @@ export class QueueAcd implements Acd {
     if (signal.aborted) throw abortError(signal)
     if (this.#closing.signal.aborted) throw abortError(this.#closing.signal)
     const waiting = AbortSignal.any([signal, this.#closing.signal])
-    const enqueuedAt = clock.now()
+    const enqueuedAt = request.enqueuedAt ?? clock.now()
     const deadline = enqueuedAt + request.maxWaitMs
     const entry = new QueueEntry(store, clock, { group: group.id, callId, at: enqueuedAt, ttlMs: this.#ttlMs }, log)
     await entry.join()
     request.onVisit?.({ group: group.id, enqueuedAt })
     log.info({ group: group.id, maxWaitMs: request.maxWaitMs }, 'waiting for an agent')
-    const announcer = new QueueAnnouncer(this.#deps.switch, {
-      legId: request.legId,
+    const announcer = new QueueAnnouncer({
       everyMs: request.announceEveryMs,
       position: async () => entry.queued ? await store.queuePosition(group.id, callId, clock.now()) : undefined,
+      announce: request.announce,
       signal,
-      log,
-      prompts: this.#deps.prompts
+      log
     })
     try {
       for (;;) {
@@ -122,9 +88,10 @@ export class QueueAcd implements Acd {
           entry.assigned()
           // Another ready agent may serve the caller now at the head.
           this.#wake(group.id)
-          const served = await this.#offer(agent, group, request, enqueuedAt, announcer)
-          if (served !== undefined) return served
+          const answered = await this.#offer(agent, group, request, enqueuedAt, announcer)
+          if (answered !== undefined) return answered
           await entry.join()
+          request.onRequeued?.()
           continue
         }
         const now = clock.now()
@@ -155,34 +122,18 @@ export class QueueAcd implements Acd {
   async #offer (
     agent: AgentRecord, group: AgentGroupSettings, request: QueueRequest, enqueuedAt: number, announcer: QueueAnnouncer
   ): Promise<QueueOutcome | undefined> {
-    const { clock } = this.#deps
-    const call: AgentCall = {
-      agentId: agent.id,
-      callId: request.callId,
-      legId: request.legId,
-      group: group.id,
-      choices: { ...request.choices },
-      enqueuedAt,
-      offeredAt: clock.now()
-    }
-    this.#calls.set(agent.id, call)
-    const result = await offerToAgent(this.#deps, agent, group, request, {
-      beforeConnect: async () => { await announcer.stop() },
-      connected: (answeredAt) => {
-        call.answeredAt = answeredAt
-        request.onVisit?.({ servedAt: answeredAt, agentId: agent.id })
-      }
-    })
+    const log = request.log.child({ agentId: agent.id })
+    request.onRinging?.(agent.id)
+    const result = await ringAgent(this.#deps, agent, group, request.callId, request.signal, log)
     if (result.kind === 'not-answered') {
-      request.log.info({ why: result.why }, 'back to the head of the queue')
+      log.info({ why: result.why }, 'back to the head of the queue')
       return undefined
     }
-    return {
-      kind: 'served',
-      agentId: agent.id,
-      waitedMs: result.answeredAt - enqueuedAt,
-      talkedMs: result.endedAt - result.answeredAt
-    }
+    // Nothing the queue plays may talk over the conversation.
+    await announcer.stop()
+    const answeredAt = this.#deps.clock.now()
+    request.onVisit?.({ servedAt: answeredAt, agentId: agent.id })
+    return { kind: 'agent', agentId: agent.id, legId: result.legId, group: group.id, answeredAt, waitedMs: answeredAt - enqueuedAt }
   }
 
   #wake (group: string): void {

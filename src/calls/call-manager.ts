@@ -3,13 +3,17 @@
 
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
+import { callDay, callIncrements } from '../domain/call-figures.js'
 import { maskNumber } from '../logger.js'
 import type { PromptHealth } from '../flows/prompt-health.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { CallRecord, Store } from '../ports/store.js'
 import type { InboundCall, SwitchPort } from '../ports/switch.js'
-import { CallSession, type CallSummary, type ScriptChoice } from './call-session.js'
+import { HotlineError } from '../errors.js'
+import type { TransferRecord } from '../ports/transfers.js'
+import { type AgentCall, CallSession, type CallSummary, type LineServices, type ScriptChoice } from './call-session.js'
+import type { LiveCallView, Requester } from './conversation.js'
 
 export interface CallManagerDeps {
   switch: SwitchPort
@@ -22,6 +26,8 @@ export interface CallManagerDeps {
   metrics: Metrics
   clock: Clock
   prompts: PromptHealth
+  /** The line's queue, agents and transfers (absent without the IVR). */
+  line?: LineServices | undefined
 }
 
 /** Told of every call record this controller wrote (a call started, moved, queued, ended). */
@@ -30,7 +36,7 @@ export type CallRecordListener = (record: CallRecord) => void
 export class CallManager {
   readonly #deps: CallManagerDeps
   readonly #listeners = new Set<CallRecordListener>()
-  readonly #sessions = new Map<string, { session: CallSession, done: Promise<CallSummary> }>()
+  readonly #sessions = new Map<string, { session: CallSession, done: Promise<CallSummary | undefined> }>()
   readonly #recent: CallSummary[] = []
   #draining = false
   #stop: () => void = () => undefined
@@ -65,6 +71,47 @@ export class CallManager {
     return () => { this.#listeners.delete(listener) }
   }
 
+  /** The conversation of a call in progress here, as the agent's screen shows it. */
+  live (callId: string): LiveCallView | undefined {
+    return this.#sessions.get(callId)?.session.view()
+  }
+
+  /** The call `agentId` is on here, as its owner knows it. */
+  agentCall (agentId: string): AgentCall | undefined {
+    for (const { session } of this.#sessions.values()) {
+      const call = session.agentCall()
+      if (call?.agentId === agentId) return call
+    }
+    return undefined
+  }
+
+  /** The caller's full number of a call in progress here (a ticket's callback number); never for display. */
+  callerNumber (callId: string): string | undefined {
+    return this.#sessions.get(callId)?.session.callerNumber
+  }
+
+  /** The agent a call in progress here is (or was last) with. */
+  agentOf (callId: string): string | undefined {
+    return this.#sessions.get(callId)?.session.agentId
+  }
+
+  /** A three-way transfer of a call in progress here (HC_NOT_FOUND / HC_TRANSFER_STATE otherwise). */
+  async transfer (callId: string, matterId: string, by: Requester): Promise<TransferRecord> {
+    if (this.#draining) throw new HotlineError('HC_SHUTTING_DOWN', 'the controller is shutting down')
+    return await this.#session(callId).transfer(matterId, by)
+  }
+
+  /** The agent leaves the three-way call of a call in progress here. */
+  async leave (callId: string, by: Requester): Promise<void> {
+    await this.#session(callId).leave(by)
+  }
+
+  #session (callId: string): CallSession {
+    const entry = this.#sessions.get(callId)
+    if (entry === undefined) throw new HotlineError('HC_TRANSFER_STATE', `call ${callId} is not in progress on this controller`)
+    return entry.session
+  }
+
   /** Resolves when a call with this leg has ended (or at once if it is not in progress). */
   async whenEnded (legId: string): Promise<CallSummary | undefined> {
     for (const entry of this.#sessions.values()) {
@@ -92,7 +139,7 @@ export class CallManager {
     if (first === 'deadline') {
       for (const { session } of this.#sessions.values()) {
         cut += 1
-        session.cancel('drain deadline reached')
+        session.cancel('drain-deadline')
       }
       log.warn({ cut }, 'drain deadline reached; ending the remaining calls')
       await all
@@ -114,6 +161,8 @@ export class CallManager {
       else logger.debug({ leg: call.legId }, 'call taken by another controller')
     }).catch((err: unknown) => {
       logger.error({ err, leg: call.legId }, 'cannot claim the call (store unavailable); refusing it')
+      // Offered to us all the same: the offered count must cover every refused call.
+      this.#deps.metrics.callsOffered.inc()
       this.#refuse(call, 'store unavailable')
     })
   }
@@ -124,13 +173,17 @@ export class CallManager {
     this.#deps.switch.hangup(call.legId, 'busy').catch((err: unknown) => {
       logger.warn({ err, leg: call.legId }, 'refusing a call failed')
     })
-    metrics.callsEnded.inc({ final_state: 'refused', reason })
+    metrics.callsEnded.inc({ final_state: 'refused', reason, ended_by: 'controller' })
     const now = clock.now()
     const record: CallRecord = {
       callId: randomUUID(), legId: call.legId, controllerId: this.#deps.controllerId, caller: maskNumber(call.from),
-      startedAt: call.at, endedAt: now, finalState: 'refused', reason, choices: {}, path: []
+      startedAt: call.at, endedAt: now, finalState: 'refused', reason, endedBy: 'controller', choices: {}, path: []
     }
-    this.#deps.store.putCall(record)
+    // Counted in the day's figures before the record is written, as a session's end is.
+    const { store } = this.#deps
+    store.addCallCounts(callDay(record.startedAt), callIncrements({ ...record, finalState: 'refused' }))
+      .catch((err: unknown) => { logger.warn({ err }, "counting a refused call in its day's figures failed") })
+      .then(async () => { await store.putCall(record) })
       .then(() => { this.#written(record) })
       .catch((err: unknown) => { logger.warn({ err }, 'saving a refused call failed') })
   }
@@ -156,11 +209,15 @@ export class CallManager {
       ...this.#deps, onRecordWritten: (record) => { this.#written(record) }
     })
     const done = session.run().then((summary) => {
-      this.#sessions.delete(session.callId)
       this.#recent.push(summary)
       if (this.#recent.length > 200) this.#recent.shift()
       return summary
-    })
+    }, (err: unknown) => {
+      // run() never throws; if it ever did, the one call is lost to a bug, not the process.
+      this.#deps.metrics.unexpectedErrors.inc({ kind: 'call' })
+      this.#deps.logger.error({ err, callId: session.callId }, 'call session failed')
+      return undefined
+    }).finally(() => { this.#sessions.delete(session.callId) })
     this.#sessions.set(session.callId, { session, done })
   }
 }

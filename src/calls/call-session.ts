@@ -1,18 +1,54 @@
-// CallSession runs one call: answer, then the call's script step by step, then the end. It
-// knows no vendor. When the caller hangs up, everything the script is doing is cancelled
-// through an AbortSignal. Nothing that happens inside a call may escape it: errors end the
-// call cleanly with a final state, never the process.
+// CallSession is the one owner of a call: it alone holds the caller's leg and the call's state
+// (call-state.ts), from offered to ended. It answers, runs the call's script (the flow),
+// plays every prompt the caller hears, puts the caller in the queue (the ACD only picks and
+// rings an agent and hands back their leg) and holds the conversation (conversation.ts: the
+// agent, then perhaps a specialist a transfer found). Every change of state is written to the
+// store with its time. When the caller hangs up, everything the call is doing is cancelled
+// through an AbortSignal; whatever happens, the call ends in exactly one truthful final state
+// (call-end.ts), and nothing that happens inside it may escape it.
 
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { HotlineError, isHotlineError } from '../errors.js'
+import { callDay, callIncrements } from '../domain/call-figures.js'
+import { HotlineError, abortError, isHotlineError } from '../errors.js'
+import { type PromptHealth, collectKeys, playPrompt } from '../flows/prompt-health.js'
 import { maskNumber } from '../logger.js'
 import type { Metrics } from '../metrics.js'
+import type { Acd } from '../ports/acd.js'
 import type { Clock } from '../ports/clock.js'
-import type { CallFinalState, CallRecord, QueueVisit, Store } from '../ports/store.js'
+import type { CallRecord, QueueVisit, Store } from '../ports/store.js'
 import type { CollectOptions, CollectResult, InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
+import { type CallEnd, type CallSummary, type Cut, endOf } from './call-end.js'
 import { type CallState, transition } from './call-state.js'
-import { type PromptHealth, collectKeys, playPrompt } from '../flows/prompt-health.js'
+import { Conversation, type ConversationDeps, type LiveCallView, type Requester } from './conversation.js'
+import type { TransferRecord } from '../ports/transfers.js'
+
+export type { CallSummary } from './call-end.js'
+
+/** A call as the agent on it sees it, from its owner. */
+export interface AgentCall {
+  agentId: string
+  callId: string
+  group: string
+  choices: Record<string, string>
+  enqueuedAt?: number
+  /** When the agent's phone began to ring for this caller. */
+  offeredAt: number
+  /** When the agent answered; absent while the phone still rings. */
+  answeredAt?: number
+}
+
+/** What the flow asks of the queue; the owner does the rest. */
+export interface QueueAsk {
+  group: string
+  maxWaitMs: number
+  announceEveryMs: number
+}
+
+/** How the queue ended for the flow: a person served the caller (and is gone), or no agent in time. */
+export type QueueResult =
+  | { kind: 'served', agentId: string, waitedMs: number, talkedMs: number }
+  | { kind: 'overflow', waitedMs: number }
 
 export interface CallContext {
   readonly callId: string
@@ -29,8 +65,8 @@ export interface CallContext {
   choose(key: string, value: string): void
   /** Records that the call entered a flow step (the call's path). */
   recordStep(stepId: string): void
-  /** Records the call's visit to an agent queue. */
-  recordQueue(visit: QueueVisit): void
+  /** Waits for an agent of the group and holds the conversation; resolves when the caller goes on. */
+  queue(ask: QueueAsk): Promise<QueueResult>
 }
 
 /** What a script reports when it ends normally. */
@@ -40,14 +76,16 @@ export interface ScriptEnd {
 
 export type CallScript = (ctx: CallContext, signal: AbortSignal) => Promise<ScriptEnd>
 
-/** The record of an ended call: exactly one final state, with its reason. */
-export type CallSummary = CallRecord & { endedAt: number, finalState: CallFinalState, reason: string }
-
 /** The script a call runs, with the flow and version it comes from (kept for the record). */
 export interface ScriptChoice {
   script: CallScript
   flowId?: string
   flowVersion?: string
+}
+
+/** The enterprise-seat line's services a call uses once it queues (absent without the IVR). */
+export interface LineServices extends Omit<ConversationDeps, 'switch' | 'clock' | 'metrics'> {
+  acd: Acd
 }
 
 export interface CallSessionDeps {
@@ -59,6 +97,7 @@ export interface CallSessionDeps {
   clock: Clock
   /** Prompts to the caller: a missing one is skipped, logged and counted. */
   prompts: PromptHealth
+  line?: LineServices | undefined
   /**
    * Told after each write of the call's record reached the store (the live pages refresh on
    * it); a throwing listener is ignored. Never told of a failed write.
@@ -75,7 +114,14 @@ export class CallSession {
   readonly #abort = new AbortController()
   readonly #record: CallRecord
   #state: CallState = 'offered'
-  #callerGone = false
+  #answeredAt: number | undefined
+  /** The agent whose phone rings (or who answered) for this caller, while that lasts. */
+  #offer: { agentId: string, group: string, at: number } | undefined
+  /** The caller hung up: when, and in which state. */
+  #gone: { at: number, state: CallState } | undefined
+  /** The controller or the switch ended the call. */
+  #cut: Cut | undefined
+  #conversation: Conversation | undefined
   #stopListening: () => void = () => undefined
   /** Record writes, in order; a failed write is logged, never fatal to the call. */
   #writes: Promise<void> = Promise.resolve()
@@ -94,7 +140,10 @@ export class CallSession {
       ...(choice.flowVersion === undefined ? {} : { flowVersion: choice.flowVersion }),
       startedAt: call.at,
       choices: {},
-      path: []
+      path: [],
+      state: 'offered',
+      stateSince: call.at,
+      states: [{ state: 'offered', at: call.at }]
     }
   }
 
@@ -106,50 +155,129 @@ export class CallSession {
     return this.#call.legId
   }
 
+  /** The agent the caller is (or was last) talking with, while the conversation lasts. */
+  get agentId (): string | undefined {
+    return this.#conversation?.agentId
+  }
+
+  /** The caller's full number, for a ticket the agent raises by hand: never for display. */
+  get callerNumber (): string {
+    return this.#call.from
+  }
+
+  /** The call as its agent sees it while they are on it (the store may not have it yet). */
+  agentCall (): AgentCall | undefined {
+    const offer = this.#offer
+    if (offer === undefined) return undefined
+    const view = this.#conversation?.view()
+    return {
+      agentId: offer.agentId,
+      callId: this.callId,
+      group: offer.group,
+      choices: { ...this.#record.choices },
+      ...(this.#record.queue?.enqueuedAt === undefined ? {} : { enqueuedAt: this.#record.queue.enqueuedAt }),
+      offeredAt: offer.at,
+      ...(view === undefined ? {} : { answeredAt: view.connectedAt })
+    }
+  }
+
+  /** The conversation as the agent's screen shows it; undefined when the caller is not with a person. */
+  view (): LiveCallView | undefined {
+    return this.#conversation?.view()
+  }
+
+  /** A three-way transfer to `matterId`'s hunt list (HC_TRANSFER_STATE when not with an agent). */
+  async transfer (matterId: string, by: Requester): Promise<TransferRecord> {
+    return await this.#talking().transfer(matterId, by)
+  }
+
+  /** The agent leaves the three-way call (HC_TRANSFER_STATE when no specialist is in it). */
+  async leave (by: Requester): Promise<void> {
+    await this.#talking().leave(by)
+  }
+
   /** Runs the call to its end; never throws. */
   async run (): Promise<CallSummary> {
     const { metrics, clock } = this.#deps
     metrics.callsInProgress.inc()
+    metrics.callsInState.inc({ state: this.#state })
     this.#log.info({ from: this.#call.from, to: this.#call.to }, 'call offered')
     this.#stopListening = this.#deps.switch.onLegEvent(this.#call.legId, (e) => { this.#onLegEvent(e) })
-    let finalState: CallFinalState
-    let reason: string
     this.#save()
+    let scriptEnd: { reason: string } | undefined
+    let error: unknown
     try {
       this.#move('answering')
       await this.#deps.switch.answer(this.#call.legId)
+      // Hung up as the answer went through: no flow for a caller who is gone.
+      if (this.#abort.signal.aborted) throw abortError(this.#abort.signal)
+      this.#answeredAt = clock.now()
       this.#log.info('answered')
       this.#move('in-ivr')
-      const end = await this.#choice.script(this.#context(), this.#abort.signal)
-      finalState = 'completed'
-      reason = end.reason
+      scriptEnd = await this.#choice.script(this.#context(), this.#abort.signal)
     } catch (err) {
-      if (this.#callerGone) {
-        finalState = 'abandoned'
-        reason = `caller hung up while ${this.#state}`
-      } else {
-        finalState = 'failed'
-        reason = isHotlineError(err) ? err.code : 'HC_INTERNAL'
-        metrics.callErrors.inc({ code: reason })
-        this.#log.error({ err }, 'call failed')
-      }
+      error = err
+      // A command refused because the leg is gone is the caller gone, even before the hangup
+      // event (FreeSWITCH: a menu's completion can arrive before CHANNEL_HANGUP_COMPLETE).
+      if (isHotlineError(err, 'HC_CALL_GONE') && this.#cut === undefined) this.#callerGone()
     }
-    await this.#end()
+    const end = endOf({
+      state: this.#state,
+      gone: this.#gone,
+      cut: this.#cut,
+      scriptEnd,
+      error,
+      answeredAt: this.#answeredAt,
+      startedAt: this.#call.at,
+      queue: this.#record.queue,
+      servedAt: this.#record.servedAt
+    })
+    if (end.unexpected === true) metrics.unexpectedErrors.inc({ kind: 'call' })
+    if (end.finalState === 'failed' || end.unexpected === true) {
+      metrics.callErrors.inc({ code: end.reason })
+      this.#log.error({ err: error }, 'call failed')
+    }
+    await this.#end(end)
     const endedAt = clock.now()
-    const summary: CallSummary = { ...this.#record, endedAt, finalState, reason }
-    Object.assign(this.#record, { endedAt, finalState, reason })
+    Object.assign(this.#record, {
+      endedAt, finalState: end.finalState, reason: end.reason, endedBy: end.endedBy,
+      ...(end.abandon === undefined ? {} : { abandon: end.abandon })
+    })
+    // The day's figures first, in the same chain: whoever the final record's write wakes (the
+    // dashboard) reads them with this call in. A failure is logged; the call is over anyway.
+    const increments = callIncrements({ ...this.#record, finalState: end.finalState })
+    this.#writes = this.#writes
+      .then(async () => { await this.#deps.store.addCallCounts(callDay(this.#record.startedAt), increments) })
+      .catch((err: unknown) => { this.#log.error({ err }, "counting the call in its day's figures failed") })
     this.#save()
     await this.#writes
     metrics.callsInProgress.dec()
-    metrics.callsEnded.inc({ final_state: finalState, reason: reasonLabel(reason) })
-    metrics.callDuration.observe({ final_state: finalState }, (endedAt - this.#call.at) / 1000)
-    this.#log.info({ finalState, reason, durationMs: endedAt - this.#call.at, choices: summary.choices }, 'call ended')
-    return summary
+    metrics.callsEnded.inc({ final_state: end.finalState, reason: reasonLabel(end.reason), ended_by: end.endedBy })
+    if (end.abandon !== undefined) {
+      metrics.callsAbandoned.inc({ phase: end.abandon.phase })
+      metrics.abandonWait.observe({ phase: end.abandon.phase }, end.abandon.waitedMs / 1000)
+    }
+    metrics.callDuration.observe({ final_state: end.finalState }, (endedAt - this.#call.at) / 1000)
+    this.#log.info({
+      finalState: end.finalState, reason: end.reason, endedBy: end.endedBy, abandon: end.abandon,
+      durationMs: endedAt - this.#call.at, choices: this.#record.choices
+    }, 'call ended')
+    return { ...structuredClone(this.#record), endedAt, finalState: end.finalState, reason: end.reason }
   }
 
-  /** Ends the call from outside (shutdown deadline): the script is cancelled, the leg hung up. */
-  cancel (why: string): void {
+  /** Ends the call from outside (the drain deadline, the switch lost): everything stops, the leg is hung up. */
+  cancel (why: Cut['reason'], by: Cut['by'] = 'controller'): void {
+    if (this.#gone !== undefined || this.#cut !== undefined) return
+    this.#cut = { reason: why, by }
     this.#abort.abort(new HotlineError('HC_SHUTTING_DOWN', why))
+  }
+
+  #talking (): Conversation {
+    const conversation = this.#conversation
+    if (conversation === undefined) {
+      throw new HotlineError('HC_TRANSFER_STATE', `call ${this.callId} is ${this.#state}, not with an agent`)
+    }
+    return conversation
   }
 
   #context (): CallContext {
@@ -164,7 +292,7 @@ export class CallSession {
       log: this.#log,
       play: async (prompt) => {
         this.#log.info({ prompt }, 'playing prompt')
-        await playPrompt(sw, legId, prompt, { signal, health: this.#deps.prompts, log: this.#log })
+        await this.#play(prompt, signal)
       },
       collect: async (options) => {
         this.#log.info({ prompt: options.prompt }, 'waiting for keys')
@@ -182,11 +310,89 @@ export class CallSession {
         this.#log.info({ step: stepId }, 'flow step')
         this.#save()
       },
-      recordQueue: (visit) => {
-        this.#record.queue = { ...visit }
-        this.#save()
-      }
+      queue: async (ask) => await this.#queue(ask)
     }
+  }
+
+  async #play (prompt: string, signal: AbortSignal): Promise<void> {
+    await playPrompt(this.#deps.switch, this.#call.legId, prompt, { signal, health: this.#deps.prompts, log: this.#log })
+  }
+
+  /** The queue, then the conversation with whoever answers; the caller comes back to the flow after it. */
+  async #queue (ask: QueueAsk): Promise<QueueResult> {
+    const line = this.#deps.line
+    if (line === undefined) throw new HotlineError('HC_CONFIG_INVALID', 'no queue to agents on this line')
+    const { clock } = this.#deps
+    const signal = this.#abort.signal
+    const enqueuedAt = clock.now()
+    if (this.#record.queue === undefined) this.#deps.metrics.callsQueued.inc()
+    this.#record.queue = { group: ask.group, enqueuedAt }
+    this.#save()
+    this.#move('queued')
+    for (;;) {
+      const outcome = await line.acd.queue({
+        callId: this.callId,
+        group: ask.group,
+        choices: { ...this.#record.choices },
+        maxWaitMs: ask.maxWaitMs,
+        announceEveryMs: ask.announceEveryMs,
+        enqueuedAt,
+        signal,
+        log: this.#log,
+        announce: async (prompt, s) => { await this.#play(prompt, s) },
+        onRinging: (agentId) => {
+          this.#offer = { agentId, group: ask.group, at: clock.now() }
+          this.#move('ringing-agent')
+        },
+        onRequeued: () => {
+          this.#offer = undefined
+          this.#move('queued')
+        },
+        onVisit: (change) => { this.#visit(change) }
+      }).catch((err: unknown) => {
+        this.#offer = undefined
+        throw err
+      })
+      if (outcome.kind === 'overflow') {
+        this.#offer = undefined
+        this.#move('in-ivr')
+        return outcome
+      }
+      const conversation = new Conversation({
+        callId: this.callId,
+        callerLegId: this.#call.legId,
+        callerNumber: this.#call.from,
+        choices: () => ({ ...this.#record.choices }),
+        signal,
+        log: this.#log,
+        state: () => this.#state,
+        move: (to) => { this.#move(to) },
+        play: async (prompt, s) => { await this.#play(prompt, s) }
+      }, { ...line, switch: this.#deps.switch, clock, metrics: this.#deps.metrics }, outcome)
+      this.#conversation = conversation
+      let how: 'talked' | 'agent-gone'
+      try {
+        how = await conversation.run()
+      } finally {
+        this.#conversation = undefined
+        this.#offer = undefined
+      }
+      if (how === 'agent-gone') {
+        // Nobody served the caller: back to the head of the queue, their first place kept.
+        this.#record.queue = { group: ask.group, enqueuedAt }
+        this.#save()
+        this.#move('queued')
+        continue
+      }
+      this.#move('in-ivr')
+      return { kind: 'served', agentId: outcome.agentId, waitedMs: outcome.waitedMs, talkedMs: clock.now() - outcome.answeredAt }
+    }
+  }
+
+  #visit (change: Partial<QueueVisit>): void {
+    const visit = { ...this.#record.queue, ...change } as QueueVisit
+    this.#record.queue = visit
+    this.#save()
   }
 
   #onLegEvent (event: LegEvent): void {
@@ -195,17 +401,29 @@ export class CallSession {
       this.#log.debug({ switchCause: event.vendor.text }, 'leg ended')
       return
     }
-    this.#callerGone = true
+    if (event.cause === 'lost') {
+      // The switch hung the caller up going away (a shutdown, a restart).
+      this.#log.warn({ switchCause: event.vendor.text }, 'the switch ended the call')
+      this.cancel('switch-lost', 'switch')
+      return
+    }
     this.#log.info({ cause: event.cause, switchCause: event.vendor.text }, 'caller leg hung up')
+    this.#callerGone()
+  }
+
+  #callerGone (): void {
+    if (this.#gone !== undefined || this.#cut !== undefined) return
+    this.#gone = { at: this.#deps.clock.now(), state: this.#state }
     this.#abort.abort(new HotlineError('HC_CALL_GONE', 'caller hung up'))
   }
 
-  async #end (): Promise<void> {
+  async #end (end: CallEnd): Promise<void> {
     this.#move('ending')
-    if (!this.#callerGone) {
+    // A leg the switch already ended (the caller's hangup, the switch going away) is not hung up again.
+    if (this.#gone === undefined && this.#cut?.by !== 'switch') {
       try {
-        await this.#deps.switch.hangup(this.#call.legId, 'normal')
-        this.#log.info('hung up by the controller')
+        await this.#deps.switch.hangup(this.#call.legId, this.#cut?.reason === 'drain-deadline' ? 'shutdown' : 'normal')
+        this.#log.info({ why: end.reason }, 'hung up by the controller')
       } catch (err) {
         this.#log.warn({ err }, 'hangup failed (leg may be gone already)')
       }
@@ -234,8 +452,19 @@ export class CallSession {
     }
   }
 
+  /** The one way the state changes: checked against the table, recorded with its time. */
   #move (to: CallState): void {
-    this.#state = transition(this.#state, to)
+    const from = this.#state
+    this.#state = transition(from, to)
+    const inState = this.#deps.metrics.callsInState
+    inState.dec({ state: from })
+    if (to !== 'ended') inState.inc({ state: to })
+    const at = this.#deps.clock.now()
+    if (to === 'with-agent' && this.#record.servedAt === undefined) this.#record.servedAt = at
+    this.#record.state = to
+    this.#record.stateSince = at
+    this.#record.states?.push({ state: to, at })
+    if (to !== 'ending' && to !== 'ended') this.#save()
   }
 }
 

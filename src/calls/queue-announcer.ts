@@ -6,8 +6,6 @@
 
 import type { Logger } from 'pino'
 import { isHotlineError } from '../errors.js'
-import { type PromptHealth, playPrompt } from '../flows/prompt-health.js'
-import type { SwitchPort } from '../ports/switch.js'
 
 /** Positions 1–9 have their own recording; from 10 on the caller hears "many ahead". */
 export function positionPrompt (position: number): string {
@@ -17,24 +15,22 @@ export function positionPrompt (position: number): string {
 export const QUEUE_HOLD_PROMPT = 'queue-hold'
 
 export interface AnnouncerOptions {
-  legId: string
   everyMs: number
   /** The caller's place now; undefined while not in the queue (an agent is being rung). */
   position: () => Promise<number | undefined>
+  /** Plays a prompt to the caller: through the call's owner, which holds the caller's leg. */
+  announce: (prompt: string, signal: AbortSignal) => Promise<void>
   /** The caller's signal: a hangup ends the announcements. */
   signal: AbortSignal
   log: Logger
-  prompts: PromptHealth
 }
 
 export class QueueAnnouncer {
-  readonly #switch: SwitchPort
   readonly #options: AnnouncerOptions
   #abort: AbortController | undefined
   #running: Promise<void> | undefined
 
-  constructor (sw: SwitchPort, options: AnnouncerOptions) {
-    this.#switch = sw
+  constructor (options: AnnouncerOptions) {
     this.#options = options
   }
 
@@ -66,9 +62,8 @@ export class QueueAnnouncer {
       const started = Date.now()
       try {
         const position = await this.#options.position()
-        const play = { signal, health: this.#options.prompts, log }
-        if (position !== undefined) await playPrompt(this.#switch, this.#options.legId, positionPrompt(position), play)
-        await playPrompt(this.#switch, this.#options.legId, QUEUE_HOLD_PROMPT, play)
+        if (position !== undefined) await this.#options.announce(positionPrompt(position), signal)
+        await this.#options.announce(QUEUE_HOLD_PROMPT, signal)
       } catch (err) {
         if (signal.aborted) return
         // The caller's leg is gone: the queue loop hears of it through the signal.

@@ -1,21 +1,14 @@
-// Three-way direct transfer (三方通话直转) with busy fallback (遇忙转接).
+// Three-way direct transfer (三方通话直转) with busy fallback (遇忙转接): the hunt and its record.
 //
-// The agent on a call names a matter; the controller dials the matter's hunt list (hunt.ts)
-// with the hotline's number as caller ID, and the first number that answers joins the call's
-// conference room: caller, agent and specialist talk together, and the agent may leave while
-// caller and specialist go on (Shanghai plan 2022-11; report 2023-03: "全程掌握接通率", 12345
-// keeps sight of the whole call). When no number answers, a transfer-failed ticket goes to the
-// owning department, which calls the business back before 10:00 of the next working day; the
-// caller is told so and the agent, who stays with the caller, sees it through the API.
+// The agent on a call names a matter; the call's owner (conversation.ts) opens a transfer here,
+// which dials the matter's hunt list (hunt.ts) with the hotline's number as caller ID and hands
+// back the specialist's answered leg — the owner puts it in the call's room, tells the caller
+// when nobody answered and raises the ticket. This module never touches the caller's leg.
 //
 // Every attempt and the request as a whole are written as a TransferRecord, updated as the
 // hunt goes: the record is the single source of the connection rate (接通率). The events
 // (`transfer.attempted`, `transfer.connected`, `transfer.failed`, `transfer.cancelled`) carry
-// the record as written, for counters.
-//
-// This service is the ACD's ConversationWatcher (agent-leg.ts): it learns of each conversation
-// when caller and agent are connected, and tells the ACD when nobody but the caller is left
-// in the room.
+// the record as written, for counters and pages.
 
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
@@ -25,19 +18,24 @@ import type { Directory, Matter } from '../domain/directory.js'
 import { HotlineError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { SwitchPort } from '../ports/switch.js'
-import type { TicketSink } from '../ports/tickets.js'
 import type { TransferAttempt, TransferRecord, TransferStore } from '../ports/transfers.js'
-import type { ConversationWatcher, LiveConversation } from './agent-leg.js'
-import { hunt } from './hunt.js'
-import { activeOf, type LiveCall, type LiveCallView, Transfer, viewOf } from './transfer-state.js'
-import { type PromptHealth, playPrompt } from '../flows/prompt-health.js'
-
-export type { ConversationState, LiveCallView, TransferPhase } from './transfer-state.js'
+import { type DialStart, type HuntResult, hunt } from './hunt.js'
 
 /** What the caller hears when no number answered (ivr-flows/prompts.yaml). */
 export const TRANSFER_FAILED_PROMPT = 'transfer-failed'
 
-export interface TransferServiceDeps {
+/** Where a transfer is in its life; the record's `state` says what it came to. */
+export type TransferPhase = 'hunting' | 'joining' | 'talking' | 'telling-caller' | 'over'
+
+const PHASES: Readonly<Record<TransferPhase, readonly TransferPhase[]>> = {
+  hunting: ['joining', 'telling-caller', 'over'],
+  joining: ['talking', 'over'],
+  talking: ['over'],
+  'telling-caller': ['over'],
+  over: []
+}
+
+export interface TransfersDeps {
   switch: SwitchPort
   store: TransferStore
   directory: Directory
@@ -45,13 +43,9 @@ export interface TransferServiceDeps {
   clock: Clock
   /** Caller ID the department's phone shows: the hotline's number. */
   callerIdNumber: string
-  /** Where transfer-failed tickets go; none: the agent, told by the API, registers it by hand. */
-  tickets?: TicketSink
-  /** The caller's full number while the call runs: the ticket's callback number. */
-  callerNumber: (callId: string) => string | undefined
   log: Logger
-  /** The prompt to the caller (a missing one is skipped and counted). */
-  prompts: PromptHealth
+  /** How long the hunt waits for a lost switch connection to come back (default: the number's ring time). */
+  switchWaitMs?: number
 }
 
 export interface TransferEvents {
@@ -61,303 +55,76 @@ export interface TransferEvents {
   'transfer.cancelled': [record: TransferRecord]
 }
 
-/** Who asks: an agent token's agent, or nobody in particular (supervisor, admin). */
-export interface Requester {
-  agentId?: string
-}
-
-export type TransferAnswer<T> = { ok: true, value: T } | { ok: false, status: 400 | 403 | 404 | 409, reason: string }
-
-export class TransferService extends EventEmitter<TransferEvents> implements ConversationWatcher {
-  readonly #deps: TransferServiceDeps
-  readonly #calls = new Map<string, LiveCall>()
+/** Opens transfers and announces what becomes of them; one per controller. */
+export class Transfers extends EventEmitter<TransferEvents> {
+  readonly #deps: TransfersDeps
   /** Record writes per transfer, in order; a failed write is logged, never fatal to the call. */
   readonly #writes = new Map<string, Promise<void>>()
-  readonly #running = new Set<Promise<void>>()
-  readonly #closing = new AbortController()
 
-  constructor (deps: TransferServiceDeps) {
+  constructor (deps: TransfersDeps) {
     super()
     this.#deps = deps
   }
 
-  /** The agent on a call in conversation here (after they left too, while the call lasts). */
-  agentOf (callId: string): string | undefined {
-    return this.#calls.get(callId)?.conversation.agentId
-  }
-
-  live (callId: string): LiveCallView | undefined {
-    const call = this.#calls.get(callId)
-    if (call === undefined) return undefined
-    return viewOf(call)
-  }
-
-  /** Starts a transfer of the call to `matterId`'s hunt list; the hunt goes on in the background. */
-  async request (callId: string, matterId: string, by: Requester): Promise<TransferAnswer<TransferRecord>> {
-    const { directory, calendar, clock } = this.#deps
-    const matter = directory.matter(matterId)
-    if (matter === undefined) return { ok: false, status: 400, reason: `body/matterId: no matter "${matterId}" in the directory` }
-    const call = this.#calls.get(callId)
-    if (call === undefined) return { ok: false, status: 409, reason: `call ${callId} is not with an agent` }
-    const refusal = this.#agentRefusal(call, by)
-    if (refusal !== undefined) return refusal
-    const active = activeOf(call)
-    if (active !== undefined) {
-      return { ok: false, status: 409, reason: `transfer ${active.record.id} of this call is still ${active.phase}: one at a time` }
-    }
-    if (this.#closing.signal.aborted) return { ok: false, status: 409, reason: 'the controller is shutting down' }
+  /** A new request for `matter` on the call, written as hunting before anything is dialled. */
+  async open (call: { callId: string, agentId: string, log: Logger }, matter: Matter): Promise<TransferRun> {
+    const { calendar, clock } = this.#deps
     const now = clock.now()
     const record: TransferRecord = {
       id: ulid(now),
-      callId,
-      matterId,
+      callId: call.callId,
+      matterId: matter.id,
       departmentId: matter.departmentId,
-      agentId: call.conversation.agentId,
+      agentId: call.agentId,
       requestedAt: now,
       workingTime: calendar.isWorkingTime(now, matter.departmentId),
       state: 'hunting',
       attempts: []
     }
-    // Registered before anything is awaited: a second request, or the agent hanging up, sees it.
-    const transfer = new Transfer(record, call.conversation.log.child({ transferId: record.id, matterId }))
-    call.transfers.push(transfer)
-    transfer.log.info({ departmentId: matter.departmentId, numbers: matter.hunt.length, workingTime: record.workingTime }, 'transfer requested')
-    await this.#save(transfer)
-    const running = this.#run(call, transfer, matter).finally(() => { this.#running.delete(running) })
-    this.#running.add(running)
-    return { ok: true, value: structuredClone(record) }
+    const run = new TransferRun(record, matter, call.log.child({ transferId: record.id, matterId: matter.id }), this)
+    run.log.info({ departmentId: matter.departmentId, numbers: matter.hunt.length, workingTime: record.workingTime }, 'transfer requested')
+    await run.save()
+    return run
   }
 
-  /** The agent leaves the three-way call: caller and specialist go on, the agent wraps up. */
-  async leave (callId: string, by: Requester): Promise<TransferAnswer<LiveCallView>> {
-    const call = this.#calls.get(callId)
-    if (call === undefined) return { ok: false, status: 409, reason: `call ${callId} is not with an agent` }
-    const refusal = this.#agentRefusal(call, by)
-    if (refusal !== undefined) return refusal
-    const active = activeOf(call)
-    if (active?.phase !== 'talking') {
-      return { ok: false, status: 409, reason: 'no specialist is in the call: leaving would leave the caller alone (hang up instead)' }
-    }
-    await call.conversation.releaseAgent()
-    this.agentGone(callId, this.#deps.clock.now())
-    const view = this.live(callId)
-    return view === undefined ? { ok: false, status: 409, reason: `call ${callId} has ended` } : { ok: true, value: view }
-  }
-
-  /** Stops: transfers still running are cancelled (their calls are being cut anyway). */
+  /** Waits for the records still being written. */
   async close (): Promise<void> {
-    this.#closing.abort(new HotlineError('HC_SHUTTING_DOWN', 'the transfer service is closed'))
-    await Promise.allSettled([...this.#running])
     await Promise.allSettled([...this.#writes.values()])
   }
 
-  // --- ConversationWatcher -------------------------------------------------------------------
-
-  started (conversation: LiveConversation): void {
-    this.#calls.set(conversation.callId, { conversation, transfers: [] })
-  }
-
-  agentGone (callId: string, at: number): void {
-    const call = this.#calls.get(callId)
-    if (call === undefined || call.agentLeftAt !== undefined) return
-    call.agentLeftAt = at
-    const active = activeOf(call)
-    if (active === undefined) return
-    active.record.agentLeftAt = at
-    active.log.info({ phase: active.phase }, 'agent left the transfer')
-    void this.#save(active)
-  }
-
-  othersDone (callId: string): Promise<void> {
-    const call = this.#calls.get(callId)
-    const active = call === undefined ? undefined : activeOf(call)
-    return active?.done ?? Promise.resolve()
-  }
-
-  ended (callId: string): void {
-    const call = this.#calls.get(callId)
-    if (call === undefined) return
-    this.#calls.delete(callId)
-    const active = activeOf(call)
-    if (active === undefined) return
-    // The caller is gone: the hunt's dial is cancelled, and a specialist must not stay on alone.
-    active.abort.abort(new HotlineError('HC_CALL_GONE', 'the conversation ended'))
-    if (active.specialistLeg !== undefined && (active.phase === 'joining' || active.phase === 'talking')) {
-      this.#specialistEnded(active, this.#deps.clock.now(), 'the conversation ended')
-      this.#deps.switch.hangup(active.specialistLeg, 'normal')
-        .catch((err: unknown) => { active.log.warn({ err }, 'specialist leg hangup failed') })
-    }
-  }
-
-  // --- the transfer --------------------------------------------------------------------------
-
-  #agentRefusal (call: LiveCall, by: Requester): TransferAnswer<never> | undefined {
-    if (by.agentId !== undefined && by.agentId !== call.conversation.agentId) {
-      return { ok: false, status: 403, reason: 'an agent token acts on its own call only' }
-    }
-    if (call.agentLeftAt !== undefined) return { ok: false, status: 409, reason: 'the agent has left this call' }
-    return undefined
-  }
-
-  async #run (call: LiveCall, transfer: Transfer, matter: Matter): Promise<void> {
-    const { conversation } = call
-    const signal = AbortSignal.any([conversation.signal, transfer.abort.signal, this.#closing.signal])
-    const { record, log } = transfer
-    try {
-      const result = await hunt({
-        switch: this.#deps.switch,
-        clock: this.#deps.clock,
-        callerIdNumber: this.#deps.callerIdNumber,
-        isDirectoryNumber: (n) => this.#deps.directory.isDirectoryNumber(n)
-      }, {
-        matterId: matter.id,
-        departmentId: matter.departmentId,
-        entries: matter.hunt,
-        signal,
-        log,
-        onDialStart: (dial) => { transfer.ringing = dial },
-        onAttempt: async (attempt) => {
-          transfer.ringing = undefined
-          record.attempts.push(attempt)
-          await this.#save(transfer)
-          this.#notify(() => this.emit('transfer.attempted', { ...attempt }, structuredClone(record)))
-        }
-      })
-      if (result.kind === 'answered') await this.#connect(conversation, transfer, result.legId, result.attempt, signal)
-      else if (result.kind === 'all-failed') await this.#failed(conversation, transfer, matter, signal)
-      else await this.#cancelled(transfer)
-    } catch (err) {
-      // Nothing in a transfer may take the call down: it ends, recorded as far as it got.
-      log.error({ err }, 'transfer stopped by an error')
-      if (record.state === 'hunting') record.state = 'cancelled'
-      record.endedAt ??= this.#deps.clock.now()
-      const leg = transfer.specialistLeg
-      if (leg !== undefined && transfer.phase !== 'over') await this.#deps.switch.hangup(leg, 'error').catch(() => undefined)
-      transfer.finish()
-      await this.#save(transfer)
-    } finally {
-      transfer.ringing = undefined
-      // A specialist in the room keeps the transfer going until their leg ends.
-      if (transfer.phase === 'hunting' || transfer.phase === 'telling-caller') transfer.finish()
-    }
-  }
-
-  async #connect (conversation: LiveConversation, transfer: Transfer, legId: string, attempt: TransferAttempt, signal: AbortSignal): Promise<void> {
-    const { switch: sw, clock } = this.#deps
-    const { record, log } = transfer
-    record.state = 'connected'
-    record.answeredNumber = attempt.number
-    record.connectedAt = clock.now()
-    transfer.specialistLeg = legId
-    transfer.move('joining')
-    transfer.stopWatch = sw.onLegEvent(legId, (event) => {
-      if (event.type === 'hangup') this.#specialistEnded(transfer, event.at, 'the specialist hung up')
-    })
-    await this.#save(transfer)
-    this.#notify(() => this.emit('transfer.connected', structuredClone(record)))
-    if (signal.aborted) {
-      this.#specialistEnded(transfer, clock.now(), 'the caller hung up as the specialist answered')
-      await sw.hangup(legId, 'normal').catch((err: unknown) => { log.warn({ err }, 'specialist leg hangup failed') })
-      return
-    }
-    try {
-      await sw.joinConference(legId, conversation.room)
-    } catch (err) {
-      if (transfer.phase === 'over') return
-      log.error({ err }, 'the specialist could not join the room')
-      this.#specialistEnded(transfer, clock.now(), 'joining the room failed')
-      await sw.hangup(legId, 'error').catch(() => undefined)
-      return
-    }
-    if (transfer.phase !== 'joining') return
-    transfer.move('talking')
-    log.info({ room: conversation.room, number: attempt.number }, 'specialist joined: caller, agent and specialist in one room')
-  }
-
-  /** The specialist's part is over (they hung up, or the conversation ended); once only. */
-  #specialistEnded (transfer: Transfer, at: number, why: string): void {
-    if (transfer.phase !== 'joining' && transfer.phase !== 'talking') return
-    transfer.record.endedAt ??= at
-    transfer.log.info({ why }, 'specialist leg ended')
-    transfer.move('over')
-    void this.#save(transfer)
-  }
-
-  async #failed (conversation: LiveConversation, transfer: Transfer, matter: Matter, signal: AbortSignal): Promise<void> {
-    const { record, log } = transfer
-    record.state = 'all-failed'
-    record.endedAt = this.#deps.clock.now()
-    transfer.move('telling-caller')
-    log.warn({ attempts: record.attempts.length }, 'transfer failed: no number answered')
-    const ticketId = await this.#raiseTicket(conversation, record, matter, log)
-    if (ticketId !== undefined) record.ticketId = ticketId
-    await this.#save(transfer)
-    this.#notify(() => this.emit('transfer.failed', structuredClone(record)))
-    // The prompt promises the call back: only say it when the ticket exists.
-    if (ticketId !== undefined && !signal.aborted) await this.#tellCaller(conversation, signal, log)
-  }
-
-  async #raiseTicket (conversation: LiveConversation, record: TransferRecord, matter: Matter, log: Logger): Promise<string | undefined> {
-    const { tickets } = this.#deps
-    const callbackNumber = this.#deps.callerNumber(conversation.callId)
-    if (tickets === undefined || callbackNumber === undefined) {
-      log.error({ sink: tickets !== undefined, callbackNumber: callbackNumber !== undefined }, 'no transfer-failed ticket raised: the agent must register one')
-      return undefined
-    }
-    try {
-      const ticket = await tickets.raise({
-        kind: 'transfer-failed',
-        callId: conversation.callId,
-        matterId: matter.id,
-        departmentId: matter.departmentId,
-        callbackNumber,
-        choices: { ...conversation.choices },
-        at: this.#deps.clock.now()
-      })
-      log.info({ ticketId: ticket.id, departmentId: matter.departmentId }, 'transfer-failed ticket raised')
-      return ticket.id
-    } catch (err) {
-      log.error({ err }, 'raising the transfer-failed ticket failed: the agent must register one')
-      return undefined
-    }
-  }
-
-  /**
-   * Out of the room for the prompt, then back to the agent. The port plays to a leg, not into a
-   * room, and the controller only plays to legs outside a conference (the ACD likewise takes
-   * the caller out of the room before the survey), so both switches behave the same.
-   */
-  async #tellCaller (conversation: LiveConversation, signal: AbortSignal, log: Logger): Promise<void> {
-    const { switch: sw } = this.#deps
-    const { callerLegId, room } = conversation
-    let out = false
-    try {
-      await sw.leaveConference(callerLegId, room)
-      out = true
-      log.info({ prompt: TRANSFER_FAILED_PROMPT }, 'telling the caller the transfer failed')
-      await playPrompt(sw, callerLegId, TRANSFER_FAILED_PROMPT, { signal, health: this.#deps.prompts, log })
-    } catch (err) {
-      if (!signal.aborted) log.warn({ err }, 'telling the caller the transfer failed did not work')
-    } finally {
-      if (out && !signal.aborted) {
-        await sw.joinConference(callerLegId, room).catch((err: unknown) => { log.error({ err }, 'caller could not rejoin the agent') })
+  /** @internal the run's hunt, with the deps it needs. */
+  async hunt (run: TransferRun, signal: AbortSignal): Promise<HuntResult> {
+    const { directory, switch: sw, clock, callerIdNumber, switchWaitMs } = this.#deps
+    return await hunt({ switch: sw, clock, callerIdNumber, isDirectoryNumber: (n) => directory.isDirectoryNumber(n), switchWaitMs }, {
+      matterId: run.matter.id,
+      departmentId: run.matter.departmentId,
+      entries: run.matter.hunt,
+      signal,
+      log: run.log,
+      onDialStart: (dial) => { run.ringing = dial },
+      onAttempt: async (attempt) => {
+        run.ringing = undefined
+        run.record.attempts.push(attempt)
+        await run.save()
+        this.notify(() => this.emit('transfer.attempted', { ...attempt }, structuredClone(run.record)))
       }
-    }
+    })
   }
 
-  async #cancelled (transfer: Transfer): Promise<void> {
-    const { record, log } = transfer
-    record.state = 'cancelled'
-    record.endedAt = this.#deps.clock.now()
-    const last = record.attempts.at(-1)
-    if (last?.outcome === 'answered') record.answeredNumber = last.number
-    log.info({ attempts: record.attempts.length }, 'transfer cancelled: the caller hung up')
-    await this.#save(transfer)
-    this.#notify(() => this.emit('transfer.cancelled', structuredClone(record)))
+  /** @internal queues a write of the record as it is now; resolves once written (or failed). */
+  save (run: TransferRun): Promise<void> {
+    const snapshot = structuredClone(run.record)
+    const previous = this.#writes.get(snapshot.id) ?? Promise.resolve()
+    const next = previous
+      .then(async () => { await this.#deps.store.putTransfer(snapshot) })
+      .catch((err: unknown) => { run.log.error({ err }, 'saving the transfer record failed') })
+    this.#writes.set(snapshot.id, next)
+    void next.then(() => { if (this.#writes.get(snapshot.id) === next) this.#writes.delete(snapshot.id) })
+    return next
   }
 
-  /** Emits to the counters; a listener that throws must not stop the hunt. */
-  #notify (emit: () => void): void {
+  /** @internal emits to the counters; a listener that throws must not stop the call. */
+  notify (emit: () => void): void {
     try {
       emit()
     } catch (err) {
@@ -365,15 +132,92 @@ export class TransferService extends EventEmitter<TransferEvents> implements Con
     }
   }
 
-  /** Queues a write of the record as it is now; resolves once it is written (or failed). */
-  #save (transfer: Transfer): Promise<void> {
-    const snapshot = structuredClone(transfer.record)
-    const previous = this.#writes.get(snapshot.id) ?? Promise.resolve()
-    const next = previous
-      .then(async () => { await this.#deps.store.putTransfer(snapshot) })
-      .catch((err: unknown) => { transfer.log.error({ err }, 'saving the transfer record failed') })
-    this.#writes.set(snapshot.id, next)
-    void next.then(() => { if (this.#writes.get(snapshot.id) === next) this.#writes.delete(snapshot.id) })
-    return next
+  get clock (): Clock {
+    return this.#deps.clock
+  }
+}
+
+/** One transfer request while it runs: its record, its phase and the number ringing now. */
+export class TransferRun {
+  phase: TransferPhase = 'hunting'
+  ringing: DialStart | undefined
+  specialistLeg: string | undefined
+  readonly abort = new AbortController()
+
+  constructor (
+    readonly record: TransferRecord, readonly matter: Matter, readonly log: Logger, readonly transfers: Transfers
+  ) {}
+
+  /** The one transition function: impossible moves are errors. */
+  move (to: TransferPhase): void {
+    if (!PHASES[this.phase].includes(to)) {
+      throw new HotlineError('HC_TRANSFER_STATE', `impossible transfer transition ${this.phase} → ${to}`)
+    }
+    this.phase = to
+  }
+
+  async save (): Promise<void> {
+    await this.transfers.save(this)
+  }
+
+  /** Dials the hunt list; every attempt is recorded as it ends. */
+  async hunt (signal: AbortSignal): Promise<HuntResult> {
+    try {
+      return await this.transfers.hunt(this, AbortSignal.any([signal, this.abort.signal]))
+    } finally {
+      this.ringing = undefined
+    }
+  }
+
+  /** A number answered: the specialist's leg joins the room next. */
+  async connected (legId: string, attempt: TransferAttempt): Promise<void> {
+    this.record.state = 'connected'
+    this.record.answeredNumber = attempt.number
+    this.record.connectedAt = this.transfers.clock.now()
+    this.specialistLeg = legId
+    this.move('joining')
+    await this.save()
+    this.transfers.notify(() => this.transfers.emit('transfer.connected', structuredClone(this.record)))
+  }
+
+  /** The specialist's part is over (they hung up, the conversation ended); once only. */
+  specialistEnded (why: string): void {
+    if (this.phase !== 'joining' && this.phase !== 'talking') return
+    this.record.endedAt ??= this.transfers.clock.now()
+    this.log.info({ why }, 'specialist leg ended')
+    this.move('over')
+    void this.save()
+  }
+
+  /** No number answered (`all-failed`), or the switch went away (`switch-lost`). */
+  async failed (state: 'all-failed' | 'switch-lost', ticketId: string | undefined): Promise<void> {
+    this.record.state = state
+    this.record.endedAt ??= this.transfers.clock.now()
+    if (ticketId !== undefined) this.record.ticketId = ticketId
+    await this.save()
+    this.transfers.notify(() => this.transfers.emit('transfer.failed', structuredClone(this.record)))
+  }
+
+  /** The caller hung up during the hunt (or the call was cut). */
+  async cancelled (): Promise<void> {
+    this.record.state = 'cancelled'
+    this.record.endedAt ??= this.transfers.clock.now()
+    const last = this.record.attempts.at(-1)
+    if (last?.outcome === 'answered') this.record.answeredNumber = last.number
+    this.log.info({ attempts: this.record.attempts.length }, 'transfer cancelled: the caller hung up')
+    this.finish()
+    await this.save()
+    this.transfers.notify(() => this.transfers.emit('transfer.cancelled', structuredClone(this.record)))
+  }
+
+  agentLeft (at: number): void {
+    if (this.phase === 'over') return
+    this.record.agentLeftAt = at
+    this.log.info({ phase: this.phase }, 'agent left the transfer')
+    void this.save()
+  }
+
+  finish (): void {
+    if (this.phase !== 'over') this.move('over')
   }
 }

@@ -24,18 +24,18 @@ export function startConsoleFeature (ctx: FeatureContext, options: ConsoleFeatur
     directory,
     sink: ctx.tickets.service,
     getCall: (callId) => store.getCall(callId),
-    callerNumber: (callId) => ivr.callerNumber(callId),
-    liveChoices: (callId) => ivr.transfers.live(callId)?.choices,
+    callerNumber: (callId) => ctx.calls.callerNumber(callId),
+    liveChoices: (callId) => ctx.calls.live(callId)?.choices,
     isAgentOf: async (agentId, callId) =>
-      ivr.transfers.agentOf(callId) === agentId || (await store.getAgent(agentId))?.callId === callId,
+      ctx.calls.agentOf(callId) === agentId || (await store.getAgent(agentId))?.callId === callId,
     now: () => clock.now()
   })
   const sources: ConsoleSources = {
     directory,
     getAgent: (id) => store.getAgent(id),
     getCall: (callId) => store.getCall(callId),
-    live: (callId) => ivr.transfers.live(callId),
-    currentCall: (agentId) => ivr.acd.currentCall(agentId),
+    live: (callId) => ctx.calls.live(callId),
+    currentCall: (agentId) => ctx.calls.agentCall(agentId),
     listTransfers: (query) => store.listTransfers(query),
     ticketOf: (callId) => tickets.of(callId),
     now: () => clock.now()

@@ -7,8 +7,8 @@
 // for agents and supervisors; a number the caller keyed in is masked too. Department numbers
 // in the hunt are office lines and are shown (the agent hears them ring anyway).
 
-import type { AgentCall } from '../calls/acd.js'
-import type { LiveCallView } from '../calls/transfer.js'
+import type { AgentCall } from '../calls/call-session.js'
+import type { LiveCallView } from '../calls/conversation.js'
 import type { Directory, PriorityCode } from '../domain/directory.js'
 import { MASKED_KEYS, maskNumber } from '../logger.js'
 import type { AgentRecord, CallRecord } from '../ports/store.js'

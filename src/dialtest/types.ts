@@ -32,6 +32,8 @@ export const OUTCOME_LABELS: Readonly<Record<DialTestOutcome, string>> = {
  *   unreachable for the same reason.
  * - `cancelled` is only what the run cancelled itself; a switch that reports a dial cancelled
  *   without being asked (FreeSWITCH LOSE_RACE) did not reach the number: unreachable.
+ * - `lost` (the switch went away under the dial) says nothing of the number: cancelled, never
+ *   a failure of it.
  */
 export function testOutcomeOf (kind: DialOutcomeKind, cancelledByRun: boolean): DialTestOutcome {
   switch (kind) {
@@ -39,6 +41,7 @@ export function testOutcomeOf (kind: DialOutcomeKind, cancelledByRun: boolean): 
     case 'busy': return 'busy'
     case 'no-answer': return 'no-answer'
     case 'cancelled': return cancelledByRun ? 'cancelled' : 'unreachable'
+    case 'lost': return 'cancelled'
     case 'rejected':
     case 'unreachable':
     case 'failed':

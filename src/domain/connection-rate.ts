@@ -11,12 +11,13 @@
 //   and holds to the ≥ 90 % working-time target. A request still hunting has no result yet
 //   and is left out entirely (its attempts too, until it finishes). A request the caller
 //   cancelled by hanging up during the hunt is counted apart: the department was not given
-//   the chance to answer, so it is neither a success nor a failure.
+//   the chance to answer, so it is neither a success nor a failure. So is a request the hunt
+//   could not finish because the switch went away (`switch-lost`).
 // - **Attempt rate**: of the dials made, the share answered — how reachable each number is.
 //   Busy fallback (遇忙转接) means a request can succeed while some of its attempts fail,
 //   so this rate is usually below the request rate of the same requests. A dial cut short because
-//   the caller hung up (`cancelled`) says nothing about the number and is left out; the other
-//   attempts of a cancelled request (a busy first number) count.
+//   the caller hung up (`cancelled`) or the switch went away (`lost`) says nothing about the
+//   number and is left out; the other attempts of such a request (a busy first number) count.
 //
 // Working time vs after hours follows the record's `workingTime` (the owning department's
 // hours at the moment of the request, decided by the calendar when the request was made);
@@ -32,9 +33,12 @@ export const DEFAULT_TARGET = 0.9
 export const NATIONAL_STANDARD = 0.95
 
 /** How a finished request counts; undefined while it is still hunting. */
-export type RequestResult = 'connected' | 'failed' | 'cancelled'
+export type RequestResult = 'connected' | 'failed' | 'cancelled' | 'switch-lost'
 
-export const REQUEST_RESULTS: readonly RequestResult[] = ['connected', 'failed', 'cancelled']
+export const REQUEST_RESULTS: readonly RequestResult[] = ['connected', 'failed', 'cancelled', 'switch-lost']
+
+/** Dial outcomes that say nothing about the number: left out of the attempt rate. */
+export const NOT_THE_NUMBERS: ReadonlySet<DialOutcomeKind> = new Set(['cancelled', 'lost'])
 
 export interface RequestFigures {
   /** Connected + failed: the requests the rate is computed over. */
@@ -43,6 +47,8 @@ export interface RequestFigures {
   failed: number
   /** Caller hung up during the hunt: counted apart, not in `counted`. */
   cancelled: number
+  /** The switch went away and the hunt could not finish: counted apart, not in `counted`. */
+  'switch-lost': number
   /** Not finished yet: in no other count. */
   hunting: number
   /** connected / counted; null when nothing was counted. */
@@ -50,10 +56,10 @@ export interface RequestFigures {
 }
 
 export interface AttemptFigures {
-  /** Every dial except cancelled ones: the attempts the rate is computed over. */
+  /** Every dial except cancelled and lost ones: the attempts the rate is computed over. */
   counted: number
   answered: number
-  /** Dials by outcome, cancelled included (so `counted + outcomes.cancelled` is every dial). */
+  /** Dials by outcome, cancelled and lost included (so `counted + cancelled + lost` is every dial). */
   outcomes: Record<DialOutcomeKind, number>
   /** answered / counted; null when nothing was counted. */
   rate: number | null
@@ -105,11 +111,12 @@ export interface ConnectionRateReport {
 export function requestResult (record: TransferRecord): RequestResult | undefined {
   if (record.state === 'hunting') return undefined
   if (record.state === 'connected' || record.attempts.some((a) => a.outcome === 'answered')) return 'connected'
-  return record.state === 'cancelled' ? 'cancelled' : 'failed'
+  if (record.state === 'cancelled') return 'cancelled'
+  return record.state === 'switch-lost' ? 'switch-lost' : 'failed'
 }
 
 export function emptyRequests (): RequestFigures {
-  return { counted: 0, connected: 0, failed: 0, cancelled: 0, hunting: 0, rate: null }
+  return { counted: 0, connected: 0, failed: 0, cancelled: 0, 'switch-lost': 0, hunting: 0, rate: null }
 }
 
 export function emptyAttempts (): AttemptFigures {
@@ -146,7 +153,7 @@ function settleRequests (f: RequestFigures): void {
 
 function settleAttempts (f: AttemptFigures): void {
   f.answered = f.outcomes.answered
-  f.counted = DIAL_OUTCOMES.reduce((sum, o) => o === 'cancelled' ? sum : sum + f.outcomes[o], 0)
+  f.counted = DIAL_OUTCOMES.reduce((sum, o) => NOT_THE_NUMBERS.has(o) ? sum : sum + f.outcomes[o], 0)
   f.rate = ratio(f.answered, f.counted)
 }
 

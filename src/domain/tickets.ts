@@ -105,6 +105,7 @@ export function newTicket (request: TicketRequest, id: string, dueAt: number): T
     history: [{ at: request.at, status: 'open', by: 'controller', note: request.kind }]
   }
   if (request.matterId !== undefined) ticket.matterId = request.matterId
+  if (request.failure !== undefined) ticket.failure = request.failure
   return ticket
 }
 

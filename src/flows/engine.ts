@@ -56,7 +56,10 @@ function stepContext (call: CallContext, services: FlowServices, signal: AbortSi
     vars: () => Object.fromEntries(vars),
     callbackNumber: () => callback,
     setCallbackNumber: (number) => { callback = number },
-    recordQueue: (visit) => { call.recordQueue(visit) }
+    queue: async (ask) => {
+      alive()
+      return await call.queue(ask)
+    }
   }
 }
 

@@ -6,9 +6,8 @@
 import type { Logger } from 'pino'
 import type { Directory } from '../domain/directory.js'
 import type { WorkCalendar } from '../domain/calendar.js'
-import type { Acd } from '../ports/acd.js'
+import type { QueueAsk, QueueResult } from '../calls/call-session.js'
 import type { Clock } from '../ports/clock.js'
-import type { QueueVisit } from '../ports/store.js'
 import type { CollectOptions, CollectResult } from '../ports/switch.js'
 
 /** The kinds of ticket a flow can ask for (the `ticket` step's `ticketKind`). */
@@ -39,8 +38,7 @@ export interface FlowTicketSink {
 export interface FlowServices {
   calendar: WorkCalendar
   directory: Directory
-  acd: Acd
-  /** "Now" for working-time branches and queue records: tests hand in a ManualClock. */
+  /** "Now" for working-time branches: tests hand in a ManualClock. */
   clock: Clock
   tickets?: FlowTicketSink
 }
@@ -66,8 +64,11 @@ export interface StepContext {
    */
   callbackNumber(): string | undefined
   setCallbackNumber(number: string): void
-  /** Stores the call's visit to an agent queue with the call record. */
-  recordQueue(visit: QueueVisit): void
+  /**
+   * Waits for an agent of the group and holds the conversation (the call's owner does both);
+   * resolves when the caller goes on in the flow: served, or no agent in time.
+   */
+  queue(ask: QueueAsk): Promise<QueueResult>
 }
 
 /** Where the flow goes after a step: the next step id, or the end of the call. */

@@ -1,13 +1,13 @@
-// The queue to agents (automatic call distribution), as the flow's `queue` step sees it:
-// wait for an agent of a group, talk, come back when the agent leg ends — or overflow.
+// The queue to agents (automatic call distribution), as the call's owner sees it: wait for an
+// agent of a group and ring them; hand back the agent's answered leg — or overflow. The queue
+// never touches the caller's leg: what the caller hears while waiting goes through `announce`,
+// and the conversation is the owner's (call-session.ts).
 
 import type { Logger } from 'pino'
 import type { QueueVisit } from './store.js'
 
 export interface QueueRequest {
   callId: string
-  /** The caller's leg on the switch. */
-  legId: string
   group: string
   /** The caller's IVR choices, shown to the agent who takes the call. */
   choices: Record<string, string>
@@ -15,19 +15,24 @@ export interface QueueRequest {
   maxWaitMs: number
   /** How often the waiting caller hears their position / a hold prompt. */
   announceEveryMs: number
-  /** Aborted when the caller hangs up: the wait or the agent leg is cancelled. */
+  /** When the caller first queued, if before now: a caller coming back keeps their place. */
+  enqueuedAt?: number
+  /** Aborted when the caller hangs up: the wait or the ringing agent's dial is cancelled. */
   signal: AbortSignal
   log: Logger
-  /**
-   * Told of each change to the caller's queue visit as it happens (enqueued, served, overflow,
-   * abandoned), so the call's owner can record it: the ACD never writes call records itself.
-   */
+  /** Plays a queue prompt to the caller (through the owner, which holds the caller's leg). */
+  announce: (prompt: string, signal: AbortSignal) => Promise<void>
+  /** An agent's phone rings for the caller. */
+  onRinging?: (agentId: string) => void
+  /** The agent did not take the call: the caller is back at the head of the queue. */
+  onRequeued?: () => void
+  /** Each change of the visit as it happens (enqueued, served, overflow, abandoned), for the record. */
   onVisit?: (change: Partial<QueueVisit>) => void
 }
 
 export type QueueOutcome =
-  /** An agent answered; the conversation is over (the agent hung up or left). */
-  | { kind: 'served', agentId: string, waitedMs: number, talkedMs: number }
+  /** An agent answered: their leg is up, for the owner to put the caller through; the agent is on-call. */
+  | { kind: 'agent', agentId: string, legId: string, group: string, answeredAt: number, waitedMs: number }
   /** No agent within maxWaitMs. */
   | { kind: 'overflow', waitedMs: number }
 

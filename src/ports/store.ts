@@ -7,10 +7,28 @@
 // expected state, and assigning the longest-idle ready agent to the caller at the head of the
 // queue. That is what keeps two controllers from giving one agent two calls.
 
+import type { CallState } from '../calls/call-state.js'
 import type { TransferStore } from './transfers.js'
 
-/** Every call ends in exactly one final state, with a reason. */
-export type CallFinalState = 'completed' | 'abandoned' | 'refused' | 'failed'
+/**
+ * Every call ends in exactly one final state, with a reason:
+ * - completed: served by a person (reason `served`, whoever hung up), or ended by the flow by
+ *   design (its step's reason: `ticket`, the ordinary line, …);
+ * - abandoned: the caller hung up before reaching a person (`abandon` says where, and the wait);
+ * - refused: never answered (draining, the store unavailable, overload);
+ * - cut: ended by the controller or the switch before a person was reached (drain deadline,
+ *   switch lost);
+ * - failed: a fault in the controller ended it before a person was reached (reason: HC_ code).
+ */
+export type CallFinalState = 'completed' | 'abandoned' | 'refused' | 'cut' | 'failed'
+
+export const CALL_FINAL_STATES: readonly CallFinalState[] = ['completed', 'abandoned', 'refused', 'cut', 'failed']
+
+/** Where a caller who hung up before reaching a person was: the queue's abandon rate counts the last two. */
+export type AbandonPhase = 'ivr' | 'queue' | 'ringing-agent'
+
+/** Who ended the call: the caller, the controller (its flow, a drain, a fault) or the switch. */
+export type CallEndedBy = 'caller' | 'controller' | 'switch'
 
 export interface QueueVisit {
   group: string
@@ -43,6 +61,17 @@ export interface CallRecord {
   /** Step ids the call went through, in order (for supervisors and tests). */
   path: string[]
   queue?: QueueVisit
+  /** What the call is doing now (its owner's state), and since when. */
+  state?: CallState
+  stateSince?: number
+  /** Every state the call went through, with when it entered it. */
+  states?: Array<{ state: CallState, at: number }>
+  /** When the caller first reached a person (an agent or a specialist). */
+  servedAt?: number
+  /** Who ended the call (set with the final state). */
+  endedBy?: CallEndedBy
+  /** For an abandoned call: where the caller was and how long they had waited there. */
+  abandon?: { phase: AbandonPhase, waitedMs: number }
 }
 
 export type AgentState = 'logged-out' | 'ready' | 'ringing' | 'on-call' | 'wrap-up' | 'not-ready'
@@ -85,6 +114,18 @@ export interface Store extends TransferStore {
   getCall(callId: string): Promise<CallRecord | undefined>
   /** Newest first. */
   listCalls(query: { active?: boolean, limit?: number }): Promise<CallRecord[]>
+  /**
+   * Adds `counts` to the day's call counts (`day`: `YYYY-MM-DD`, Asia/Shanghai), all of them
+   * or none: one ended call's increments (domain/call-figures.ts). Each value must be a safe
+   * integer (RangeError otherwise, nothing added). Kept far longer than call records: a day's
+   * counts outlive its records, so months can be counted.
+   */
+  addCallCounts(day: string, counts: Readonly<Record<string, number>>): Promise<void>
+  /**
+   * The call counts of `days` (each day once, however often listed), summed field by field; a
+   * day without counts adds nothing. A malformed day is a RangeError.
+   */
+  callCounts(days: readonly string[]): Promise<Record<string, number>>
 
   /** Adds an agent or updates its name/extension/groups, keeping its state. */
   upsertAgent(agent: Pick<AgentRecord, 'id' | 'name' | 'extension' | 'groups'>, at: number): Promise<AgentRecord>

@@ -2,7 +2,11 @@
 // FreeSWITCH (ESL) and Asterisk (ARI) adapters implement it; vendor vocabulary (UUIDs,
 // channel variables, Stasis, Q.850 numbers, dialstatus) stops inside the adapter.
 
-/** The one normalised result of a dial. Connection-rate maths uses these, never vendor strings. */
+/**
+ * The one normalised result of a dial. Connection-rate maths uses these, never vendor strings.
+ * `lost`: the switch went away under the dial (shut down, restarted, its connection lost) —
+ * nothing the far end did, so it is never counted against a department or number.
+ */
 export type DialOutcomeKind =
   | 'answered'
   | 'busy'
@@ -11,9 +15,10 @@ export type DialOutcomeKind =
   | 'unreachable'
   | 'failed'
   | 'cancelled'
+  | 'lost'
 
 export const DIAL_OUTCOMES: readonly DialOutcomeKind[] = [
-  'answered', 'busy', 'no-answer', 'rejected', 'unreachable', 'failed', 'cancelled'
+  'answered', 'busy', 'no-answer', 'rejected', 'unreachable', 'failed', 'cancelled', 'lost'
 ]
 
 /** What the switch said, kept for logs and records (never for decisions). */
@@ -59,6 +64,8 @@ export type HangupCause =
   | 'unreachable'
   | 'cancelled'
   | 'failed'
+  /** The switch hung it up going away (shutdown, restart). */
+  | 'lost'
 
 export type LegEvent =
   | { type: 'answered', at: number }

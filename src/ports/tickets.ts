@@ -8,6 +8,12 @@
 
 export type TicketKind = 'next-urgent' | 'transfer-failed'
 
+/**
+ * Why a transfer-failed ticket was raised: no number of the matter answered, or the hunt
+ * could not finish because the switch went away (not the department's doing).
+ */
+export type TransferFailure = 'no-answer' | 'switch-lost'
+
 export type TicketStatus = 'open' | 'delivered' | 'acknowledged' | 'contacted' | 'closed'
 
 export const TICKET_STATUSES: readonly TicketStatus[] = ['open', 'delivered', 'acknowledged', 'contacted', 'closed']
@@ -32,6 +38,8 @@ export interface Ticket {
   callbackNumber: string
   /** The caller's IVR choices (priority, category, matter, …). */
   choices: Record<string, string>
+  /** Transfer-failed tickets: why the transfer did not reach the department. */
+  failure?: TransferFailure
   createdAt: number
   /** Next-urgent: 10:00 of the next working day; transfer-failed: the same rule. */
   dueAt: number
@@ -54,6 +62,7 @@ export interface TicketRequest {
   departmentId: string
   callbackNumber: string
   choices: Record<string, string>
+  failure?: TransferFailure
   /** When the ticket is raised; the due time is computed from it by the calendar. */
   at: number
 }

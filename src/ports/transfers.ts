@@ -18,7 +18,11 @@ export interface TransferAttempt {
   cause?: string
 }
 
-export type TransferState = 'hunting' | 'connected' | 'all-failed' | 'cancelled'
+/**
+ * `switch-lost`: the hunt could not finish because the switch went away (shut down, or its
+ * connection stayed down past the wait): nothing the department did.
+ */
+export type TransferState = 'hunting' | 'connected' | 'all-failed' | 'cancelled' | 'switch-lost'
 
 export interface TransferRecord {
   /** Transfer request id. */

@@ -63,6 +63,8 @@ export interface WebhookBody {
   /** In full: the department calls the business back on it. */
   callbackNumber: string
   choices: Record<string, string>
+  /** Transfer-failed tickets: `no-answer` (no number answered) or `switch-lost` (the hotline's switch went away). */
+  failure?: Ticket['failure']
   createdAt: string
   dueAt: string
   status: Ticket['status']
@@ -284,6 +286,7 @@ export function webhookBody (ticket: Ticket, attempt: number, sentAt: number): W
     sentAt
   }
   if (ticket.matterId !== undefined) body.matterId = ticket.matterId
+  if (ticket.failure !== undefined) body.failure = ticket.failure
   return body
 }
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { RedisStore, type RedisStoreOptions } from '../../src/adapters/redis/redis-store.js'
+import { CALL_COUNTS_TTL_S, RedisStore, type RedisStoreOptions } from '../../src/adapters/redis/redis-store.js'
 import { startRedis, withRedis } from '../helpers/redis.js'
 import { storeContract } from './store-contract.js'
 
@@ -61,6 +61,25 @@ void t.test('transfer records: the JSON by id and one sorted set by requestedAt'
   t.equal(await raw.get(`${p}transfer:tr-1`), JSON.stringify(record), 'stored as written')
   t.same(await raw.zrange(`${p}transfers`, '0', '-1', 'WITHSCORES'), ['tr-1', '1767576600000.5'], 'scored by requestedAt')
   t.throws(() => new RedisStore({ url: server.url, maxTransfers: -1 }), RangeError)
+})
+
+void t.test('call counts: one hash per day under the prefix, kept about 400 days, increments in one MULTI', async (t) => {
+  const store = makeStore(t)
+  const p = store.keyPrefix
+  await store.addCallCounts('2026-01-05', { offered: 1, abandoned: 1, 'abandoned:queue': 1, 'abandon-wait-ms:queue': 45_000 })
+  t.same(await raw.keys(`${p}*`), [`${p}call-counts:2026-01-05`])
+  t.equal(await raw.type(`${p}call-counts:2026-01-05`), 'hash')
+  t.same(await raw.hgetall(`${p}call-counts:2026-01-05`), { offered: '1', abandoned: '1', 'abandoned:queue': '1', 'abandon-wait-ms:queue': '45000' })
+  const ttl = await raw.ttl(`${p}call-counts:2026-01-05`)
+  t.ok(ttl > 399 * 86_400 && ttl <= CALL_COUNTS_TTL_S, `the day expires in about 400 days (${ttl} s)`)
+  t.equal(CALL_COUNTS_TTL_S, 400 * 86_400)
+
+  // A field Redis cannot increment fails the whole call's increments (HC_STORE), and a
+  // non-number in a day's hash is reported, never summed as NaN.
+  await raw.set(`${p}call-counts:2026-01-06`, 'not a hash')
+  await t.rejects(store.addCallCounts('2026-01-06', { offered: 1 }), { ...HC_STORE, message: /addCallCounts failed.*WRONGTYPE/ })
+  await raw.hset(`${p}call-counts:2026-01-07`, 'offered', 'lots')
+  await t.rejects(store.callCounts(['2026-01-05', '2026-01-07']), { ...HC_STORE, message: /call count.*offered=lots/ })
 })
 
 void t.test('a claim expires on the server after claimTtlMs', async (t) => {

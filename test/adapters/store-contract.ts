@@ -402,6 +402,44 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     t.strictSame(await store.listCalls({}), [], 'transfers do not count against the calls')
   })
 
+  void t.test('call counts: a day\'s increments add up, days are summed, a day without counts adds nothing', async (t) => {
+    const store = await open(t)
+    // A served call and a queue abandon on 5 January, a refused call on the 6th.
+    await store.addCallCounts('2026-01-05', { offered: 1, completed: 1, 'completed:served': 1, queued: 1 })
+    await store.addCallCounts('2026-01-05', { offered: 1, abandoned: 1, 'abandoned:queue': 1, 'abandon-wait-ms:queue': 45_000, queued: 1 })
+    await store.addCallCounts('2026-01-06', { offered: 1, refused: 1 })
+    await store.addCallCounts('2026-01-06', {})
+    // 5 January: offered 1 + 1 = 2, queued 1 + 1 = 2, the rest once each.
+    const fifth = { offered: 2, completed: 1, 'completed:served': 1, queued: 2, abandoned: 1, 'abandoned:queue': 1, 'abandon-wait-ms:queue': 45_000 }
+    t.strictSame(await store.callCounts(['2026-01-05']), fifth)
+    t.strictSame(await store.callCounts(['2026-01-05', '2026-01-06']), { ...fifth, offered: 3, refused: 1 }, 'two days summed field by field')
+    t.strictSame(await store.callCounts(['2026-01-05', '2026-01-05']), fifth, 'a day listed twice counts once')
+    t.strictSame(await store.callCounts(['2026-01-07', '2025-01-05']), {}, 'days without counts')
+    t.strictSame(await store.callCounts([]), {})
+  })
+
+  void t.test('call counts: concurrent increments are all counted', async (t) => {
+    const store = await open(t)
+    await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+      await store.addCallCounts('2026-01-05', i % 4 === 0 ? { offered: 1, abandoned: 1, 'abandon-wait-ms:ivr': i } : { offered: 1, completed: 1 })
+    }))
+    // 40 calls; i = 0, 4, …, 36 abandoned (10 of them) waiting 0 + 4 + … + 36 = 4 × 45 = 180 ms.
+    t.strictSame(await store.callCounts(['2026-01-05']), { offered: 40, completed: 30, abandoned: 10, 'abandon-wait-ms:ivr': 180 })
+  })
+
+  void t.test('call counts: a malformed day or a count that is not a safe integer is refused, nothing added', async (t) => {
+    const store = await open(t)
+    await store.addCallCounts('2026-01-05', { offered: 1 })
+    for (const day of ['2026-1-05', '2026-02-30', '', '2026-01-05T00:00']) {
+      await t.rejects(store.addCallCounts(day, { offered: 1 }), RangeError, `"${day}"`)
+    }
+    for (const bad of [1.5, Number.NaN, Infinity, 2 ** 53]) {
+      await t.rejects(store.addCallCounts('2026-01-05', { offered: 1, 'abandon-wait-ms:ivr': bad }), RangeError, String(bad))
+    }
+    await t.rejects(store.callCounts(['2026-01-05', '5 January']), RangeError)
+    t.strictSame(await store.callCounts(['2026-01-05']), { offered: 1 }, 'no refused increment was added, not even in part')
+  })
+
   void t.test('close: later operations fail with HC_STORE', async (t) => {
     const store = await open(t)
     await t.resolves(store.listTransfers({ since: 0, until: T0 }))
@@ -412,5 +450,7 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     await t.rejects(store.assignAgent('g', 'c1', T0), { name: 'HotlineError', code: 'HC_STORE' })
     await t.rejects(store.putTransfer(transfer('tr-1', T0)), { name: 'HotlineError', code: 'HC_STORE' })
     await t.rejects(store.listTransfers({ since: 0, until: T0 }), { name: 'HotlineError', code: 'HC_STORE' })
+    await t.rejects(store.addCallCounts('2026-01-05', { offered: 1 }), { name: 'HotlineError', code: 'HC_STORE' })
+    await t.rejects(store.callCounts(['2026-01-05']), { name: 'HotlineError', code: 'HC_STORE' })
   })
 }

@@ -1,7 +1,9 @@
 // The queue to enterprise-seat agents over the simulated switch, through the real FreeSWITCH
-// (ESL) and Asterisk (ARI) adapters: callers wait, hear their position, reach the
-// longest-idle ready agent, go back to the head when an agent does not answer, overflow, and
-// hang up at every stage — and no agent leg is ever left behind.
+// (ESL) and Asterisk (ARI) adapters: callers wait, hear their position (through the owner's
+// `announce`), reach the longest-idle ready agent, go back to the head when an agent does not
+// answer, overflow, and hang up at every stage — and no agent leg is left behind. The agent's
+// answered leg goes back to the call's owner; the conversation is tested with the owner
+// (test/calls/call-session.test.ts).
 import t, { type Test } from 'tap'
 import { pino } from 'pino'
 import { AsteriskSwitch } from '../../src/adapters/asterisk/asterisk-switch.js'
@@ -13,6 +15,7 @@ import { QueueAcd } from '../../src/calls/acd.js'
 import { Agents } from '../../src/calls/agents.js'
 import { positionPrompt } from '../../src/calls/queue-announcer.js'
 import { HotlineError } from '../../src/errors.js'
+import { playPrompt } from '../../src/flows/prompt-health.js'
 import type { QueueVisit } from '../../src/ports/store.js'
 import type { QueueOutcome, QueueRequest } from '../../src/ports/acd.js'
 import { systemClock } from '../../src/ports/clock.js'
@@ -95,7 +98,8 @@ async function setUp (t: Test, protocol: Protocol, options: Options = {}) {
   })
   await agents.sync(['01', '02', '03', '04'].map((n) => ({ id: `agent${n}`, name: `坐席${n}`, extension: `80${n}`, groups: [GROUP] })))
   // A long poll: a caller served quickly was woken by the agent-ready notification.
-  const acd = new QueueAcd({ switch: sw, store, agents, clock: systemClock, callerIdNumber: '12345', pollMs: options.pollMs ?? 60_000, prompts: promptHealth(sw) })
+  const acd = new QueueAcd({ switch: sw, store, agents, clock: systemClock, callerIdNumber: '12345', pollMs: options.pollMs ?? 60_000 })
+  const health = promptHealth(sw)
   t.teardown(async () => {
     acd.close()
     agents.close()
@@ -126,13 +130,13 @@ async function setUp (t: Test, protocol: Protocol, options: Options = {}) {
     const visit: Partial<QueueVisit> = {}
     const outcome: Promise<QueueOutcome> = acd.queue({
       callId,
-      legId: call.legId,
       group: GROUP,
       choices: { priority: 'handling', category: '税务', matter: 'tax-invoice' },
       maxWaitMs: 30_000,
       announceEveryMs: 100,
       signal: abort.signal,
       log: silent,
+      announce: async (prompt, signal) => { await playPrompt(sw, call.legId, prompt, { signal, health, log: silent }) },
       onVisit: (change) => { Object.assign(visit, change) },
       ...overrides
     })
@@ -155,34 +159,30 @@ void t.test('position prompts: 1–9 have their own, then "many"', async (t) => 
 })
 
 for (const protocol of PROTOCOLS) {
-  void t.test(`${protocol}: no ready agent, then one becomes ready: talk, served, wrap-up, ready again`, async (t) => {
-    const s = await setUp(t, protocol, { wrapUpSec: 0.3 })
+  void t.test(`${protocol}: no ready agent, then one becomes ready: their answered leg goes back to the owner`, async (t) => {
+    const s = await setUp(t, protocol)
     s.model.registerPhone('8001', { kind: 'answer', afterMs: 500 })
-    const { caller, callId, legId, outcome, visit } = await s.queueCaller('13812345678')
+    const { caller, callId, outcome, visit } = await s.queueCaller('13812345678')
     await eventually(() => heardIds(caller.heard).includes('queue-position-1') ? true : undefined, 'position announced')
     t.equal(await s.store.queuePosition(GROUP, callId, Date.now()), 1, 'waiting in the store\'s queue')
     t.match(await s.agents.login('agent01', { ready: true }), { ok: true })
 
-    const leg = await eventually(() => { const l = s.agentLeg('8001'); return l?.answerState === 'answered' ? l : undefined }, 'agent answered')
-    t.equal(leg.callerIdNumber, '12345', 'the agent\'s phone shows the hotline, not the caller')
-    await eventually(() => leg.conference !== undefined && caller.channel.conference !== undefined ? true : undefined, 'both in the room')
-    t.equal(leg.conference?.room, `call-${callId}`, 'one room named after the call')
-    t.equal(caller.channel.conference?.room, `call-${callId}`)
+    const got = await outcome
+    t.match(got, { kind: 'agent', agentId: 'agent01', group: GROUP })
+    if (got.kind !== 'agent') return
+    const leg = s.model.channels().find((c) => c.id === got.legId)
+    t.equal(leg?.answerState, 'answered', 'the leg handed back is the agent\'s, answered')
+    t.equal(leg?.destination, '8001')
+    t.equal(leg?.callerIdNumber, '12345', 'the agent\'s phone shows the hotline, not the caller')
+    t.equal(leg?.conference, undefined, 'the queue puts nobody in a room: that is the owner\'s part')
+    t.equal(caller.channel.conference, undefined)
+    t.equal(caller.channel.answerState, 'answered')
     t.equal(await s.state('agent01'), 'on-call')
-    t.match(s.acd.currentCall('agent01'), { callId, legId, group: GROUP, choices: { matter: 'tax-invoice' } })
-    await eventually(() => visit.servedAt === undefined ? undefined : true, 'served reported')
-    t.match(visit, { group: GROUP, agentId: 'agent01' }, 'the visit tells who served the caller')
-
-    s.model.hangup(leg.id, 'NORMAL_CLEARING', 'remote')
-    const served = await outcome
-    t.match(served, { kind: 'served', agentId: 'agent01' })
-    if (served.kind === 'served') t.ok(served.waitedMs >= 0 && served.talkedMs >= 0)
-    t.equal(caller.channel.answerState, 'answered', 'the caller stays up for the rest of the flow')
-    await eventually(() => caller.channel.conference === undefined ? true : undefined, 'caller out of the room')
-    t.equal(await s.state('agent01'), 'wrap-up', 'the agent wraps up')
-    await s.waitState('agent01', 'ready')
-    t.equal(s.acd.currentCall('agent01'), undefined, 'the call is no longer the agent\'s once wrap-up is over')
+    t.match(visit, { group: GROUP, agentId: 'agent01', servedAt: got.answeredAt }, 'the visit tells who served the caller, and when')
+    t.ok(got.waitedMs >= 0 && got.answeredAt - got.waitedMs === visit.enqueuedAt, 'waited from the enqueue to the answer')
+    t.equal(await s.store.queuePosition(GROUP, callId, Date.now()), undefined, 'out of the queue')
     t.same(s.dialled, ['8001'])
+    await s.sw.hangup(got.legId, 'normal')
     await s.noAgentLegs()
   })
 
@@ -194,12 +194,13 @@ for (const protocol of PROTOCOLS) {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     const { outcome } = await s.queueCaller('13900000001')
-    const leg = await eventually(() => s.agentLeg('8002')?.conference === undefined ? undefined : s.agentLeg('8002'), 'agent02 in the room')
-    s.model.hangup(leg.id, 'NORMAL_CLEARING', 'remote')
-    t.match(await outcome, { kind: 'served', agentId: 'agent02' })
+    const got = await outcome
+    t.match(got, { kind: 'agent', agentId: 'agent02' })
     t.same(s.dialled, ['8002'], 'only the longest idle was rung')
     t.equal(await s.state('agent01'), 'ready')
     t.equal(await s.state('agent03'), 'ready')
+    if (got.kind === 'agent') await s.sw.hangup(got.legId, 'normal')
+    await s.noAgentLegs()
   })
 
   void t.test(`${protocol}: busy, rejecting and unanswered agents go not ready and the next is tried`, async (t) => {
@@ -207,40 +208,34 @@ for (const protocol of PROTOCOLS) {
     s.model.registerPhone('8001', { kind: 'busy' })
     s.model.registerPhone('8002', { kind: 'no-answer' })
     s.model.registerPhone('8003', { kind: 'reject' })
-    // Delays are simulated time (× 0.02): a 20 s conversation.
-    s.model.registerPhone('8004', { kind: 'answer', afterMs: 100, hangupAfterMs: 20_000 })
+    s.model.registerPhone('8004', { kind: 'answer', afterMs: 100 })
     for (const id of ['agent01', 'agent02', 'agent03', 'agent04']) {
       await s.agents.login(id, { ready: true })
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     const { outcome } = await s.queueCaller('13900000002')
-    t.match(await outcome, { kind: 'served', agentId: 'agent04' })
+    const got = await outcome
+    t.match(got, { kind: 'agent', agentId: 'agent04' })
     t.same(s.dialled, ['8001', '8002', '8003', '8004'], 'longest idle first, then the next')
     for (const id of ['agent01', 'agent02', 'agent03']) {
       t.match(await s.store.getAgent(id), { state: 'not-ready', reason: 'no-answer' }, `${id} not ready: no answer`)
     }
-    t.equal(await s.state('agent04'), 'wrap-up')
+    t.equal(await s.state('agent04'), 'on-call')
+    if (got.kind === 'agent') await s.sw.hangup(got.legId, 'normal')
     await s.noAgentLegs()
   })
 
-  void t.test(`${protocol}: an agent who hangs up as soon as they answer: the caller goes on to the next agent`, async (t) => {
+  void t.test(`${protocol}: an agent whose phone is not registered goes not ready, saying so; the next is tried`, async (t) => {
     const s = await setUp(t, protocol)
-    s.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
     s.model.registerPhone('8002', { kind: 'answer', afterMs: 100 })
-    s.model.on('event', (e: ModelEvent) => {
-      if (e.type === 'channel-answered' && e.channel.destination === '8001') setImmediate(() => { s.model.hangup(e.channel.id, 'NORMAL_CLEARING', 'remote') })
-    })
     await s.agents.login('agent01', { ready: true })
     await new Promise((resolve) => setTimeout(resolve, 5))
     await s.agents.login('agent02', { ready: true })
-    const { caller, outcome } = await s.queueCaller('13900000014')
-    const leg = await eventually(() => s.agentLeg('8002')?.conference === undefined ? undefined : s.agentLeg('8002'), 'agent02 talking')
-    t.equal(caller.channel.conference?.room, leg.conference?.room, 'the caller is with agent02')
-    s.model.hangup(leg.id, 'NORMAL_CLEARING', 'remote')
-    t.match(await outcome, { kind: 'served', agentId: 'agent02' })
-    t.same(s.dialled, ['8001', '8002'])
-    t.not(await s.state('agent01'), 'on-call', 'agent01 is not left on the call')
-    t.not(await s.state('agent01'), 'ringing')
+    const got = await s.queueCaller('13900000015').then(async (q) => await q.outcome)
+    t.match(got, { kind: 'agent', agentId: 'agent02' })
+    t.same(s.dialled.filter((n) => n === '8002'), ['8002'])
+    t.match(await s.store.getAgent('agent01'), { state: 'not-ready', reason: 'unreachable' }, 'an absent phone is not a no-answer')
+    if (got.kind === 'agent') await s.sw.hangup(got.legId, 'normal')
     await s.noAgentLegs()
   })
 
@@ -259,12 +254,29 @@ for (const protocol of PROTOCOLS) {
     await eventually(() => heardIds(second.caller.heard).includes('queue-position-2') ? true : undefined, 'second caller hears they are second')
 
     await s.agents.login('agent02', { ready: true })
-    const leg = await eventually(() => s.agentLeg('8002')?.conference === undefined ? undefined : s.agentLeg('8002'), 'agent02 talking')
-    t.equal(leg.conference?.room, `call-${first.callId}`, 'the first caller got the next agent')
-    s.model.hangup(leg.id, 'NORMAL_CLEARING', 'remote')
-    t.match(await first.outcome, { kind: 'served', agentId: 'agent02' })
+    const got = await first.outcome
+    t.match(got, { kind: 'agent', agentId: 'agent02' }, 'the first caller got the next agent')
+    t.equal(await s.store.queuePosition(GROUP, second.callId, Date.now()), 1, 'the second caller is first now')
     second.caller.hangup()
     await t.rejects(second.outcome, { code: 'HC_CALL_GONE' })
+    if (got.kind === 'agent') await s.sw.hangup(got.legId, 'normal')
+    await s.noAgentLegs()
+  })
+
+  void t.test(`${protocol}: a caller coming back keeps their first place and deadline`, async (t) => {
+    const s = await setUp(t, protocol)
+    const early = Date.now() - 5_000
+    const later = await s.queueCaller('13900000016')
+    await until(async () => await s.store.queuePosition(GROUP, later.callId, Date.now()) === 1 ? true : undefined, 'later caller queued')
+    const back = await s.queueCaller('13900000017', { enqueuedAt: early, maxWaitMs: 5_400 })
+    await until(async () => await s.store.queuePosition(GROUP, back.callId, Date.now()) === 1 ? true : undefined, 'back at the head')
+    t.equal(await s.store.queuePosition(GROUP, later.callId, Date.now()), 2)
+    const overflow = await back.outcome
+    t.match(overflow, { kind: 'overflow' })
+    if (overflow.kind === 'overflow') t.ok(overflow.waitedMs >= 5_400 && overflow.waitedMs < 7_000, 'the wait counts from the first enqueue')
+    t.equal(back.visit.enqueuedAt, early)
+    later.caller.hangup()
+    await t.rejects(later.outcome, { code: 'HC_CALL_GONE' })
   })
 
   void t.test(`${protocol}: a caller who hangs up in the queue leaves it`, async (t) => {
@@ -294,34 +306,7 @@ for (const protocol of PROTOCOLS) {
     // FreeSWITCH: uuid_kill … ORIGINATOR_CANCEL; Asterisk: DELETE /channels/{id} (reason normal).
     t.equal(leg.hangupCause, protocol === 'esl' ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING')
     t.equal(await s.state('agent01'), 'ready', 'the agent did nothing wrong: ready again')
-    t.equal(s.acd.currentCall('agent01'), undefined)
     await s.noAgentLegs()
-  })
-
-  void t.test(`${protocol}: a caller who hangs up while talking: agent leg hung up, agent wraps up`, async (t) => {
-    const s = await setUp(t, protocol)
-    s.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
-    await s.agents.login('agent01', { ready: true })
-    const { caller, outcome } = await s.queueCaller('13900000007')
-    const leg = await eventually(() => s.agentLeg('8001')?.conference === undefined ? undefined : s.agentLeg('8001'), 'talking')
-    caller.hangup()
-    await t.rejects(outcome, { code: 'HC_CALL_GONE' })
-    await eventually(() => leg.answerState === 'hangup' ? true : undefined, 'agent leg hung up')
-    t.equal(leg.hangupSide, 'switch', 'the controller hung the agent up')
-    t.equal(await s.state('agent01'), 'wrap-up')
-  })
-
-  void t.test(`${protocol}: an agent who leaves the room ends the conversation; their leg is not left behind`, async (t) => {
-    const s = await setUp(t, protocol)
-    s.model.registerPhone('8001', { kind: 'answer', afterMs: 100 })
-    await s.agents.login('agent01', { ready: true })
-    const { caller, outcome } = await s.queueCaller('13900000008')
-    const leg = await eventually(() => s.agentLeg('8001')?.conference === undefined ? undefined : s.agentLeg('8001'), 'talking')
-    s.model.leaveConference(leg.id)
-    t.match(await outcome, { kind: 'served', agentId: 'agent01' })
-    await eventually(() => leg.answerState === 'hangup' ? true : undefined, 'agent leg hung up')
-    t.equal(caller.channel.answerState, 'answered', 'the caller is still there')
-    t.equal(await s.state('agent01'), 'wrap-up')
   })
 
   void t.test(`${protocol}: positions and hold prompts repeat while waiting; overflow after the maximum wait`, async (t) => {

@@ -52,7 +52,7 @@ export async function callWithAgent (c: TestController): Promise<{ caller: SimCa
   await at(caller, 'matter-menu-tax', '1') // 发票领用
   const agentLeg = await eventually(() => answeredLeg(c, '8001'), 'agent answered', 15_000)
   const callId = await eventually(async () => (await c.controller.store.getAgent('agent01'))?.callId, 'agent on the call')
-  await eventually(() => c.controller.ivr!.transfers.agentOf(callId) === 'agent01' ? true : undefined, 'conversation begun', 15_000)
+  await eventually(() => c.controller.calls.agentOf(callId) === 'agent01' ? true : undefined, 'conversation begun', 15_000)
   return { caller, callId, agentLeg }
 }
 

@@ -72,8 +72,8 @@ const DAY: TransferRecord[] = [
 const outcomes = (partial: Partial<Record<DialOutcomeKind, number>>): Record<DialOutcomeKind, number> =>
   ({ ...emptyAttempts().outcomes, ...partial })
 
-const requests = (connected: number, failed: number, cancelled: number, hunting: number, rate: number | null): RequestFigures =>
-  ({ counted: connected + failed, connected, failed, cancelled, hunting, rate })
+const requests = (connected: number, failed: number, cancelled: number, hunting: number, rate: number | null, lost = 0): RequestFigures =>
+  ({ counted: connected + failed, connected, failed, cancelled, 'switch-lost': lost, hunting, rate })
 
 const attempts = (counted: number, partial: Partial<Record<DialOutcomeKind, number>>, rate: number | null): AttemptFigures =>
   ({ counted, answered: partial.answered ?? 0, outcomes: outcomes(partial), rate })
@@ -224,6 +224,12 @@ void t.test('nothing to count: counts 0, rates null', async (t) => {
   t.strictSame(cancelled.overall.workingTime.requests, requests(0, 0, 1, 0, null))
   t.strictSame(cancelled.overall.workingTime.attempts, attempts(0, { cancelled: 1 }, null))
 
+  // The switch went away mid-hunt: a busy before it still counts, the dial cut by the loss does not.
+  const lost = connectionRate([rec('l', '09:00', 'vat-invoice', true, 'switch-lost', [[T1, 'busy'], [T2, 'lost']])])
+  t.strictSame(lost.overall.workingTime.requests, requests(0, 0, 0, 0, null, 1), 'a lost switch is no department failure')
+  t.strictSame(lost.overall.workingTime.attempts, attempts(1, { busy: 1, lost: 1 }, 0))
+  t.equal(lost.rate, null)
+
   const afterHoursOnly = connectionRate([rec('a', '19:00', 'vat-invoice', false, 'connected', [[T1, 'answered']])])
   t.equal(afterHoursOnly.rate, null, 'after hours never makes the headline')
   t.equal(afterHoursOnly.overall.afterHours.requests.rate, 1)
@@ -239,6 +245,8 @@ void t.test('requestResult: connected if any number answered, cancelled apart, h
   t.equal(one('all-failed', []), 'failed')
   t.equal(one('cancelled', [[T1, 'busy'], [T2, 'cancelled']]), 'cancelled')
   t.equal(one('cancelled', [[T1, 'answered']]), 'connected', 'a number answered before the caller went')
+  t.equal(one('switch-lost', [[T1, 'busy'], [T2, 'lost']]), 'switch-lost')
+  t.equal(one('switch-lost', [[T1, 'answered']]), 'connected', 'answered before the switch went')
 })
 
 void t.test('belowTarget: a rate under the target over enough requests', async (t) => {

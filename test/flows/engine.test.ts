@@ -2,7 +2,7 @@ import t from 'tap'
 import { stringify } from 'yaml'
 import { DEFAULT_MAX_STEPS, runFlow } from '../../src/flows/engine.js'
 import { type LoadedFlow, checkFlowText } from '../../src/flows/loader.js'
-import { FakeAcd, HANGUP, fakeCall, served, services, shippedDirectory } from './fake-call.js'
+import { HANGUP, fakeCall, services, shippedDirectory } from './fake-call.js'
 
 const flowOf = (doc: object): LoadedFlow => {
   const r = checkFlowText(stringify(doc), 'engine-test.yaml', {
@@ -32,17 +32,16 @@ const flow = flowOf({
 })
 
 void t.test('walks from start to the end, recording the path and the choices with the call', async (t) => {
-  const acd = new FakeAcd(served)
   const f = fakeCall(['1'])
   const seen: string[] = []
-  const end = await runFlow(flow, services({ acd }), { onStep: (id) => seen.push(id) })(f.call, f.signal)
+  const end = await runFlow(flow, services(), { onStep: (id) => seen.push(id) })(f.call, f.signal)
   t.same(end, { reason: 'done' })
   t.same(f.path, ['welcome', 'menu', 'queue', 'bye'])
   t.same(seen, f.path, 'onStep sees every step too')
   t.same(f.choices, { priority: 'handling', category: '税务' })
-  t.same(acd.requests[0]?.choices, { priority: 'handling', category: '税务' }, 'the queue hands on the variables')
+  t.same(f.queue.asks, [{ group: 'enterprise-seat', maxWaitMs: 60_000, announceEveryMs: 30_000, choices: { priority: 'handling', category: '税务' } }],
+    'the queue is asked once, the choices already made')
   t.same(f.caller.heard, ['play:welcome', 'ask:menu', 'play:goodbye'])
-  t.equal(f.visits.at(-1)?.agentId, 'agent-07', 'queue visit stored with the call')
 })
 
 void t.test('each call starts with no variables', async (t) => {

@@ -2,8 +2,8 @@ import t from 'tap'
 import { runFlow } from '../../src/flows/engine.js'
 import type { LoadedFlow } from '../../src/flows/loader.js'
 import { scanFlowDirectory } from '../../src/flows/registry.js'
-import type { QueueOutcome } from '../../src/ports/acd.js'
-import { type CallerAction, FLOWS_DIR, FakeAcd, at, fakeCall, overflow, served, services, shippedDirectory } from './fake-call.js'
+import type { QueueResult } from '../../src/calls/call-session.js'
+import { type CallerAction, FLOWS_DIR, FakeQueue, type QueueAskSeen, at, fakeCall, overflow, served, services, shippedDirectory } from './fake-call.js'
 
 const scan = await scanFlowDirectory(FLOWS_DIR, { directory: shippedDirectory, groups: ['enterprise-seat', 'ordinary'] })
 const shipped = scan.files.find((f) => f.check.flow?.id === 'enterprise-seat')
@@ -21,16 +21,15 @@ interface Run {
   path: string[]
   reason: string
   choices: Record<string, string>
-  acd: FakeAcd
+  asks: QueueAskSeen[]
   heard: string[]
 }
 
-async function call (local: string, keys: CallerAction[], outcome: QueueOutcome = served): Promise<Run> {
-  const acd = new FakeAcd(outcome)
-  const f = fakeCall(keys)
-  const { reason } = await runFlow(flow, services({ acd, now: at(local) }))(f.call, f.signal)
+async function call (local: string, keys: CallerAction[], outcome: QueueResult = served): Promise<Run> {
+  const f = fakeCall(keys, new FakeQueue(outcome))
+  const { reason } = await runFlow(flow, services({ now: at(local) }))(f.call, f.signal)
   if (f.caller.unused !== 0) throw new Error(`${f.caller.unused} scripted keys left over`)
-  return { path: f.path, reason, choices: f.choices, acd, heard: f.caller.heard }
+  return { path: f.path, reason, choices: f.choices, asks: f.queue.asks, heard: f.caller.heard }
 }
 
 const WEDNESDAY = '2025-03-12'
@@ -42,9 +41,9 @@ void t.test('first priority in working time: matter by category, enterprise-seat
     'connecting', 'enterprise-queue', 'survey', 'goodbye-served'])
   t.equal(r.reason, 'served')
   t.same(r.choices, { priority: 'handling', category: '税务', matter: 'tax-invoice', satisfaction: 'satisfied' })
-  t.equal(r.acd.requests.length, 1)
-  t.equal(r.acd.requests[0]?.group, 'enterprise-seat')
-  t.same(r.acd.requests[0]?.choices, { priority: 'handling', category: '税务', matter: 'tax-invoice' }, 'the agent sees the choices')
+  t.equal(r.asks.length, 1)
+  t.equal(r.asks[0]?.group, 'enterprise-seat')
+  t.same(r.asks[0]?.choices, { priority: 'handling', category: '税务', matter: 'tax-invoice' }, 'the agent sees the choices')
   t.equal(r.heard[0], 'play:welcome')
 })
 
@@ -60,7 +59,7 @@ void t.test('second priority goes to the ordinary 12345 queue, day and night', a
   for (const time of ['10:00:00', '23:00:00']) {
     const r = await call(`${WEDNESDAY}T${time}`, ['4', '2'])
     t.same(r.path, ['welcome', 'priority-menu', 'priority-route', 'to-ordinary', 'ordinary-queue', 'survey', 'goodbye-served'], time)
-    t.equal(r.acd.requests[0]?.group, 'ordinary', time)
+    t.equal(r.asks[0]?.group, 'ordinary', time)
     t.same(r.choices, { priority: 'second', satisfaction: 'basically-satisfied' }, time)
   }
   const busy = await call(`${WEDNESDAY}T10:00:00`, ['4'], overflow)
@@ -86,7 +85,7 @@ void t.test('after hours: a next-urgent ticket with the choices, on both sides o
   t.same(r.path, AFTER_HOURS)
   t.equal(r.reason, 'ticket')
   t.same(r.choices, { priority: 'help', callback: 'caller-id', ticket: 'next-urgent' })
-  t.equal(r.acd.requests.length, 0, 'nobody is queued after hours')
+  t.equal(r.asks.length, 0, 'nobody is queued after hours')
   t.same(r.heard.slice(-9), ['play:after-hours', 'play:callback-caller-id', 'play:digit-5', 'play:digit-6', 'play:digit-7',
     'play:digit-8', 'ask:callback-confirm', 'play:ticket-registered', 'play:goodbye'], 'the caller ID read back by its last four digits')
 })

@@ -1,18 +1,16 @@
 // Fakes for flow tests: a caller who presses scripted keys (a StepContext, or the
-// CallContext the engine receives), an ACD with a chosen outcome, and the shipped config.
+// CallContext the engine receives), a queue with a chosen outcome, and the shipped config.
 
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
-import type { CallContext } from '../../src/calls/call-session.js'
+import type { CallContext, QueueAsk, QueueResult } from '../../src/calls/call-session.js'
 import { loadCalendar } from '../../src/config/calendar-schema.js'
 import { loadDirectory } from '../../src/config/directory-schema.js'
 import { WorkCalendar } from '../../src/domain/calendar.js'
 import type { Directory } from '../../src/domain/directory.js'
 import { HotlineError, abortError } from '../../src/errors.js'
 import type { FlowServices, StepContext } from '../../src/flows/step.js'
-import type { Acd, QueueOutcome, QueueRequest } from '../../src/ports/acd.js'
-import { type Clock, ManualClock } from '../../src/ports/clock.js'
-import type { QueueVisit } from '../../src/ports/store.js'
+import { ManualClock } from '../../src/ports/clock.js'
 import type { CollectOptions, CollectResult } from '../../src/ports/switch.js'
 
 export const CONFIG_DIR = fileURLToPath(new URL('../../config', import.meta.url))
@@ -36,48 +34,38 @@ export const HANGUP = Symbol('hangup')
 /** What the caller does at each collect: keys pressed ('' = nothing in time), or hang up. */
 export type CallerAction = string | typeof HANGUP
 
-/**
- * An ACD whose every queue call ends with `outcome` (or what the function decides), reporting
- * the visit through `onVisit` as the real one does.
- */
-export class FakeAcd implements Acd {
-  readonly requests: QueueRequest[] = []
-  readonly #outcome: (request: QueueRequest) => Promise<QueueOutcome>
-  clock: Clock | undefined
+/** What the queue was asked, with the caller's choices at that moment. */
+export interface QueueAskSeen extends QueueAsk {
+  choices: Record<string, string>
+}
 
-  constructor (outcome: QueueOutcome | ((request: QueueRequest) => Promise<QueueOutcome>), clock?: Clock) {
+/**
+ * The call owner's queue, reduced to its result: every ask ends with `outcome` (or what the
+ * function decides). How the owner waits, rings and records the visit is tested with it.
+ */
+export class FakeQueue {
+  readonly asks: QueueAskSeen[] = []
+  readonly #outcome: (ask: QueueAsk, signal: AbortSignal) => Promise<QueueResult>
+
+  constructor (outcome: QueueResult | ((ask: QueueAsk, signal: AbortSignal) => Promise<QueueResult>)) {
     this.#outcome = typeof outcome === 'function' ? outcome : async () => outcome
-    this.clock = clock
   }
 
-  async queue (request: QueueRequest): Promise<QueueOutcome> {
-    this.requests.push({ ...request, choices: { ...request.choices } })
-    const now = (): number => this.clock?.now() ?? Date.now()
-    const start = now()
-    let outcome: QueueOutcome
-    try {
-      outcome = await this.#outcome(request)
-    } catch (err) {
-      if (request.signal.aborted) request.onVisit?.({ abandonedAt: now() })
-      throw err
-    }
-    if (outcome.kind === 'served') request.onVisit?.({ servedAt: start + outcome.waitedMs, agentId: outcome.agentId })
-    else request.onVisit?.({ overflowAt: start + outcome.waitedMs })
-    return outcome
+  async run (ask: QueueAsk, choices: Record<string, string>, signal: AbortSignal): Promise<QueueResult> {
+    if (signal.aborted) throw abortError(signal)
+    this.asks.push({ ...ask, choices: { ...choices } })
+    return await this.#outcome(ask, signal)
   }
 }
 
-export const served: QueueOutcome = { kind: 'served', agentId: 'agent-07', waitedMs: 12_000, talkedMs: 95_000 }
-export const overflow: QueueOutcome = { kind: 'overflow', waitedMs: 180_000 }
+export const served: QueueResult = { kind: 'served', agentId: 'agent-07', waitedMs: 12_000, talkedMs: 95_000 }
+export const overflow: QueueResult = { kind: 'overflow', waitedMs: 180_000 }
 
-export function services (options: { now?: number, acd?: Acd, tickets?: FlowServices['tickets'] } = {}): FlowServices & { clock: ManualClock } {
+export function services (options: { now?: number, tickets?: FlowServices['tickets'] } = {}): FlowServices & { clock: ManualClock } {
   const clock = new ManualClock(options.now ?? at('2025-03-12T10:00:00'))
-  const acd = options.acd ?? new FakeAcd(served)
-  if (acd instanceof FakeAcd) acd.clock ??= clock
   return {
     calendar: shippedCalendar,
     directory: shippedDirectory,
-    acd,
     clock,
     ...(options.tickets === undefined ? {} : { tickets: options.tickets })
   }
@@ -123,15 +111,15 @@ export interface FakeStep {
   caller: Caller
   signal: AbortSignal
   abort: AbortController
-  visits: QueueVisit[]
+  queue: FakeQueue
 }
 
 /** A StepContext for one step, with variables already set. */
-export function fakeStepContext (actions: CallerAction[], flowServices: FlowServices = services(), vars: Record<string, string> = {}): FakeStep {
+export function fakeStepContext (actions: CallerAction[], flowServices: FlowServices = services(), vars: Record<string, string> = {},
+  queue = new FakeQueue(served)): FakeStep {
   const abort = new AbortController()
   const caller = new Caller(actions, abort)
   const values = new Map(Object.entries(vars))
-  const visits: QueueVisit[] = []
   let callback: string | undefined
   const ctx: StepContext = {
     callId: 'call-1',
@@ -147,9 +135,9 @@ export function fakeStepContext (actions: CallerAction[], flowServices: FlowServ
     vars: () => Object.fromEntries(values),
     callbackNumber: () => callback,
     setCallbackNumber: (number) => { callback = number },
-    recordQueue: (visit) => { visits.push({ ...visit }) }
+    queue: async (ask) => await queue.run(ask, Object.fromEntries(values), abort.signal)
   }
-  return { ctx, caller, signal: abort.signal, abort, visits }
+  return { ctx, caller, signal: abort.signal, abort, queue }
 }
 
 export interface FakeCall {
@@ -158,16 +146,15 @@ export interface FakeCall {
   signal: AbortSignal
   choices: Record<string, string>
   path: string[]
-  visits: QueueVisit[]
+  queue: FakeQueue
 }
 
-/** The CallContext a CallSession would hand a script, recording choices, path and queue visits. */
-export function fakeCall (actions: CallerAction[]): FakeCall {
+/** The CallContext a CallSession would hand a script, recording choices, path and queue asks. */
+export function fakeCall (actions: CallerAction[], queue = new FakeQueue(served)): FakeCall {
   const abort = new AbortController()
   const caller = new Caller(actions, abort)
   const choices: Record<string, string> = {}
   const path: string[] = []
-  const visits: QueueVisit[] = []
   const call: CallContext = {
     callId: 'call-1',
     legId: 'leg-1',
@@ -178,7 +165,7 @@ export function fakeCall (actions: CallerAction[]): FakeCall {
     collect: async (options) => await caller.collect(options),
     choose: (key, value) => { choices[key] = value },
     recordStep: (stepId) => { path.push(stepId) },
-    recordQueue: (visit) => { visits.push({ ...visit }) }
+    queue: async (ask) => await queue.run(ask, choices, abort.signal)
   }
-  return { call, caller, signal: abort.signal, choices, path, visits }
+  return { call, caller, signal: abort.signal, choices, path, queue }
 }

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
-import type { AgentCall } from '../../src/calls/acd.js'
+import type { AgentCall } from '../../src/calls/call-session.js'
 import { Agents } from '../../src/calls/agents.js'
 import type { ApiToken } from '../../src/config/app-config.js'
 import { registerAuth } from '../../src/http/auth.js'
@@ -30,7 +30,7 @@ async function setUp (t: Test, localCalls: Map<string, AgentCall> = new Map()) {
   ])
   const app = Fastify()
   await registerAuth(app, { tokens: TOKENS })
-  await registerAgentRoutes(app, { agents, store, acd: { currentCall: (id) => localCalls.get(id) } })
+  await registerAgentRoutes(app, { agents, store, calls: { agentCall: (id) => localCalls.get(id) } })
   // A route outside the plugin keeps Fastify's own rules: the plugin's validator stays inside.
   app.get('/health', () => ({ status: 'ok' }))
   await app.ready()
@@ -177,7 +177,7 @@ void t.test('the current call before the record has the choices: from this contr
   const local = new Map<string, AgentCall>()
   const { app, store } = await setUp(t, local)
   local.set('agent02', {
-    agentId: 'agent02', callId: 'call-2', legId: 'leg-2', group: 'enterprise-seat',
+    agentId: 'agent02', callId: 'call-2', group: 'enterprise-seat',
     choices: { priority: 'help', matter: 'hrss-registration' }, enqueuedAt: Date.parse('2025-03-03T02:00:00Z'), offeredAt: Date.now()
   })
   await store.setAgentState('agent02', { to: 'ringing', callId: 'call-2', at: Date.now() })

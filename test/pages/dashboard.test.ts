@@ -312,7 +312,7 @@ for (const protocol of PROTOCOLS) {
 
     // The agent brings in the tax bureau: a three-way call, and the department's rate moves.
     const callId = (await row.getAttribute('data-call-id')) ?? ''
-    await eventually(() => c.controller.ivr!.transfers.agentOf(callId) === 'agent01' ? true : undefined, 'conversation begun', 15_000)
+    await eventually(() => c.controller.calls.agentOf(callId) === 'agent01' ? true : undefined, 'conversation begun', 15_000)
     t.equal(await post(c, `/api/calls/${callId}/transfer`, SUPERVISOR, { matterId: 'tax-invoice' }), 202)
     await page.waitForSelector(`#call-rows tr[data-call-id="${callId}"][data-phase="three-way"]`, WAIT)
     await tileIs(page, 'calls-three-way', '1')
@@ -433,7 +433,7 @@ void t.test('under simulated traffic the page keeps up: caller numbers masked, a
   await page.waitForSelector('#live[data-state="live"]', WAIT)
 
   const agents = await startSyntheticAgents({
-    agents: ivr.agents, transfers: ivr.transfers, directory, agentIds: agentsConfig.agents.map((a) => a.id),
+    agents: ivr.agents, calls: c.controller.calls, transfers: ivr.transfers, directory, agentIds: agentsConfig.agents.map((a) => a.id),
     scaled: (ms) => c.sim.model.scaled(ms), logger, random: seededRandom(11), wrapUpMs: 3000
   })
   let connected = 0

@@ -38,7 +38,7 @@ for (const protocol of PROTOCOLS) {
     const metrics = await controller.app.inject({ url: '/metrics' })
     t.equal(metrics.statusCode, 200)
     t.match(metrics.body, /hotline_calls_offered_total 1\b/)
-    t.match(metrics.body, /hotline_calls_ended_total\{final_state="completed",reason="goodbye"\} 1\b/)
+    t.match(metrics.body, /hotline_calls_ended_total\{final_state="completed",reason="goodbye",ended_by="controller"\} 1\b/)
     t.match(metrics.body, new RegExp(`hotline_switch_up\\{vendor="${VENDOR[protocol]}"\\} 1\\b`))
     t.match(metrics.body, /process_cpu_user_seconds_total/, 'default Node metrics included')
   })
@@ -81,13 +81,14 @@ for (const protocol of PROTOCOLS) {
   })
 
   void t.test(`${protocol}: shutdown deadline: a call still in progress is cut`, async (t) => {
-    const { controller, sim } = await startTestController(t, protocol)
+    const { controller, sim, lines } = await startTestController(t, protocol)
     const caller = sim.model.placeCall({ from: '13700000003', to: '12345' })
     await heardPrompt(caller.heard, 'first-call-menu')
     await controller.shutdown(50)
     t.match(await caller.ended, { side: 'switch' })
     const summary = controller.calls.recent().find((s) => s.legId === caller.channel.id)
-    t.equal(summary?.finalState, 'failed')
-    t.equal(summary?.reason, 'HC_SHUTTING_DOWN')
+    t.match(summary, { finalState: 'cut', reason: 'drain-deadline', endedBy: 'controller' }, 'cut by the controller, not a failure')
+    t.notOk(lines.some((l) => /caller (leg )?hung up/.test(l.msg)), 'the log does not blame the caller')
+    t.ok(lines.some((l) => l.msg === 'call ended' && l.finalState === 'cut' && l.reason === 'drain-deadline'))
   })
 }

@@ -96,7 +96,7 @@ async function callWithAgent (
   const seen = await api(c, 'GET', '/api/agents/agent01/call', AGENT_TOKEN)
   const callId = seen.json<{ callId: string }>().callId
   // The controller takes the conversation as begun once its own joins are confirmed.
-  await eventually(() => c.controller.ivr!.transfers.agentOf(callId) === 'agent01' ? true : undefined, 'conversation begun')
+  await eventually(() => c.controller.calls.agentOf(callId) === 'agent01' ? true : undefined, 'conversation begun')
   return { c, tickets, transfers, caller, callId, agentLeg }
 }
 

@@ -25,6 +25,7 @@ for (const protocol of PROTOCOLS) {
     const requested: Array<{ callId: string, matterId: string }> = []
     const synthetic = await startSyntheticAgents({
       agents: ivr.agents,
+      calls: c.controller.calls,
       transfers: ivr.transfers,
       directory,
       agentIds: agentsConfig.agents.map((a) => a.id),

@@ -85,7 +85,7 @@ void t.test('two controllers on one Redis add up; a restart loses nothing', asyn
 
   for (const c of controllers) {
     const figures = await c.stats.figures('today')
-    t.strictSame(figures.overall.workingTime.requests, { counted: 8, connected: 5, failed: 3, cancelled: 1, hunting: 0, rate: 5 / 8 },
+    t.strictSame(figures.overall.workingTime.requests, { counted: 8, connected: 5, failed: 3, cancelled: 1, 'switch-lost': 0, hunting: 0, rate: 5 / 8 },
       `controller ${c.name} reports both controllers' requests`)
     // Dials: a 2+1+1+2, b 1+2+2+2 (+1 cancelled) → 5 answered of 13.
     t.match(figures.overall.workingTime.attempts, { counted: 13, answered: 5, rate: 5 / 13 }, `controller ${c.name}: every dial`)

@@ -7,6 +7,7 @@
 // running each of those as one Lua script). It follows the Redis store's rules to the letter —
 // orders, tie-breaks, expiry instants, what a record keeps — so the two pass one contract suite.
 
+import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
 import type {
   AgentRecord, AgentState, AgentStateChange, CallRecord, Store
@@ -66,6 +67,8 @@ export class MemoryStore implements Store {
   readonly #transferOrder: OrderKey[] = []
   readonly #agents = new Map<string, AgentRecord>()
   readonly #queues = new Map<string, Map<string, QueueEntry>>()
+  /** Call counts by day (`YYYY-MM-DD`), field by field: the Redis `call-counts:<day>` hashes. */
+  readonly #callCounts = new Map<string, Map<string, number>>()
   #closed = false
 
   constructor (options: MemoryStoreOptions = {}) {
@@ -123,6 +126,31 @@ export class MemoryStore implements Store {
         found.push(JSON.parse(stored.json) as CallRecord)
       }
       return found
+    })
+  }
+
+  addCallCounts (day: string, counts: Readonly<Record<string, number>>): Promise<void> {
+    return this.#run(() => {
+      checkDayCounts(day, counts)
+      const entries = Object.entries(counts)
+      if (entries.length === 0) return
+      let fields = this.#callCounts.get(day)
+      if (fields === undefined) {
+        fields = new Map()
+        this.#callCounts.set(day, fields)
+      }
+      for (const [field, value] of entries) fields.set(field, (fields.get(field) ?? 0) + value)
+    })
+  }
+
+  callCounts (days: readonly string[]): Promise<Record<string, number>> {
+    return this.#run(() => {
+      for (const day of days) checkDay(day)
+      const sum = new Map<string, number>()
+      for (const day of new Set(days)) {
+        for (const [field, value] of this.#callCounts.get(day) ?? []) sum.set(field, (sum.get(field) ?? 0) + value)
+      }
+      return Object.fromEntries(sum)
     })
   }
 

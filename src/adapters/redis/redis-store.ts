@@ -8,6 +8,7 @@
 // the caller decides what a call does without its store; the client reconnects by itself.
 
 import type { Redis, RedisOptions } from 'ioredis'
+import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
 import {
   AGENT_STATES, type AgentRecord, type AgentState, type AgentStateChange, type CallRecord, type Store
@@ -38,6 +39,8 @@ export const DEFAULT_MAX_CALLS = 10_000
 export const DEFAULT_CLAIM_TTL_MS = 24 * 60 * 60 * 1000
 /** As the memory store: this month's connection-rate window many times over. */
 export const DEFAULT_MAX_TRANSFERS = 100_000
+/** A day's call counts live this long after its last call ended: a year's reports and some. */
+export const CALL_COUNTS_TTL_S = 400 * 24 * 60 * 60
 
 export class RedisStore implements Store {
   readonly #connection: RedisConnection<ScriptName>
@@ -94,6 +97,44 @@ export class RedisStore implements Store {
     const index = this.#key(query.active === true ? 'calls:active' : 'calls')
     const found = await this.#script('listCalls', [index], [this.#prefix, Number.isFinite(count) ? count - 1 : -1])
     return stringArray(found, 'listCalls').map(parseCall)
+  }
+
+  async addCallCounts (day: string, counts: Readonly<Record<string, number>>): Promise<void> {
+    checkDayCounts(day, counts)
+    const entries = Object.entries(counts)
+    if (entries.length === 0) return
+    const key = this.#key('call-counts:', day)
+    // MULTI/EXEC: every increment of one call, and the expiry, or none of them seen by anyone.
+    await this.#do('addCallCounts', async () => {
+      const multi = this.#redis.multi()
+      for (const [field, value] of entries) multi.hincrby(key, field, value)
+      multi.expire(key, CALL_COUNTS_TTL_S)
+      // A command failing inside EXEC (WRONGTYPE) is a reply, not a rejection.
+      for (const [err] of (await multi.exec()) ?? []) if (err !== null) throw err
+    })
+  }
+
+  async callCounts (days: readonly string[]): Promise<Record<string, number>> {
+    for (const day of days) checkDay(day)
+    const unique = [...new Set(days)]
+    if (unique.length === 0) return {}
+    const hashes = await this.#do('callCounts', async () => {
+      const pipeline = this.#redis.pipeline()
+      for (const day of unique) pipeline.hgetall(this.#key('call-counts:', day))
+      return ((await pipeline.exec()) ?? []).map(([err, fields]) => {
+        if (err !== null) throw err
+        return fields as Record<string, string>
+      })
+    })
+    const sum = new Map<string, number>()
+    for (const fields of hashes) {
+      for (const [field, text] of Object.entries(fields)) {
+        const value = Number(text)
+        if (!Number.isSafeInteger(value)) throw corrupt('call count', `${field}=${text}`)
+        sum.set(field, (sum.get(field) ?? 0) + value)
+      }
+    }
+    return Object.fromEntries(sum)
   }
 
   async putTransfer (record: TransferRecord): Promise<void> {

@@ -1,7 +1,7 @@
 // Synthetic agents for the simulator's traffic (traffic.ts): the part of an enterprise-seat
 // agent a phone cannot play. A simulated phone answers and talks, but only an agent starts a
 // three-way transfer (三方通话直转), through POST /api/calls/:id/transfer in production. These
-// agents do it in-process on the same TransferService the route calls, so transfers,
+// agents do it in-process on the same call manager the route calls, so transfers,
 // the hunt, department dials, connection rates and tickets all run as they do for people:
 //
 // - logged in ready at start (the agents a person is not using: the controller gives them a
@@ -19,12 +19,16 @@ import type { Logger } from 'pino'
 import type { AgentRecord } from '../../ports/store.js'
 import type { TransferRecord } from '../../ports/transfers.js'
 import type { Agents } from '../../calls/agents.js'
-import type { TransferService } from '../../calls/transfer.js'
+import type { CallManager } from '../../calls/call-manager.js'
+import type { Transfers } from '../../calls/transfer.js'
 import type { Directory, Matter } from '../../domain/directory.js'
 
 export interface SyntheticAgentOptions {
   agents: Agents
-  transfers: TransferService
+  /** What the calls API does for an agent: their call's conversation, transfer, leave. */
+  calls: Pick<CallManager, 'live' | 'transfer' | 'leave'>
+  /** The transfers' events (a specialist connected). */
+  transfers: Pick<Transfers, 'on' | 'off'>
   directory: Directory
   /** The agents played here; logged in ready at start. */
   agentIds: readonly string[]
@@ -68,7 +72,7 @@ export function matterFor (choices: Readonly<Record<string, string>>, directory:
 }
 
 export async function startSyntheticAgents (options: SyntheticAgentOptions): Promise<SyntheticAgents> {
-  const { agents, transfers, directory, scaled, logger } = options
+  const { agents, calls, transfers, directory, scaled, logger } = options
   const random = options.random ?? Math.random
   const leaveProbability = options.leaveProbability ?? 0.6
   const groups = new Set(options.transferGroups ?? ['enterprise-seat'])
@@ -91,7 +95,7 @@ export async function startSyntheticAgents (options: SyntheticAgentOptions): Pro
   /** A few seconds into the conversation: the agent has heard the caller and asks for the department. */
   const transferSoon = (agentId: string, callId: string, tries = 3): void => {
     later(between(random, 4000, 12_000), async () => {
-      const view = transfers.live(callId)
+      const view = calls.live(callId)
       if (view === undefined) {
         // The conversation may not be begun here yet (joins still confirming): look again.
         if (tries > 1) transferSoon(agentId, callId, tries - 1)
@@ -101,13 +105,13 @@ export async function startSyntheticAgents (options: SyntheticAgentOptions): Pro
       const matter = matterFor(view.choices, directory, random)
       if (matter === undefined) return
       options.onTransferRequest?.(callId, matter)
-      const answer = await transfers.request(callId, matter.id, { agentId })
-      if (!answer.ok) {
+      try {
+        await calls.transfer(callId, matter.id, { agentId })
+        counts.transfersRequested++
+      } catch (err) {
         counts.transfersRefused++
-        logger.debug({ agentId, callId, reason: answer.reason }, 'synthetic agent: transfer refused')
-        return
+        logger.debug({ agentId, callId, err }, 'synthetic agent: transfer refused')
       }
-      counts.transfersRequested++
     })
   }
 
@@ -129,8 +133,8 @@ export async function startSyntheticAgents (options: SyntheticAgentOptions): Pro
     const agentId = record.agentId
     if (agentId === undefined || !ours.has(agentId) || random() >= leaveProbability) return
     later(between(random, 3000, 12_000), async () => {
-      const answer = await transfers.leave(record.callId, { agentId })
-      if (answer.ok) counts.left++
+      await calls.leave(record.callId, { agentId })
+      counts.left++
     })
   }
 

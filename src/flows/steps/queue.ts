@@ -1,11 +1,10 @@
 // `queue`: wait for an agent of a group, talk, and come back when the agent's conversation
 // ends (`next`) — or leave after `maxWaitSec` without an agent (`overflow`, after the
-// optional `overflowPrompt`). The ACD plays the waiting prompts (queue-hold,
-// queue-position-N); this step hands it the caller's choices, which the agent who answers
-// sees. The visit is stored with the call.
+// optional `overflowPrompt`). The queue plays the waiting prompts (queue-hold,
+// queue-position-N) through the call's owner; the agent who answers sees the caller's choices.
+// The visit is stored with the call.
 
 import { Type, type Static } from '@sinclair/typebox'
-import type { QueueVisit } from '../../ports/store.js'
 import type { StepKind } from '../step.js'
 import { PromptId, StepId, optionalPrompt, ref, references, throwIfAborted } from './fields.js'
 
@@ -43,23 +42,12 @@ export const queueStep: StepKind<QueueStep> = {
   },
   async run (step, ctx, signal) {
     throwIfAborted(signal)
-    // The ACD reports each change of the visit as it happens (enqueued, agent answered,
-    // overflow, caller gone); the call's record is updated live, by the call's owner only.
-    let visit: QueueVisit = { group: step.group, enqueuedAt: ctx.now() }
-    ctx.recordQueue(visit)
-    const outcome = await ctx.services.acd.queue({
-      callId: ctx.callId,
-      legId: ctx.legId,
+    // The call's owner waits for the agent, holds the conversation and records the visit; the
+    // flow goes on once the caller is alone again.
+    const outcome = await ctx.queue({
       group: step.group,
-      choices: ctx.vars(),
       maxWaitMs: step.maxWaitSec * 1000,
-      announceEveryMs: (step.announceEverySec ?? DEFAULT_ANNOUNCE_EVERY_SEC) * 1000,
-      signal,
-      log: ctx.log,
-      onVisit: (change) => {
-        visit = { ...visit, ...change }
-        ctx.recordQueue(visit)
-      }
+      announceEveryMs: (step.announceEverySec ?? DEFAULT_ANNOUNCE_EVERY_SEC) * 1000
     })
     throwIfAborted(signal)
     if (outcome.kind === 'served') return { next: step.next }

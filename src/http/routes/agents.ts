@@ -10,7 +10,7 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AgentCall } from '../../calls/acd.js'
+import type { AgentCall } from '../../calls/call-session.js'
 import type { AgentResult, Agents } from '../../calls/agents.js'
 import { ID_PATTERN } from '../../config/agents-schema.js'
 import { MASKED_KEYS, maskNumber } from '../../logger.js'
@@ -20,8 +20,8 @@ import { typeboxValidator } from '../validator.js'
 export interface AgentRoutesDeps {
   agents: Agents
   store: Store
-  /** This controller's ACD: the current call of an agent it connected (choices before the record has them). */
-  acd?: { currentCall: (agentId: string) => AgentCall | undefined }
+  /** This controller's calls: the call an agent is on here, as its owner knows it (before the record has it). */
+  calls?: { agentCall: (agentId: string) => AgentCall | undefined }
 }
 
 const Params = Type.Object({ id: Type.String({ pattern: ID_PATTERN, maxLength: 64 }) }, { additionalProperties: false })
@@ -98,7 +98,7 @@ async function callView (deps: AgentRoutesDeps, agent: AgentRecord): Promise<Cal
   const callId = agent.callId
   if (callId === undefined) return undefined
   const record = await deps.store.getCall(callId)
-  const local = deps.acd?.currentCall(agent.id)
+  const local = deps.calls?.agentCall(agent.id)
   const mine = local?.callId === callId ? local : undefined
   return {
     callId,

@@ -1,7 +1,8 @@
 // REST API of a call in conversation: the agent on it (or a supervisor) starts a three-way
 // transfer to a matter's department, leaves the three-way call, and follows it — every dial of
-// the hunt with its outcome and ring time, a failure and its ticket. Thin: the transfer is
-// src/calls/transfer.ts; this maps its answers to HTTP and words them for agents (zh-CN).
+// the hunt with its outcome and ring time, a failure and its ticket. Thin: the call's owner
+// (src/calls/call-session.ts, through the call manager) does it and refuses with HC_ codes,
+// which the error handler maps to HTTP; this words what it shows for agents (zh-CN).
 //
 // The body names a matter id and nothing else (unknown fields are a 400): the numbers dialled
 // come from the directory's hunt list for that matter, never from the request.
@@ -9,7 +10,9 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { LiveCallView, Requester, TransferAnswer, TransferService } from '../../calls/transfer.js'
+import type { CallManager } from '../../calls/call-manager.js'
+import type { LiveCallView, Requester } from '../../calls/conversation.js'
+import { HotlineError } from '../../errors.js'
 import type { Directory } from '../../domain/directory.js'
 import { MASKED_KEYS, maskNumber } from '../../logger.js'
 import type { Clock } from '../../ports/clock.js'
@@ -18,11 +21,12 @@ import type { TransferRecord, TransferStore } from '../../ports/transfers.js'
 import { typeboxValidator } from '../validator.js'
 
 export interface CallRoutesDeps {
-  transfers: TransferService
+  /** The calls in progress on this controller: their owners transfer and let the agent leave. */
+  calls: Pick<CallManager, 'live' | 'agentOf' | 'transfer' | 'leave'>
   /** Call records. */
-  calls: Pick<Store, 'getCall'>
+  records: Pick<Store, 'getCall'>
   /** Transfer records: of calls that ended, or run on another controller. */
-  records: Pick<TransferStore, 'listTransfers'>
+  transfers: Pick<TransferStore, 'listTransfers'>
   directory: Directory
   clock: Clock
 }
@@ -118,6 +122,10 @@ function notice (t: TransferRecord, department: string, ringing: LiveCallView['r
         : `${department}的${t.attempts.length}个转接号码均未接通，已生成转接失败工单 ${t.ticketId}，部门将于下一个工作日10点前回电`
     case 'cancelled':
       return '来电者已挂机，转接已取消'
+    case 'switch-lost':
+      return t.ticketId === undefined
+        ? `交换机连接中断，转接${department}未能完成（非部门原因），转接失败工单未能生成，请手工登记`
+        : `交换机连接中断，转接${department}未能完成（非部门原因），已生成工单 ${t.ticketId}，部门将于下一个工作日10点前回电`
   }
 }
 
@@ -160,12 +168,12 @@ async function storedTransfers (deps: CallRoutesDeps, record: CallRecord): Promi
   // Requests are made while the call lasts; the margin covers clocks of other controllers.
   const since = record.startedAt - 60_000
   const until = (record.endedAt ?? deps.clock.now()) + 60_000
-  return (await deps.records.listTransfers({ since, until })).filter((t) => t.callId === record.callId)
+  return (await deps.transfers.listTransfers({ since, until })).filter((t) => t.callId === record.callId)
 }
 
 async function callView (deps: CallRoutesDeps, callId: string): Promise<CallViewT | undefined> {
-  const record = await deps.calls.getCall(callId)
-  const live = deps.transfers.live(callId)
+  const record = await deps.records.getCall(callId)
+  const live = deps.calls.live(callId)
   if (record === undefined && live === undefined) return undefined
   const transfers = live?.transfers ?? (record === undefined ? [] : await storedTransfers(deps, record))
   return {
@@ -183,24 +191,19 @@ async function callView (deps: CallRoutesDeps, callId: string): Promise<CallView
   }
 }
 
-/** A call with no conversation here: unknown (404), or not with an agent (409). */
-async function notInConversation (deps: CallRoutesDeps, reply: FastifyReply, callId: string): Promise<FastifyReply> {
-  const record = await deps.calls.getCall(callId)
-  if (record === undefined) return failure(reply, 404, `no call ${callId}`)
-  if (record.endedAt !== undefined) return failure(reply, 409, `call ${callId} has ended`)
-  return failure(reply, 409, `call ${callId} is not with an agent (in the IVR, the queue, the survey, or on another controller)`)
+/** A call with no conversation here: unknown (HC_NOT_FOUND), or not with an agent (HC_TRANSFER_STATE). */
+async function notInConversation (deps: CallRoutesDeps, callId: string): Promise<never> {
+  const record = await deps.records.getCall(callId)
+  if (record === undefined) throw new HotlineError('HC_NOT_FOUND', `no call ${callId}`)
+  if (record.endedAt !== undefined) throw new HotlineError('HC_TRANSFER_STATE', `call ${callId} has ended`)
+  throw new HotlineError('HC_TRANSFER_STATE', `call ${callId} is not with an agent (in the IVR, the queue, the survey, or on another controller)`)
 }
-
-function refused<T> (reply: FastifyReply, answer: TransferAnswer<T> & { ok: false }): FastifyReply {
-  return failure(reply, answer.status, answer.reason)
-}
-
 
 function callRoutes (app: FastifyInstance, deps: CallRoutesDeps): Promise<void> {
   app.setValidatorCompiler(typeboxValidator)
   // An agent token acts on the call its agent is on; supervisors and admins on any call.
   const onCall = app.requireRole(['agent', 'supervisor', 'admin'], {
-    agentOf: (request) => deps.transfers.agentOf((request.params as { id?: string }).id ?? '')
+    agentOf: (request) => deps.calls.agentOf((request.params as { id?: string }).id ?? '')
   })
   const who = (request: FastifyRequest): Requester => request.apiUser?.role === 'agent' ? { agentId: request.apiUser.agentId } : {}
   const errors = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 409: Failure }
@@ -220,10 +223,8 @@ function callRoutes (app: FastifyInstance, deps: CallRoutesDeps): Promise<void> 
     const { id } = request.params
     const { matterId } = request.body
     if (deps.directory.matter(matterId) === undefined) return failure(reply, 400, `body/matterId: no matter "${matterId}" in the directory`)
-    if (deps.transfers.live(id) === undefined) return await notInConversation(deps, reply, id)
-    const answer = await deps.transfers.request(id, matterId, who(request))
-    if (!answer.ok) return refused(reply, answer)
-    const t = answer.value
+    if (deps.calls.live(id) === undefined) return await notInConversation(deps, id)
+    const t = await deps.calls.transfer(id, matterId, who(request))
     void reply.header('location', `/api/calls/${encodeURIComponent(id)}`)
     return await reply.code(202).send({ transferId: t.id, callId: id, matterId: t.matterId, departmentId: t.departmentId, state: t.state })
   })
@@ -233,9 +234,8 @@ function callRoutes (app: FastifyInstance, deps: CallRoutesDeps): Promise<void> 
     schema: { params: Params, body: Empty, response: { 200: CallView, ...errors } }
   }, async (request: IdRequest, reply) => {
     const { id } = request.params
-    if (deps.transfers.live(id) === undefined) return await notInConversation(deps, reply, id)
-    const answer = await deps.transfers.leave(id, who(request))
-    if (!answer.ok) return refused(reply, answer)
+    if (deps.calls.live(id) === undefined) return await notInConversation(deps, id)
+    await deps.calls.leave(id, who(request))
     return await callView(deps, id) ?? failure(reply, 404, `no call ${id}`)
   })
   return Promise.resolve()

@@ -42,6 +42,7 @@ const Requests = Type.Object({
   connected: Type.Integer(),
   failed: Type.Integer(),
   cancelled: Type.Integer(),
+  'switch-lost': Type.Integer(),
   hunting: Type.Integer(),
   rate: Rate
 })

@@ -60,6 +60,8 @@ const TicketView = Type.Object({
   /** In full for the ticket's department and admins; masked for supervisors. */
   callbackNumber: Type.String(),
   choices: Type.Record(Type.String(), Type.String()),
+  /** Transfer-failed tickets: `no-answer` or `switch-lost` (the hotline's switch went away, not the department). */
+  failure: Type.Optional(Type.String()),
   status: Type.String(),
   overdue: Type.Boolean(),
   createdAt: Iso,
@@ -116,6 +118,7 @@ function ticketView (ticket: Ticket, user: ApiUser | undefined, now: number): Ti
     departmentId: ticket.departmentId,
     callbackNumber: full ? ticket.callbackNumber : maskNumber(ticket.callbackNumber),
     choices: full ? ticket.choices : maskChoices(ticket.choices),
+    failure: ticket.failure,
     status: ticket.status,
     overdue: isOverdue(ticket, now),
     createdAt: new Date(ticket.createdAt).toISOString(),
