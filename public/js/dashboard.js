@@ -1,11 +1,12 @@
 // The supervisor dashboard (实时监控): alarms, connection rates against the target and the
-// national standard, calls by phase, agents and their states, tickets open / due soon /
-// overdue, and the controllers feeding the figures. Everything comes from the live stream
+// national standard, calls by phase, today's calls by how they ended, agents and their states,
+// tickets open / due soon / overdue, and the controllers feeding the figures. Everything comes from the live stream
 // (GET /api/live/stream: a `snapshot` event at open and within a second of every change on any
 // controller sharing the store; the document of GET /api/live/snapshot, src/live/schema.ts).
 // The page computes no figure; between snapshots it only lets the durations tick.
 // Supervisors and admins only.
 import { AGENT_STATE_WORDS, boot, duration, el, fill, maskNumber, notify, stream, time } from './common.js'
+import { callTiles } from './call-figures.js'
 import { linesOf, overallTile, renderRates, setUpRates } from './dashboard-rates.js'
 
 /** The order of the state counts above the agents table: who can take a call first. */
@@ -169,6 +170,8 @@ function renderTiles (s) {
     sub: t === undefined || t.dead === 0 ? '' : `推送失败 ${t.dead}`,
     level: (t?.overdue ?? 0) > 0 || (t?.dead ?? 0) > 0 ? 'bad' : t === undefined ? undefined : 'ok'
   })
+  // Today's calls by how they ended (the section is missing when it could not be read: —).
+  for (const [figure, shown] of Object.entries(callTiles(s.callsToday))) tile(`today-${figure}`, shown)
 }
 
 /** The matter a call is about, as the caller chose it in the IVR. */

@@ -1,9 +1,11 @@
 // The monthly report page (月度报表): the six figures of a month — transfer requests,
 // transferred successfully, next-urgent tickets, closed within 24 h, resolved, satisfied —
-// overall and per department, two charts, and the CSV for Excel. Everything comes from
-// GET /api/reports/monthly (definitions: docs/report.md); the page computes no figure itself.
+// overall and per department, how the month's calls ended, two charts, and the CSV for Excel.
+// Everything comes from GET /api/reports/monthly (definitions: docs/report.md); the page
+// computes no figure itself.
 // `?month=YYYY-MM` in the address opens that month; without it, the server's current month.
 /* global echarts -- loaded by report.html from /ui/vendor/echarts.min.js before this module */
+import { callTiles } from './call-figures.js'
 import { api, ApiError, boot, chartPct, el, fill, getToken, notify, pct, time } from './common.js'
 
 /** The Shanghai plans' target for the transfer connection rate. */
@@ -25,6 +27,12 @@ function cell (figure, value, text, sub) {
 }
 
 /** One table row: the six figures with the counts behind them underneath. */
+/** Requests the switch cut short: shown when there are any, never counted in the share. */
+function lostNote (requests) {
+  const lost = requests['switch-lost'] ?? 0
+  return lost > 0 ? ` · 交换机中断 ${lost}` : ''
+}
+
 function row (name, id, f, tag = 'tr') {
   const t = f.transfers
   const nu = f.tickets.nextUrgent
@@ -32,7 +40,7 @@ function row (name, id, f, tag = 'tr') {
   const empty = t.requests === 0 && f.tickets.all.raised === 0 && s.rated === 0
   return el(tag, { dataset: { department: id }, class: empty ? 'empty' : undefined },
     el('th', { scope: 'row' }, name, id === '' ? undefined : el('div', { class: 'muted sub' }, id)),
-    cell('transferRequests', t.requests, count(t.requests), `取消 ${t.all.cancelled}${t.all.hunting > 0 ? ` · 转接中 ${t.all.hunting}` : ''}`),
+    cell('transferRequests', t.requests, count(t.requests), `取消 ${t.all.cancelled}${lostNote(t.all)}${t.all.hunting > 0 ? ` · 转接中 ${t.all.hunting}` : ''}`),
     cell('transferSuccessRate', t.all.rate, rate(t.all.rate), `${t.all.connected} / ${t.all.counted}`),
     cell('workingTimeRate', t.workingTime.rate, rate(t.workingTime.rate), `非工作时段 ${rate(t.afterHours.rate)}`),
     cell('nextUrgentTickets', nu.raised, count(nu.raised), `转接失败 ${f.tickets.transferFailed.raised}`),
@@ -48,7 +56,7 @@ function tiles (overall) {
   const nu = overall.tickets.nextUrgent
   const s = overall.satisfaction
   const subs = {
-    transferRequests: `成功 ${t.connected} · 失败 ${t.failed} · 取消 ${t.cancelled}`,
+    transferRequests: `成功 ${t.connected} · 失败 ${t.failed} · 取消 ${t.cancelled}${lostNote(t)}`,
     transferSuccessRate: `工作时段 ${rate(overall.transfers.workingTime.rate)}（目标 ${pct(TARGET, 0)}）`,
     nextUrgentTickets: `转接失败工单 ${overall.tickets.transferFailed.raised}`,
     closedWithin24hRate: `${nu.closedWithin24h} / ${nu.decided}${nu.pending > 0 ? ` · 待定 ${nu.pending}` : ''}`,
@@ -65,6 +73,18 @@ function tiles (overall) {
     const judged = key === 'transferSuccessRate' ? overall.transfers.workingTime.rate : null
     tile.classList.toggle('bad', judged !== null && judged < TARGET)
     tile.classList.toggle('ok', judged !== null && judged >= TARGET)
+  }
+}
+
+/** The month's calls, the whole line: how they ended (the same tiles as the dashboard's 今日来电). */
+function drawCallTiles (calls) {
+  const shown = callTiles(calls)
+  for (const tile of document.querySelectorAll('#call-tiles .tile')) {
+    const { text, value, sub = '', level } = shown[tile.dataset.figure]
+    tile.querySelector('.value').textContent = text
+    tile.dataset.value = value
+    tile.querySelector('.sub').textContent = sub
+    for (const kind of ['ok', 'warn', 'bad']) tile.classList.toggle(kind, kind === level)
   }
 }
 
@@ -124,6 +144,7 @@ function render (report) {
     ? ''
     : `注意：${report.callsUnread} 通有转接请求的通话记录已超出保留期，满意率未计入其评价 (ratings of ${report.callsUnread} calls no longer stored)`
   tiles(report.overall)
+  drawCallTiles(report.calls)
   fill($('report-rows'), report.byDepartment.map((d) => row(d.name, d.departmentId, d)))
   fill($('report-total'), row('合计 (total)', '', report.overall))
   drawCharts(report.byDepartment)

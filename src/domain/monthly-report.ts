@@ -37,11 +37,17 @@
 //   first transfer request (a call whose first request fell in the month before belongs to
 //   that month).
 //
+// - Calls (来电): how the month's calls ended — offered, served, completed by design, abandoned
+//   by phase, the queue abandon rate, cut, failed, refused — from the day counts of the
+//   month's days summed (call-figures.ts), for the whole line only: a call has no department
+//   until it asks for a transfer.
+//
 // Per department: transfers by their record's department, tickets by theirs, ratings by the
 // department of the call's first request. The overall figures are computed from the counts
 // (sums over every record), never as an average of departments' ratios, and every count of
 // the overall row is the sum of the departments' rows.
 
+import { type CallFigures, callFigures } from './call-figures.js'
 import { type RequestFigures, emptyRequests, requestResult } from './connection-rate.js'
 import { DAY_MS, localDate, localDayNumber, localMidnight } from './calendar-time.js'
 import type { Ticket, TicketKind } from '../ports/tickets.js'
@@ -162,6 +168,8 @@ export interface MonthlyReport extends MonthSpan {
   overall: ReportFigures
   /** The directory's departments in its order, then any other department met, by id. */
   byDepartment: DepartmentReport[]
+  /** How the month's calls ended, the whole line (no department: see the header). */
+  calls: CallFigures
 }
 
 export interface MonthlyInput {
@@ -177,6 +185,8 @@ export interface MonthlyInput {
   earlierCalls?: ReadonlySet<string>
   /** Rows of the report, in order (usually the directory's departments). */
   departments: readonly DepartmentName[]
+  /** The call counts of the month's days, summed (Store.callCounts of `daysBetween(since, until)`). */
+  callCounts: Readonly<Record<string, number>>
 }
 
 function ratio (part: number, whole: number): number | null {
@@ -318,5 +328,7 @@ export function monthlyReport (input: MonthlyInput): MonthlyReport {
   for (const r of all) settle(r)
   // Departments the list did not name (a department since removed from the directory) follow it, by id.
   const extra = all.slice(listed).sort((a, b) => a.departmentId < b.departmentId ? -1 : a.departmentId > b.departmentId ? 1 : 0)
-  return { ...span, at, complete: at >= span.until, overall, byDepartment: [...all.slice(0, listed), ...extra] }
+  return {
+    ...span, at, complete: at >= span.until, overall, byDepartment: [...all.slice(0, listed), ...extra], calls: callFigures(input.callCounts)
+  }
 }

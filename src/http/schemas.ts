@@ -12,6 +12,34 @@ export const Failure = Type.Object({
   message: Type.String()
 })
 
+const Count = Type.Integer({ minimum: 0 })
+const Ratio = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
+
+/**
+ * How calls ended, from the day counts (domain/call-figures.ts `CallFigures`): the live
+ * dashboard's `callsToday` and the monthly report's `calls`. Definitions: docs/operations.md.
+ */
+export const CallFiguresSchema = Type.Object({
+  offered: Type.Integer({ minimum: 0, description: 'calls offered in the period that have ended: completed + abandoned + refused + cut + failed' }),
+  completed: Type.Integer({ minimum: 0, description: 'served + completedByDesign' }),
+  served: Type.Integer({ minimum: 0, description: 'completed with reason served: the caller reached a person (an agent or a specialist)' }),
+  completedByDesign: Type.Integer({ minimum: 0, description: 'completed for another reason: the flow ended the call as designed (a ticket, the ordinary line)' }),
+  abandoned: Type.Object({
+    total: Count,
+    ivr: Count,
+    queue: Count,
+    ringingAgent: Count
+  }, { description: 'the caller hung up before reaching a person, by where: the IVR, the queue, an agent\'s phone ringing' }),
+  refused: Type.Integer({ minimum: 0, description: 'never answered: the controller draining, the store unavailable' }),
+  cut: Type.Integer({ minimum: 0, description: 'ended by the controller or the switch before a person was reached' }),
+  cutReasons: Type.Object({ drainDeadline: Count, switchLost: Count, shutdown: Count }),
+  failed: Type.Integer({ minimum: 0, description: 'ended by a fault in the controller before a person was reached' }),
+  queued: Type.Integer({ minimum: 0, description: 'calls that joined a queue to agents, once per call' }),
+  queueAbandonRate: Ratio('(abandoned.queue + abandoned.ringingAgent) / queued; IVR abandons are not in it; null when no call queued'),
+  queueAbandonAvgWaitMs: Ratio('average wait (ms, from joining the queue) of the callers who abandoned in the queue or while an agent rang; null when none did'),
+  addsUp: Type.Boolean({ description: 'the final states add up to offered' })
+})
+
 /** The error answers of a route behind `requireRole`, for its response schema. */
 export const ERROR_RESPONSES = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 409: Failure, 429: Failure } as const
 

@@ -38,6 +38,7 @@ const SWITCH_STATES: Record<string, string> = {
 
 const SECTIONS: Record<string, string> = {
   calls: '通话',
+  callsToday: '今日来电统计',
   agents: '话务员',
   tickets: '工单',
   connectionRate: '接通率',

@@ -2,17 +2,15 @@
 // call records (active ones), the agents, and the transfer records. Pure: the records and
 // the instant are handed in.
 //
-// The phase of a call, first rule that holds:
-// 1. three-way: a transfer of the call is connected and not ended. A three-way call the agent
-//    has left (caller and specialist talk on) stays three-way, flagged `agentLeft` and counted
-//    apart in `agentLeft`: for the hotline it is still a transferred call in progress.
-// 2. with an agent: the agent the queue served the call to is on this call (`on-call`). While
-//    the agent hunts the department's numbers the call stays here, flagged `transfer: hunting`.
-// 3. waiting: the call joined a queue and was neither served, abandoned nor sent on by the
-//    overflow. An agent's phone ringing for it still counts as waiting: the caller hears the queue.
-// 4. in the IVR: everything else — the menus before the queue, and the flow again after the
-//    agent (the survey) or after the overflow (the callback number for a ticket).
+// The phase of a call is read from its owner's state (record.state, calls/call-state.ts):
+//   offered, answering, in-ivr → ivr; queued, ringing-agent → waiting (an agent's phone ringing
+//   still counts as waiting: the caller hears the queue); with-agent → agent; transferring →
+//   agent, `transfer: hunting`; three-way → three-way; with-specialist → three-way, flagged
+//   `agentLeft` (for the hotline still a transferred call in progress, counted apart).
+// A record without a state (written by an older controller during an upgrade) is placed by
+// what it holds: a connected transfer not ended, an agent on the call, a queue visit open.
 
+import type { CallState } from '../calls/call-state.js'
 import type { Directory } from '../domain/directory.js'
 import { maskNumber } from '../logger.js'
 import type { AgentRecord, CallRecord } from '../ports/store.js'
@@ -24,6 +22,8 @@ export const LIST_LIMIT = 200
 
 export interface PhaseOf {
   phase: CallPhase
+  /** The owner's state, when the record has it. */
+  state?: CallState
   /** When the call entered the phase, when known. */
   since: number
   agentId?: string
@@ -42,6 +42,38 @@ export function latestTransfers (transfers: readonly TransferRecord[]): Map<stri
 }
 
 export function callPhase (record: CallRecord, agents: ReadonlyMap<string, AgentRecord>, transfer: TransferRecord | undefined): PhaseOf {
+  if (record.state !== undefined) return phaseOfState(record, record.state, transfer)
+  return phaseFromRecords(record, agents, transfer)
+}
+
+function phaseOfState (record: CallRecord, state: CallState, transfer: TransferRecord | undefined): PhaseOf {
+  const since = record.stateSince ?? record.startedAt
+  const agentId = record.queue?.agentId
+  const withAgent = agentId === undefined ? {} : { agentId }
+  switch (state) {
+    case 'queued':
+    case 'ringing-agent':
+      return { phase: 'waiting', since: record.queue?.enqueuedAt ?? since, state }
+    case 'with-agent':
+      return { phase: 'agent', since: record.queue?.servedAt ?? since, state, ...withAgent }
+    case 'transferring':
+      return { phase: 'agent', since: record.queue?.servedAt ?? since, state, transfer: 'hunting', ...withAgent }
+    case 'three-way':
+    case 'with-specialist':
+      return {
+        phase: 'three-way',
+        since: transfer?.connectedAt ?? since,
+        state,
+        transfer: 'connected',
+        agentLeft: state === 'with-specialist',
+        ...withAgent
+      }
+    default:
+      return { phase: 'ivr', since: record.startedAt, state }
+  }
+}
+
+function phaseFromRecords (record: CallRecord, agents: ReadonlyMap<string, AgentRecord>, transfer: TransferRecord | undefined): PhaseOf {
   const queue = record.queue
   const agentId = queue?.agentId
   if (transfer !== undefined && transfer.state === 'connected' && transfer.endedAt === undefined) {
@@ -109,6 +141,7 @@ export function callsSection (
       // Records hold the masked number already; masking again is idempotent and sure.
       caller: maskNumber(record.caller),
       phase: phase.phase,
+      ...(phase.state === undefined ? {} : { state: phase.state }),
       since: iso(phase.since),
       startedAt: iso(record.startedAt),
       controllerId: record.controllerId,

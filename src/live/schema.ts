@@ -5,6 +5,8 @@
 // or null when nothing was counted. Caller numbers are masked (`138****5678`).
 
 import { type Static, Type } from '@sinclair/typebox'
+import { CALL_STATES } from '../calls/call-state.js'
+import { CallFiguresSchema } from '../http/schemas.js'
 
 const Iso = Type.String({ format: 'date-time' })
 const Rate = Type.Union([Type.Number(), Type.Null()])
@@ -17,6 +19,8 @@ export const LiveCall = Type.Object({
   /** Masked. */
   caller: Type.String(),
   phase: Type.Union(CALL_PHASES.map((p) => Type.Literal(p))),
+  /** The call's own state (offered … with-specialist), finer than the phase. */
+  state: Type.Optional(Type.Union(CALL_STATES.map((s) => Type.Literal(s)))),
   /** When the call entered its phase (the call's start when not known better). */
   since: Iso,
   startedAt: Iso,
@@ -46,6 +50,16 @@ export const CallsSection = Type.Object({
   longestWaitSince: Type.Optional(Iso),
   /** Oldest first, at most `LIST_LIMIT`; the counts cover every call. */
   list: Type.Array(LiveCall)
+})
+
+/**
+ * Today's calls by how they ended (domain/call-figures.ts), from the day's counts in the store:
+ * every controller's calls offered today (Asia/Shanghai) that have ended so far.
+ */
+export const CallsTodaySection = Type.Object({
+  /** `YYYY-MM-DD`, Asia/Shanghai. */
+  day: Type.String(),
+  ...CallFiguresSchema.properties
 })
 
 export const LiveAgent = Type.Object({
@@ -171,6 +185,7 @@ export const LiveSnapshotSchema = Type.Object({
   /** The controller that computed it. */
   controllerId: Type.String(),
   calls: Type.Optional(CallsSection),
+  callsToday: Type.Optional(CallsTodaySection),
   agents: Type.Optional(AgentsSection),
   tickets: Type.Optional(TicketsSection),
   connectionRate: Type.Optional(ConnectionRateSection),
@@ -182,6 +197,7 @@ export const LiveSnapshotSchema = Type.Object({
 export type LiveSnapshot = Static<typeof LiveSnapshotSchema>
 export type LiveCallT = Static<typeof LiveCall>
 export type CallsSectionT = Static<typeof CallsSection>
+export type CallsTodaySectionT = Static<typeof CallsTodaySection>
 export type AgentsSectionT = Static<typeof AgentsSection>
 export type TicketsSectionT = Static<typeof TicketsSection>
 export type RateRowT = Static<typeof RateRow>

@@ -1,12 +1,13 @@
 // Computes the dashboard's snapshot (schema.ts) from the shared store. Everything is read
-// from where every controller writes — call records, agents, transfer records, tickets, the
-// controllers' beats — so the figures of several controllers add up by construction; nothing
-// is summed from messages.
+// from where every controller writes — call records, today's call counts, agents, transfer
+// records, tickets, the controllers' beats — so the figures of several controllers add up by
+// construction; nothing is summed from messages.
 //
 // Each part is read on its own: when one cannot be read (the store away), that part is left
 // out and named in the alarms, and the rest is still shown.
 
 import type { WorkCalendar } from '../domain/calendar.js'
+import { callDay, callFigures } from '../domain/call-figures.js'
 import { UNCONTACTED } from '../domain/tickets.js'
 import type { Clock } from '../ports/clock.js'
 import { AGENT_STATES, type AgentRecord, type Store } from '../ports/store.js'
@@ -17,7 +18,7 @@ import { callsSection } from './calls.js'
 import type { ControllerPresence } from './presence.js'
 import { type RateDirectory, rateWindow } from './rates.js'
 import type {
-  AgentsSectionT, ConnectionRateSectionT, LiveControllerT, LiveSnapshot, TicketsSectionT
+  AgentsSectionT, CallsTodaySectionT, ConnectionRateSectionT, LiveControllerT, LiveSnapshot, TicketsSectionT
 } from './schema.js'
 
 /** Tickets not contacted and due within this are "due soon". */
@@ -26,7 +27,7 @@ export const DUE_SOON_MS = 2 * 60 * 60 * 1000
 export interface SnapshotSources {
   controllerId: string
   clock: Clock
-  store: Pick<Store, 'listCalls' | 'listAgents' | 'listTransfers'>
+  store: Pick<Store, 'listCalls' | 'listAgents' | 'listTransfers' | 'callCounts'>
   tickets: Pick<TicketStore, 'counts'>
   stats: Pick<ConnectionRateService, 'figures' | 'settings'>
   directory: RateDirectory
@@ -54,9 +55,10 @@ export async function buildSnapshot (sources: SnapshotSources): Promise<LiveSnap
       return undefined
     }
   }
-  const [agentList, calls, tickets, connectionRate, controllers, dialTest] = await Promise.all([
+  const [agentList, calls, callsToday, tickets, connectionRate, controllers, dialTest] = await Promise.all([
     attempt('agents', () => sources.store.listAgents()),
     attempt('calls', () => readCalls(sources)),
+    attempt('callsToday', () => readCallsToday(sources, now)),
     attempt('tickets', () => readTickets(sources, now)),
     attempt('connectionRate', () => readRates(sources)),
     attempt('controllers', () => sources.controllers()),
@@ -81,6 +83,7 @@ export async function buildSnapshot (sources: SnapshotSources): Promise<LiveSnap
     at: iso(now),
     controllerId: sources.controllerId,
     ...(callsPart === undefined ? {} : { calls: callsPart }),
+    ...(callsToday === undefined ? {} : { callsToday }),
     ...(agents === undefined ? {} : { agents }),
     ...(tickets === undefined ? {} : { tickets }),
     ...(connectionRate === undefined ? {} : { connectionRate }),
@@ -97,6 +100,12 @@ async function readCalls (sources: SnapshotSources): Promise<{ records: Awaited<
   const transfers = await sources.store.listTransfers({ since, until: sources.clock.now() + 1 })
   const ids = new Set(records.map((r) => r.callId))
   return { records, transfers: transfers.filter((t) => ids.has(t.callId)) }
+}
+
+/** Today's (Asia/Shanghai) call figures from the day's counts, summed by every controller. */
+async function readCallsToday (sources: SnapshotSources, now: number): Promise<CallsTodaySectionT> {
+  const day = callDay(now)
+  return { day, ...callFigures(await sources.store.callCounts([day])) }
 }
 
 export function agentsSection (agents: readonly AgentRecord[]): AgentsSectionT {

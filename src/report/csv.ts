@@ -11,7 +11,10 @@
 // - A text cell that starts with = + - @ (a department name from a directory edited by hand)
 //   is prefixed with ' so a spreadsheet shows it instead of running it as a formula (OWASP,
 //   "CSV Injection").
+// - The month's calls (来电 …) are the whole line's, not a department's: their columns come
+//   last and are filled on the 合计 row only, empty on the department rows.
 
+import type { CallFigures } from '../domain/call-figures.js'
 import type { DepartmentReport, MonthlyReport, ReportFigures } from '../domain/monthly-report.js'
 
 export const CSV_BOM = '\uFEFF'
@@ -30,6 +33,7 @@ export const CSV_COLUMNS: readonly Column[] = [
   { header: '转接成功 (connected)', value: (f) => f.transfers.all.connected },
   { header: '转接失败 (failed)', value: (f) => f.transfers.all.failed },
   { header: '来电方挂断取消 (cancelled)', value: (f) => f.transfers.all.cancelled },
+  { header: '交换机中断 (switch lost)', value: (f) => f.transfers.all['switch-lost'] },
   { header: '转接中 (hunting)', value: (f) => f.transfers.all.hunting },
   { header: '转接成功率% (transferred successfully %)', value: (f) => f.transfers.all.rate, percent: true },
   { header: '工作时段成功率% (working time %)', value: (f) => f.transfers.workingTime.rate, percent: true },
@@ -49,7 +53,33 @@ export const CSV_COLUMNS: readonly Column[] = [
   { header: '满意率% (satisfied %)', value: (f) => f.satisfaction.rate, percent: true }
 ]
 
-export const CSV_HEADER: readonly string[] = ['部门 (department)', '部门编号 (department id)', ...CSV_COLUMNS.map((c) => c.header)]
+interface CallColumn {
+  header: string
+  value: (c: CallFigures) => number | null
+  format?: 'percent' | 'seconds'
+}
+
+/** The month's calls, after CSV_COLUMNS: on the 合计 row only. */
+export const CSV_CALL_COLUMNS: readonly CallColumn[] = [
+  { header: '来电 (calls offered)', value: (c) => c.offered },
+  { header: '已完成 (completed)', value: (c) => c.completed },
+  { header: '已服务 (served)', value: (c) => c.served },
+  { header: '流程办结 (completed by design)', value: (c) => c.completedByDesign },
+  { header: '放弃 (abandoned)', value: (c) => c.abandoned.total },
+  { header: 'IVR放弃 (abandoned in the IVR)', value: (c) => c.abandoned.ivr },
+  { header: '排队放弃 (abandoned in the queue)', value: (c) => c.abandoned.queue },
+  { header: '振铃中放弃 (abandoned while an agent rang)', value: (c) => c.abandoned.ringingAgent },
+  { header: '进入排队 (queued)', value: (c) => c.queued },
+  { header: '排队放弃率% (queue abandon rate %)', value: (c) => c.queueAbandonRate, format: 'percent' },
+  { header: '排队放弃平均等待秒 (average wait of queue abandons in s)', value: (c) => c.queueAbandonAvgWaitMs, format: 'seconds' },
+  { header: '中断 (cut)', value: (c) => c.cut },
+  { header: '失败 (failed)', value: (c) => c.failed },
+  { header: '拒接 (refused)', value: (c) => c.refused }
+]
+
+export const CSV_HEADER: readonly string[] = [
+  '部门 (department)', '部门编号 (department id)', ...CSV_COLUMNS.map((c) => c.header), ...CSV_CALL_COLUMNS.map((c) => c.header)
+]
 
 /** The total row's name. */
 export const TOTAL_LABEL = '合计 (total)'
@@ -66,11 +96,24 @@ function field (cell: Cell): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
-function row (name: string, id: string, figures: ReportFigures): Cell[] {
+/** 12345.6 ms → "12.3" (seconds, one decimal); null → "". */
+export function seconds (ms: number | null): string {
+  return ms === null ? '' : (Math.round(ms / 100) / 10).toFixed(1)
+}
+
+function callCells (calls: CallFigures | undefined): Cell[] {
+  return CSV_CALL_COLUMNS.map((c) => {
+    if (calls === undefined) return null
+    const v = c.value(calls)
+    return c.format === 'percent' ? percent(v) : c.format === 'seconds' ? seconds(v) : v
+  })
+}
+
+function row (name: string, id: string, figures: ReportFigures, calls?: CallFigures): Cell[] {
   return [name, id, ...CSV_COLUMNS.map((c) => {
     const v = c.value(figures)
     return c.percent === true ? percent(v) : v
-  })]
+  }), ...callCells(calls)]
 }
 
 /** The whole file, BOM first. */
@@ -78,7 +121,7 @@ export function monthlyCsv (report: MonthlyReport): string {
   const rows: Cell[][] = [
     [...CSV_HEADER],
     ...report.byDepartment.map((d: DepartmentReport) => row(d.name, d.departmentId, d)),
-    row(TOTAL_LABEL, '', report.overall)
+    row(TOTAL_LABEL, '', report.overall, report.calls)
   ]
   return CSV_BOM + rows.map((cells) => cells.map(field).join(',')).join('\r\n') + '\r\n'
 }

@@ -1,6 +1,7 @@
 // Gathers a month's records from the stores and hands them to the arithmetic
 // (domain/monthly-report.ts): the transfer requests of the month, the tickets raised in it,
-// and the survey rating on the record of each call that asked for a transfer.
+// the survey rating on the record of each call that asked for a transfer, and the call counts
+// of the month's days.
 //
 // Reading a month of tickets: the ticket store has no time-range query. Its `list` answers
 // newest first (createdAt descending, both adapters), so the month's tickets are the ones
@@ -11,12 +12,13 @@
 // A `createdSince`/`createdUntil` range on TicketQuery (ZREVRANGEBYSCORE on the Redis
 // `tickets` index, whose score is createdAt) would read the month alone: see docs/report.md.
 
+import { daysBetween } from '../domain/call-figures.js'
 import { monthOf, monthlyReport, type DepartmentName, type MonthSpan, type MonthlyReport } from '../domain/monthly-report.js'
 import { DAY_MS } from '../domain/calendar-time.js'
 import { HotlineError } from '../errors.js'
 import { FLOW_VARS } from '../flows/step.js'
 import type { Clock } from '../ports/clock.js'
-import type { CallRecord } from '../ports/store.js'
+import type { CallRecord, Store } from '../ports/store.js'
 import type { TicketStore } from '../ports/ticket-store.js'
 import type { Ticket } from '../ports/tickets.js'
 import type { TransferRecord, TransferStore } from '../ports/transfers.js'
@@ -42,7 +44,7 @@ const CALL_READS = 32
 const DISPATCH_DESK: DepartmentName = { id: DISPATCH_DEPARTMENT, name: '12345 派单', nameEn: '12345 dispatch desk' }
 
 export interface MonthlyReportDeps {
-  store: TransferStore & { getCall(callId: string): Promise<CallRecord | undefined> }
+  store: TransferStore & Pick<Store, 'getCall' | 'callCounts'>
   tickets: Pick<TicketStore, 'list'>
   directory: { departments(): ReadonlyArray<{ id: string, name: string, nameEn: string }> }
   clock: Clock
@@ -85,9 +87,11 @@ export class MonthlyReportService {
   async report (span: MonthSpan): Promise<ServedReport> {
     const at = this.#deps.clock.now()
     const { store } = this.#deps
-    const [transfers, tickets] = await Promise.all([
+    const [transfers, tickets, callCounts] = await Promise.all([
       store.listTransfers({ since: span.since, until: span.until }),
-      ticketsRaisedIn(this.#deps.tickets, span.since, span.until)
+      ticketsRaisedIn(this.#deps.tickets, span.since, span.until),
+      // The month's calls from the day counts: the call records of a month are not all kept.
+      store.callCounts(daysBetween(span.since, span.until))
     ])
     const callIds = [...new Set(transfers.map((t) => t.callId))]
     const calls = await this.#calls(callIds)
@@ -97,7 +101,7 @@ export class MonthlyReportService {
       if (rating !== undefined) ratings.set(call.callId, rating)
     }
     const earlierCalls = await this.#earlierCalls(span, calls)
-    const report = monthlyReport({ span, at, transfers, tickets, ratings, earlierCalls, departments: this.departments() })
+    const report = monthlyReport({ span, at, transfers, tickets, ratings, earlierCalls, departments: this.departments(), callCounts })
     // The dispatch desk (when the directory does not list it) is a row only in a month it got
     // tickets: it owns no matter, so it never has transfers or ratings.
     const listed = this.#deps.directory.departments().some((d) => d.id === DISPATCH_DEPARTMENT)

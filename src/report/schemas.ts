@@ -3,6 +3,7 @@
 
 import { type Static, Type } from '@sinclair/typebox'
 import type { DepartmentReport, ReportFigures } from '../domain/monthly-report.js'
+import { CallFiguresSchema } from '../http/schemas.js'
 import type { ServedReport } from './monthly-service.js'
 
 export const MonthlyQuery = Type.Object({
@@ -21,12 +22,13 @@ const Requests = Type.Object({
   connected: Count,
   failed: Count,
   cancelled: Count,
+  'switch-lost': Type.Integer({ minimum: 0, description: 'the switch went away and the hunt could not finish: not counted' }),
   hunting: Count,
   rate: Rate
 }, { description: 'rate = connected / (connected + failed) = connected / counted' })
 
 const Transfers = Type.Object({
-  requests: Type.Integer({ minimum: 0, description: 'every request made in the month: connected + failed + cancelled + hunting' }),
+  requests: Type.Integer({ minimum: 0, description: 'every request made in the month: connected + failed + cancelled + switch-lost + hunting' }),
   all: Requests,
   workingTime: Requests,
   afterHours: Requests
@@ -80,6 +82,7 @@ export const MonthlyAnswer = Type.Object({
   complete: Type.Boolean({ description: 'false while the month is not over: its figures will still grow' }),
   callsUnread: Type.Integer({ minimum: 0, description: 'calls of the month with a transfer request whose call record the store no longer keeps: their satisfaction ratings are missing from satisfiedRate' }),
   overall: Type.Object(Figures),
+  calls: Type.Object(CallFiguresSchema.properties, { description: "how the month's calls ended, the whole line: the day counts of the month's days summed (a call counts on the day it was offered)" }),
   byDepartment: Type.Array(Type.Object({
     departmentId: Type.String(),
     name: Type.String(),
@@ -120,6 +123,7 @@ export function monthlyJson (report: ServedReport): MonthlyAnswerT {
     complete: report.complete,
     callsUnread: report.callsUnread,
     overall: figuresJson(report.overall),
+    calls: report.calls,
     byDepartment: report.byDepartment.map((d: DepartmentReport) => ({
       departmentId: d.departmentId, name: d.name, nameEn: d.nameEn, ...figuresJson(d)
     }))

@@ -1,7 +1,7 @@
 // The dashboard's snapshot from the shared store: calls by phase (IVR, waiting, with an agent,
-// three-way, the agent gone), agents by state, tickets open / due soon / overdue, connection
-// rates per department, matter and number against the target, controllers and alarms; a
-// part that cannot be read is named and the rest still shown.
+// three-way, the agent gone), today's calls by how they ended, agents by state, tickets open /
+// due soon / overdue, connection rates per department, matter and number against the target,
+// controllers and alarms; a part that cannot be read is named and the rest still shown.
 import t, { type Test } from 'tap'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
 import { MemoryTicketStore } from '../../src/adapters/memory/memory-tickets.js'
@@ -60,6 +60,29 @@ void t.test('phases: IVR, waiting, with an agent, hunting, three-way, the agent 
   t.match(left, { phase: 'three-way', agentLeft: true }, 'caller and specialist talk on: still three-way')
   const ended = callPhase(call('c-survey', { queue: { ...served, agentId: 'a2' } }), agents, transfer('c-survey', { endedAt: NOW - 10_000 }))
   t.match(ended, { phase: 'ivr' }, 'the three-way call over')
+})
+
+void t.test("phases from the call's own state: each state in its phase, with the time it applies from", async (t) => {
+  const none = new Map<string, AgentRecord>()
+  const at = (state: CallRecord['state'], extra: Partial<CallRecord> = {}) =>
+    callPhase(call('c', { state, stateSince: NOW - 2 * MIN, ...extra }), none, undefined)
+  const queue: QueueVisit = { group: 'enterprise-seat', enqueuedAt: NOW - 6 * MIN }
+  const served: QueueVisit = { ...queue, servedAt: NOW - 4 * MIN, agentId: 'a1' }
+  t.match(at('offered'), { phase: 'ivr', state: 'offered', since: NOW - 10 * MIN })
+  t.match(at('in-ivr'), { phase: 'ivr', state: 'in-ivr' })
+  t.match(at('queued', { queue }), { phase: 'waiting', state: 'queued', since: NOW - 6 * MIN }, 'waiting since the caller queued')
+  t.match(at('ringing-agent', { queue }), { phase: 'waiting', state: 'ringing-agent', since: NOW - 6 * MIN }, 'a ringing agent: still waiting')
+  t.match(at('with-agent', { queue: served }), { phase: 'agent', state: 'with-agent', agentId: 'a1', since: NOW - 4 * MIN })
+  t.match(at('transferring', { queue: served }), { phase: 'agent', transfer: 'hunting', agentId: 'a1' })
+  const connected = transfer('c', { connectedAt: NOW - MIN })
+  t.match(callPhase(call('c', { state: 'three-way', stateSince: NOW - MIN, queue: served }), none, connected),
+    { phase: 'three-way', state: 'three-way', transfer: 'connected', agentLeft: false, since: NOW - MIN })
+  t.match(at('with-specialist', { queue: served }), { phase: 'three-way', state: 'with-specialist', agentLeft: true })
+  // The state wins over what other records say: an agent record lagging behind changes nothing.
+  const lagging = new Map([['a1', agent('a1', 'wrap-up', { callId: 'c' })]])
+  t.match(callPhase(call('c', { state: 'with-agent', queue: served }), lagging, undefined), { phase: 'agent' })
+  t.match(callPhase(call('c', { state: 'in-ivr', queue: served }), lagging, connected), { phase: 'ivr' }, 'back in the flow (the survey)')
+  t.notOk('state' in callPhase(call('c'), none, undefined), 'a record without a state is placed the old way, with no state')
 })
 
 void t.test('the calls section counts every active call by phase and masks caller numbers', async (t) => {
@@ -192,4 +215,58 @@ void t.test('alarms: another controller\'s switch down, a lost controller, dead 
   t.same(errors, ['tickets'])
   t.same(snap.alarms.map((a) => a.key).sort(), ['calendar:2027', 'data:tickets', 'dial-test:02155010001'])
   t.match(snap.alarms.find((a) => a.kind === 'dial-test')?.message, /税务局/)
+})
+
+void t.test("callsToday: today's call counts (Asia/Shanghai) from the store, every controller's, as figures", async (t) => {
+  const { store, base, clock } = await sources(t)
+  // Today, 2 March: a served call and a by-design ticket, a queue abandon after 40 s and a
+  // ringing-agent abandon after 20 s (both queued), a refusal. 23:59:59.999 on 1 March is
+  // yesterday's; so is nothing of today's.
+  await store.addCallCounts('2026-03-02', { offered: 1, completed: 1, 'completed:served': 1, queued: 1 })
+  await store.addCallCounts('2026-03-02', { offered: 1, completed: 1, 'completed:by-design': 1 })
+  await store.addCallCounts('2026-03-02', { offered: 1, abandoned: 1, 'abandoned:queue': 1, 'abandon-wait-ms:queue': 40_000, queued: 1 })
+  await store.addCallCounts('2026-03-02', { offered: 1, abandoned: 1, 'abandoned:ringing-agent': 1, 'abandon-wait-ms:ringing-agent': 20_000, queued: 1 })
+  await store.addCallCounts('2026-03-02', { offered: 1, refused: 1 })
+  await store.addCallCounts('2026-03-01', { offered: 7, cut: 7, 'cut:switch-lost': 7 })
+  const snap = await buildSnapshot(base)
+  // 5 offered = 2 completed (1 served, 1 by design) + 2 abandoned + 1 refused. Queued 3; the
+  // queue abandon rate (1 + 1) / 3; their average wait (40 000 + 20 000) / 2 = 30 000 ms.
+  t.strictSame(snap.callsToday, {
+    day: '2026-03-02',
+    offered: 5,
+    completed: 2,
+    served: 1,
+    completedByDesign: 1,
+    abandoned: { total: 2, ivr: 0, queue: 1, ringingAgent: 1 },
+    refused: 1,
+    cut: 0,
+    cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0 },
+    failed: 0,
+    queued: 3,
+    queueAbandonRate: 2 / 3,
+    queueAbandonAvgWaitMs: 30_000,
+    addsUp: true
+  })
+
+  // 00:00 on 3 March in Shanghai (16:00 UTC on the 2nd): a new day, nothing counted yet.
+  clock.set(Date.parse('2026-03-03T00:00:00+08:00'))
+  t.match((await buildSnapshot(base)).callsToday, { day: '2026-03-03', offered: 0, queueAbandonRate: null, queueAbandonAvgWaitMs: null, addsUp: true })
+  clock.set(Date.parse('2026-03-01T23:59:59.999+08:00'))
+  t.match((await buildSnapshot(base)).callsToday, { day: '2026-03-01', offered: 7, cut: 7, cutReasons: { switchLost: 7 } })
+})
+
+void t.test('callsToday unreadable: left out and named in the alarms, the rest still shown', async (t) => {
+  const { store, base } = await sources(t)
+  const failing = {
+    listCalls: store.listCalls.bind(store),
+    listAgents: store.listAgents.bind(store),
+    listTransfers: store.listTransfers.bind(store),
+    callCounts: () => Promise.reject(new Error('redis away'))
+  }
+  const errors: string[] = []
+  const snap = await buildSnapshot({ ...base, store: failing, onSectionError: (section) => { errors.push(section) } })
+  t.equal(snap.callsToday, undefined)
+  t.ok(snap.calls !== undefined && snap.agents !== undefined, 'the other parts are shown')
+  t.same(errors, ['callsToday'])
+  t.match(snap.alarms.find((a) => a.key === 'data:callsToday')?.message, /无法读取今日来电统计数据/)
 })

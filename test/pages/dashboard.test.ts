@@ -2,15 +2,17 @@
 // rates per department, matter and number in the tables and the charts equal to what the API
 // computes from seeded transfer records, with the 90 % and 95 % lines; an agent, a call moving
 // from the IVR to the queue, the agent and a three-way call, tickets falling overdue and the
-// switch going away all appear on the open page without a reload; caller numbers only ever
-// masked; the live indicator through a dropped stream; agents refused; and the page still
-// equal to a fresh snapshot after a run of simulated traffic.
+// switch going away all appear on the open page without a reload; today's calls by how they
+// ended, at desktop and phone widths; caller numbers only ever masked; the live indicator
+// through a dropped stream; agents refused; and the page still equal to a fresh snapshot
+// after a run of simulated traffic.
 import { isDeepStrictEqual } from 'node:util'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { startSyntheticAgents } from '../../src/adapters/sim/synthetic-agents.js'
 import { seededRandom, startSimTraffic } from '../../src/adapters/sim/traffic.js'
 import { loadConfig } from '../../src/config/index.js'
+import { type EndedCall, callDay, callIncrements } from '../../src/domain/call-figures.js'
 import type { LiveSnapshot, NumberRowT, RateRowT } from '../../src/live/schema.js'
 import { createLogger } from '../../src/logger.js'
 import type { DialOutcomeKind } from '../../src/ports/switch.js'
@@ -133,7 +135,15 @@ function expectedFrom (s: LiveSnapshot): Shown {
       'agents-ready': n(s.agents?.byState.ready),
       'tickets-awaiting': n(s.tickets?.awaitingContact),
       'tickets-due-soon': n(s.tickets?.dueSoon),
-      'tickets-overdue': n(s.tickets?.overdue)
+      'tickets-overdue': n(s.tickets?.overdue),
+      'today-offered': n(s.callsToday?.offered),
+      'today-served': n(s.callsToday?.served),
+      'today-by-design': n(s.callsToday?.completedByDesign),
+      'today-abandoned': n(s.callsToday?.abandoned.total),
+      'today-queue-abandon-rate': pct(s.callsToday?.queueAbandonRate),
+      'today-cut': n(s.callsToday?.cut),
+      'today-failed': n(s.callsToday?.failed),
+      'today-refused': n(s.callsToday?.refused)
     },
     departments: rows(r.lastHour.byDepartment, r.today.byDepartment, (d) => d.id, requestFigures),
     total: { all: requestFigures(r.lastHour.overall, r.today.overall) },
@@ -329,8 +339,94 @@ for (const protocol of PROTOCOLS) {
     caller.hangup()
     await caller.ended
     await tileIs(page, 'calls-three-way', '0')
+    // The call, ended, is in today's figures: offered and served by a person.
+    await tileIs(page, 'today-served', '1')
+    t.equal(await tile(page, 'today-offered'), '1')
+    t.equal(await tile(page, 'today-abandoned'), '0')
     await page.waitForSelector('#calls-empty', { state: 'visible', ...WAIT })
     t.equal(await page.locator('#call-rows tr').count(), 0, 'the call is gone from the list')
+    t.same(errors, [], 'no page errors')
+  })
+}
+
+/** Where the page draws today's call tiles, and whether a value is cut off. */
+interface TileBox { figure: string, label: string, x: number, y: number, width: number, visible: boolean, clipped: boolean }
+
+const TODAY_TILES = `(() => ({
+  viewport: window.innerWidth,
+  tiles: [...document.querySelectorAll('#tiles .group-today')].map((tile) => {
+    const box = tile.getBoundingClientRect()
+    const value = tile.querySelector('.value')
+    return {
+      figure: tile.dataset.figure, label: tile.querySelector('.label').firstChild.textContent,
+      x: box.x, y: box.y, width: box.width, visible: box.width > 0 && box.height > 0 && getComputedStyle(tile).visibility === 'visible',
+      clipped: value.scrollWidth > value.clientWidth
+    }
+  })
+}))()`
+
+for (const [width, height, what] of [[1440, 900, 'desktop'], [390, 844, 'phone']] as const) {
+  void t.test(`today's calls by how they ended: the tiles, their figures and words, on a ${what} (${width} px)`, async (t) => {
+    const c = await startTestController(t, 'esl', { ivr: { at: WORKING }, env })
+    const day = callDay(Date.parse((await snapshotOf(c)).at))
+    // Today, counted as the controller counts ended calls: 3 served (queued), 1 ticket by
+    // design, abandons in the IVR (10 s), the queue (40 s, 80 s) and while an agent rang
+    // (30 s), 1 cut (the switch lost), 1 failed, 2 refused.
+    const calls: EndedCall[] = [
+      ...Array.from({ length: 3 }, (): EndedCall => ({ finalState: 'completed', reason: 'served', queue: { group: 'enterprise-seat', enqueuedAt: 0 } })),
+      { finalState: 'completed', reason: 'ticket' },
+      { finalState: 'abandoned', abandon: { phase: 'ivr', waitedMs: 10_000 } },
+      { finalState: 'abandoned', abandon: { phase: 'queue', waitedMs: 40_000 }, queue: { group: 'enterprise-seat', enqueuedAt: 0 } },
+      { finalState: 'abandoned', abandon: { phase: 'queue', waitedMs: 80_000 }, queue: { group: 'enterprise-seat', enqueuedAt: 0 } },
+      { finalState: 'abandoned', abandon: { phase: 'ringing-agent', waitedMs: 30_000 }, queue: { group: 'enterprise-seat', enqueuedAt: 0 } },
+      { finalState: 'cut', reason: 'switch-lost' },
+      { finalState: 'failed', reason: 'HC_INTERNAL' },
+      { finalState: 'refused', reason: 'shutting down' },
+      { finalState: 'refused', reason: 'store unavailable' }
+    ]
+    for (const call of calls) await c.controller.store.addCallCounts(day, callIncrements(call))
+    const base = await listen(c.controller.app)
+    const { page, errors } = await openPage(t, `${base}/ui/dashboard.html`, { token: SUPERVISOR, viewport: { width, height } })
+    await tileIs(page, 'today-offered', '12')
+
+    // By hand: 12 offered = 4 completed (3 served, 1 by design) + 4 abandoned + 1 cut + 1 failed
+    // + 2 refused; queued 3 + 2 + 1 = 6; queue abandon rate (2 + 1) / 6 = 50.0 %, their average
+    // wait (40 + 80 + 30) / 3 = 50 s; the IVR abandon is in neither.
+    const sub = async (figure: string): Promise<string> => (await page.locator(`#tiles [data-figure="${figure}"] .sub`).textContent()) ?? ''
+    const level = async (figure: string): Promise<string> => (await page.getAttribute(`#tiles [data-figure="${figure}"]`, 'class')) ?? ''
+    t.equal(await sub('today-offered'), '已完成 4 · 进入排队 6')
+    t.equal(await tile(page, 'today-served'), '3')
+    t.equal(await tile(page, 'today-by-design'), '1')
+    t.equal(await tile(page, 'today-abandoned'), '4')
+    t.equal(await sub('today-abandoned'), 'IVR 1 · 排队 2 · 振铃中 1')
+    t.equal(await tile(page, 'today-queue-abandon-rate'), '50.0%')
+    await tileIs(page, 'today-queue-abandon-rate', '0.5')
+    t.equal(await sub('today-queue-abandon-rate'), '进入排队 6 · 平均等待 0:50')
+    t.equal(await tile(page, 'today-cut'), '1')
+    t.equal(await sub('today-cut'), '交换机断开 1')
+    t.equal(await tile(page, 'today-failed'), '1')
+    t.match(await level('today-failed'), /\bbad\b/, 'a failure in red')
+    t.equal(await tile(page, 'today-refused'), '2')
+    t.match(await level('today-refused'), /\bwarn\b/)
+    t.notMatch(await level('today-offered'), /\bwarn\b/, 'the figures add up: no warning')
+    const api = await snapshotOf(c)
+    t.match(api.callsToday, { day, offered: 12, queueAbandonRate: 0.5, queueAbandonAvgWaitMs: 50_000, addsUp: true }, 'the API says the same')
+
+    const { viewport, tiles } = await page.evaluate<{ viewport: number, tiles: TileBox[] }>(TODAY_TILES)
+    t.strictSame(tiles.map((b) => [b.figure, b.label]), [
+      ['today-offered', '今日来电'], ['today-served', '已服务'], ['today-by-design', '流程办结'], ['today-abandoned', '放弃'],
+      ['today-queue-abandon-rate', '排队放弃率'], ['today-cut', '中断'], ['today-failed', '失败'], ['today-refused', '拒接']
+    ], 'the eight tiles, in order, with their Chinese labels')
+    t.same(tiles.filter((b) => !b.visible).map((b) => b.figure), [], 'every tile shown')
+    t.same(tiles.filter((b) => b.x < 0 || b.x + b.width > viewport + 0.5).map((b) => b.figure), [], 'every tile inside the width of the screen')
+    t.same(tiles.filter((b) => b.clipped).map((b) => b.figure), [], 'no figure cut off')
+    const rows = new Set(tiles.map((b) => Math.round(b.y)))
+    if (what === 'desktop') t.equal(rows.size, 1, 'one row of tiles on a desktop')
+    else {
+      t.equal(rows.size, 4, 'two tiles a row on a phone')
+      t.same(tiles.filter((b) => b.width < viewport / 3).map((b) => b.figure), [], 'each a readable half of the screen, not a sliver')
+    }
+    await screenshot(page, `dashboard-calls-today-${what}`)
     t.same(errors, [], 'no page errors')
   })
 }

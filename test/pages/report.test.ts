@@ -1,12 +1,13 @@
 // The monthly report page in a real Chromium, over a whole controller whose stores hold the
-// records of test/report/fixtures.ts: the six figures in the tiles and the table, the charts
-// drawn from the same answer, picking a month, the CSV download, and the roles.
+// records of test/report/fixtures.ts: the six figures in the tiles and the table, how the
+// month's calls ended, the charts drawn from the same answer, picking a month, the CSV
+// download, and the roles.
 import { readFile } from 'node:fs/promises'
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
 import { listen, openPage, screenshot, waitForPage } from '../helpers/browser.js'
 import { startTestController } from '../helpers/controller.js'
-import { TICKETS, TRANSFERS, callRecords } from '../report/fixtures.js'
+import { TICKETS, TRANSFERS, callRecords, countEndedCalls } from '../report/fixtures.js'
 
 const SUPERVISOR = 'supervisor-token-report-0001'
 const AGENT = 'agent-token-agent01-report-01'
@@ -21,6 +22,7 @@ async function seeded (t: Test, withoutCalls: readonly string[] = []): Promise<s
   for (const r of TRANSFERS) await controller.store.putTransfer(r)
   for (const c of callRecords()) if (!withoutCalls.includes(c.callId)) await controller.store.putCall(c)
   for (const k of TICKETS) await tickets.store.create(k, undefined)
+  await countEndedCalls(controller.store)
   return await listen(controller.app)
 }
 
@@ -70,6 +72,23 @@ void t.test('February: the six figures overall and per department, and the chart
   }, 'the 合计 row')
   t.match(await page.locator('#report-total th').textContent(), /合计/)
 
+  // The month's calls, the whole line, worked out in monthly-report.test.ts: 11 offered,
+  // 2 served, 2 by design, 4 abandoned, 5 queued, (2 + 1) / 5 = 60.0 % with 60 s average wait.
+  const callTile = async (figure: string): Promise<[string, string]> => [
+    (await page.locator(`#call-tiles [data-figure="${figure}"] .value`).textContent()) ?? '',
+    (await page.locator(`#call-tiles [data-figure="${figure}"] .sub`).textContent()) ?? ''
+  ]
+  t.strictSame(await callTile('offered'), ['11', '已完成 4 · 进入排队 5'])
+  t.strictSame(await callTile('served'), ['2', '接通话务员或专员'])
+  t.strictSame(await callTile('by-design'), ['2', '工单、转普通热线等'])
+  t.strictSame(await callTile('abandoned'), ['4', 'IVR 1 · 排队 2 · 振铃中 1'])
+  t.strictSame(await callTile('queue-abandon-rate'), ['60.0%', '进入排队 5 · 平均等待 1:00'])
+  t.equal(await page.getAttribute('#call-tiles [data-figure="queue-abandon-rate"]', 'data-value'), '0.6')
+  t.strictSame(await callTile('cut'), ['1', '交换机断开 1'])
+  t.strictSame(await callTile('failed'), ['1', ''])
+  t.strictSame(await callTile('refused'), ['1', ''])
+  t.match(await page.getAttribute('#call-tiles [data-figure="failed"]', 'class'), /\bbad\b/)
+
   const transfers = await chartOption(page, 'chart-transfers')
   t.strictSame(transfers.xAxis[0]?.data, ['税务局', '市场监督管理局', '12345 派单'], 'departments with records only')
   t.strictSame(transfers.series.map((s) => s.name), ['转接请求', '转接成功率'])
@@ -95,6 +114,8 @@ void t.test('the current month by default; another month picked; the CSV downloa
   await waitForPage(page, `document.getElementById('month')?.value === '2026-03'`)
   await page.waitForSelector('#report-rows tr[data-department="tax"]')
   t.equal(await tile(page, 'transferRequests'), '1', 'March: t12 only')
+  t.equal(await page.locator('#call-tiles [data-figure="offered"] .value').textContent(), '1', 'March\'s calls: e13 only')
+  t.equal(await page.locator('#call-tiles [data-figure="queue-abandon-rate"] .value').textContent(), '—', 'nothing queued: no rate')
   t.match(await page.locator('#span').textContent(), /本月尚未结束/)
   t.equal(await page.locator('#month').getAttribute('max'), '2026-03', 'no later month to pick')
 
@@ -103,6 +124,7 @@ void t.test('the current month by default; another month picked; the CSV downloa
   await waitForPage(page, `document.querySelector('#tiles [data-figure="transferRequests"] .value')?.textContent === '12'`)
   t.match(page.url(), /\?month=2026-02$/, 'the address names the month shown')
   t.equal(await tile(page, 'nextUrgentTickets'), '8')
+  t.equal(await page.locator('#call-tiles [data-figure="offered"] .value').textContent(), '11', "February's calls, not March's")
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()])
   t.equal(download.suggestedFilename(), '月度报表-2026-02.csv')
@@ -110,7 +132,7 @@ void t.test('the current month by default; another month picked; the CSV downloa
   t.strictSame([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with BOM, as the server sent it')
   const lines = bytes.subarray(3).toString('utf8').split('\r\n')
   t.match(lines[0], /^部门 \(department\),部门编号 \(department id\),转接请求 \(transfer requests\)/)
-  t.ok(lines.includes('合计 (total),,12,6,4,1,1,60.00,57.14,66.67,8,5,1,71.43,6,4,66.67,2,6,3,1,2,66.67'), 'the total row')
+  t.ok(lines.includes('合计 (total),,12,6,4,1,1,60.00,57.14,66.67,8,5,1,71.43,6,4,66.67,2,6,3,1,2,66.67,11,4,2,2,4,1,2,1,5,60.00,60.0,1,1,1'), 'the total row, the month\'s calls last')
   await waitForPage(page, `document.getElementById('status')?.dataset.kind === 'ok'`)
   t.match(await page.locator('#status').textContent(), /已下载/)
 

@@ -2,7 +2,8 @@
 // records on both sides of its edges. The figures they must give are worked out by hand in
 // monthly-report.test.ts; the route and page tests write the same records into the stores.
 
-import type { CallRecord } from '../../src/ports/store.js'
+import { type EndedCall, callDay, callIncrements } from '../../src/domain/call-figures.js'
+import type { CallRecord, Store } from '../../src/ports/store.js'
 import type { DialOutcomeKind } from '../../src/ports/switch.js'
 import type { Ticket, TicketKind } from '../../src/ports/tickets.js'
 import type { TransferRecord, TransferState } from '../../src/ports/transfers.js'
@@ -140,3 +141,59 @@ export const TICKETS: Ticket[] = [
   // No matter, no category: the hotline's dispatch desk.
   ticket('d1', 'next-urgent', 'hotline-dispatch', cst('2026-02-07 20:00'), { after: 13 * H, resolved: false })
 ]
+
+/** An ended call of the month, as its day's counts know it (its id only names it here). */
+export interface EndedCallFixture extends EndedCall {
+  id: string
+  startedAt: number
+}
+
+const SEAT = { group: 'enterprise-seat', enqueuedAt: 0 }
+
+/** Calls as the controller counts them when they end, on the day each was offered (`startedAt`). */
+export const ENDED_CALLS: EndedCallFixture[] = [
+  // The last millisecond of January: January's.
+  { id: 'e01', startedAt: FEB_START - 1, finalState: 'completed', reason: 'served', queue: SEAT },
+  { id: 'e02', startedAt: FEB_START, finalState: 'completed', reason: 'served', queue: SEAT },
+  { id: 'e03', startedAt: cst('2026-02-02 09:30'), finalState: 'completed', reason: 'served', queue: SEAT },
+  { id: 'e04', startedAt: cst('2026-02-02 18:00'), finalState: 'completed', reason: 'ticket' },
+  { id: 'e05', startedAt: cst('2026-02-03 11:00'), finalState: 'abandoned', reason: 'hung up in the IVR', abandon: { phase: 'ivr', waitedMs: 12_000 } },
+  { id: 'e06', startedAt: cst('2026-02-03 11:05'), finalState: 'abandoned', reason: 'hung up in the queue', abandon: { phase: 'queue', waitedMs: 30_000 }, queue: SEAT },
+  { id: 'e07', startedAt: cst('2026-02-04 14:00'), finalState: 'abandoned', reason: 'hung up while an agent rang', abandon: { phase: 'ringing-agent', waitedMs: 50_000 }, queue: SEAT },
+  { id: 'e08', startedAt: cst('2026-02-05 09:00'), finalState: 'abandoned', reason: 'hung up in the queue', abandon: { phase: 'queue', waitedMs: 100_000 }, queue: SEAT },
+  { id: 'e09', startedAt: cst('2026-02-10 18:00'), finalState: 'refused', reason: 'shutting down' },
+  { id: 'e10', startedAt: cst('2026-02-11 19:00'), finalState: 'cut', reason: 'switch-lost' },
+  { id: 'e11', startedAt: cst('2026-02-12 10:00'), finalState: 'failed', reason: 'HC_INTERNAL' },
+  // The last millisecond of February (to the ordinary line: by design), and the first of March.
+  { id: 'e12', startedAt: MAR_START - 1, finalState: 'completed', reason: 'to-ordinary' },
+  { id: 'e13', startedAt: MAR_START, finalState: 'abandoned', reason: 'hung up in the IVR', abandon: { phase: 'ivr', waitedMs: 4_000 } }
+]
+
+/**
+ * February's counts, summed by hand from e02–e12: 11 offered; completed e02 e03 (served), e04
+ * e12 (by design); abandoned e05 (IVR, 12 s), e06 e08 (queue, 30 s + 100 s), e07 (ringing,
+ * 50 s); refused e09; cut e10 (switch lost); failed e11; queued e02 e03 e06 e07 e08.
+ */
+export const FEB_CALL_COUNTS: Record<string, number> = {
+  offered: 11,
+  completed: 4,
+  'completed:served': 2,
+  'completed:by-design': 2,
+  abandoned: 4,
+  'abandoned:ivr': 1,
+  'abandoned:queue': 2,
+  'abandoned:ringing-agent': 1,
+  'abandon-wait-ms:ivr': 12_000,
+  'abandon-wait-ms:queue': 130_000,
+  'abandon-wait-ms:ringing-agent': 50_000,
+  refused: 1,
+  cut: 1,
+  'cut:switch-lost': 1,
+  failed: 1,
+  queued: 5
+}
+
+/** Adds each ended call to its day's counts, as the controller does when the call ends. */
+export async function countEndedCalls (store: Pick<Store, 'addCallCounts'>): Promise<void> {
+  for (const call of ENDED_CALLS) await store.addCallCounts(callDay(call.startedAt), callIncrements(call))
+}

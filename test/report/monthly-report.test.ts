@@ -5,7 +5,8 @@ import t from 'tap'
 import {
   CLOSE_WITHIN_MS, type MonthlyReport, type ReportFigures, monthOf, monthSpan, monthlyReport, parseMonth, ratedCalls, ticketOutcome
 } from '../../src/domain/monthly-report.js'
-import { DEPARTMENTS, FEB_START, MAR_START, RATINGS, REPORT_AT, TICKETS, TRANSFERS, cst } from './fixtures.js'
+import { callDay, callIncrements, daysBetween } from '../../src/domain/call-figures.js'
+import { DEPARTMENTS, ENDED_CALLS, FEB_CALL_COUNTS, FEB_START, MAR_START, RATINGS, REPORT_AT, TICKETS, TRANSFERS, cst } from './fixtures.js'
 
 const FEB = parseMonth('2026-02')
 if (FEB === undefined) throw new Error('2026-02 must parse')
@@ -19,7 +20,8 @@ function report (at = REPORT_AT): MonthlyReport {
     ratings: new Map(Object.entries(RATINGS)),
     // c13 asked for a transfer at 23:59:59.999 on 31 January: its rating is January's.
     earlierCalls: new Set(['c13']),
-    departments: DEPARTMENTS
+    departments: DEPARTMENTS,
+    callCounts: FEB_CALL_COUNTS
   })
 }
 
@@ -48,19 +50,19 @@ void t.test('transfer requests and the success share, overall and per department
   // t12 (00:00 1 March) and t14 (23:59:59.999 31 January) are other months.
   const tax = dept(r, 'tax').transfers
   t.equal(tax.requests, 9)
-  t.strictSame(tax.all, { counted: 7, connected: 4, failed: 3, cancelled: 1, hunting: 1, rate: 4 / 7 })
-  t.strictSame(tax.workingTime, { counted: 6, connected: 3, failed: 3, cancelled: 1, hunting: 1, rate: 0.5 })
-  t.strictSame(tax.afterHours, { counted: 1, connected: 1, failed: 0, cancelled: 0, hunting: 0, rate: 1 })
+  t.strictSame(tax.all, { counted: 7, connected: 4, failed: 3, cancelled: 1, 'switch-lost': 0, hunting: 1, rate: 4 / 7 })
+  t.strictSame(tax.workingTime, { counted: 6, connected: 3, failed: 3, cancelled: 1, 'switch-lost': 0, hunting: 1, rate: 0.5 })
+  t.strictSame(tax.afterHours, { counted: 1, connected: 1, failed: 0, cancelled: 0, 'switch-lost': 0, hunting: 0, rate: 1 })
   // market: t07 connected AH, t08 failed AH, t09 connected WT.
   const market = dept(r, 'market').transfers
   t.equal(market.requests, 3)
-  t.strictSame(market.all, { counted: 3, connected: 2, failed: 1, cancelled: 0, hunting: 0, rate: 2 / 3 })
+  t.strictSame(market.all, { counted: 3, connected: 2, failed: 1, cancelled: 0, 'switch-lost': 0, hunting: 0, rate: 2 / 3 })
   t.equal(market.workingTime.rate, 1)
   t.equal(market.afterHours.rate, 0.5)
   // Overall: 12 requests; 6 connected, 4 failed → 0.6 (not the mean of 4/7 and 2/3).
   const all = r.overall.transfers
   t.equal(all.requests, 12)
-  t.strictSame(all.all, { counted: 10, connected: 6, failed: 4, cancelled: 1, hunting: 1, rate: 0.6 })
+  t.strictSame(all.all, { counted: 10, connected: 6, failed: 4, cancelled: 1, 'switch-lost': 0, hunting: 1, rate: 0.6 })
   t.equal(all.workingTime.rate, 4 / 7, 'WT: t01 t02 t13 t09 connected; t03 t10 t11 failed')
   t.equal(all.afterHours.rate, 2 / 3, 'AH: t05 t07 connected; t08 failed')
   const hrss = dept(r, 'hrss').transfers
@@ -156,8 +158,11 @@ void t.test('every count of the overall row is the sum of the department rows', 
 })
 
 void t.test('no records: every rate is null, nothing is NaN, the month is not over yet', async (t) => {
-  const r = monthlyReport({ span: FEB, at: cst('2026-02-15 12:00'), transfers: [], tickets: [], ratings: new Map(), departments: DEPARTMENTS })
+  const r = monthlyReport({ span: FEB, at: cst('2026-02-15 12:00'), transfers: [], tickets: [], ratings: new Map(), departments: DEPARTMENTS, callCounts: {} })
   t.equal(r.complete, false)
+  t.equal(r.calls.offered, 0)
+  t.equal(r.calls.queueAbandonRate, null, 'no call queued: null')
+  t.equal(r.calls.queueAbandonAvgWaitMs, null)
   t.equal(r.overall.transfers.requests, 0)
   for (const f of [r.overall, ...r.byDepartment]) {
     t.equal(f.transfers.all.rate, null)
@@ -174,4 +179,51 @@ void t.test('no records: every rate is null, nothing is NaN, the month is not ov
   walk(r, '')
   t.strictSame(nan, [], 'no NaN anywhere')
   t.equal(r.byDepartment.length, 3, 'every listed department has a row')
+})
+
+void t.test("the month's calls: how they ended, from the day counts of its days", async (t) => {
+  // FEB_CALL_COUNTS is the sum, by hand, of e02–e12; the calls counted day by day sum to it.
+  const febDays = new Set(daysBetween(FEB_START, MAR_START))
+  const summed: Record<string, number> = {}
+  for (const call of ENDED_CALLS) {
+    if (!febDays.has(callDay(call.startedAt))) continue
+    for (const [k, v] of Object.entries(callIncrements(call))) summed[k] = (summed[k] ?? 0) + v
+  }
+  t.strictSame(summed, FEB_CALL_COUNTS, 'e01 (23:59:59.999 on 31 January) and e13 (00:00 on 1 March) are other months\'')
+  // 11 offered = 4 completed (2 served, 2 by design) + 4 abandoned (IVR 1, queue 2, ringing 1)
+  // + 1 refused + 1 cut + 1 failed. Queued 5; queue abandon rate (2 + 1) / 5 = 0.6; their
+  // average wait (30 000 + 100 000 + 50 000) / 3 = 60 000 ms (the IVR abandon's 12 s not in it).
+  t.strictSame(report().calls, {
+    offered: 11,
+    completed: 4,
+    served: 2,
+    completedByDesign: 2,
+    abandoned: { total: 4, ivr: 1, queue: 2, ringingAgent: 1 },
+    refused: 1,
+    cut: 1,
+    cutReasons: { drainDeadline: 0, switchLost: 1, shutdown: 0 },
+    failed: 1,
+    queued: 5,
+    queueAbandonRate: 0.6,
+    queueAbandonAvgWaitMs: 60_000,
+    addsUp: true
+  })
+})
+
+void t.test('a request the switch cut short is shown apart and left out of the success share', async (t) => {
+  const base = TRANSFERS.find((r) => r.state === 'connected' && r.departmentId === 'tax')
+  if (base === undefined) throw new Error('the fixture has a connected tax request')
+  const lost = { ...base, id: 'lost-1', callId: 'c-lost', state: 'switch-lost' as const, connectedAt: undefined, answeredNumber: undefined,
+    attempts: [{ ...base.attempts[0]!, outcome: 'lost' as const }] }
+  const plain = report()
+  const withLost = monthlyReport({
+    span: FEB as NonNullable<typeof FEB>, at: REPORT_AT, transfers: [...TRANSFERS, lost], tickets: TICKETS,
+    ratings: new Map(Object.entries(RATINGS)), earlierCalls: new Set(['c13']), departments: DEPARTMENTS, callCounts: FEB_CALL_COUNTS
+  })
+  const before = dept(plain, 'tax').transfers
+  const after = dept(withLost, 'tax').transfers
+  t.equal(after.requests, before.requests + 1, 'a request made in the month')
+  t.equal(after.all['switch-lost'], before.all['switch-lost'] + 1)
+  t.equal(after.all.counted, before.all.counted, 'not counted: the department was not given its chance')
+  t.equal(after.all.rate, before.all.rate, 'the success share unchanged')
 })

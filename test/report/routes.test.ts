@@ -14,7 +14,7 @@ import type { Ticket } from '../../src/ports/tickets.js'
 import { CSV_HEADER } from '../../src/report/csv.js'
 import { MonthlyReportService, ticketsRaisedIn } from '../../src/report/monthly-service.js'
 import { registerReportRoutes } from '../../src/report/routes.js'
-import { DEPARTMENTS, FEB_START, MAR_START, REPORT_AT, TICKETS, TRANSFERS, callRecords } from './fixtures.js'
+import { DEPARTMENTS, FEB_START, MAR_START, REPORT_AT, TICKETS, TRANSFERS, callRecords, countEndedCalls } from './fixtures.js'
 
 const TOKENS: ApiToken[] = [
   { token: 'agent01-token-0123456789', role: 'agent', agentId: 'agent01' },
@@ -31,6 +31,7 @@ async function setUp (t: Test, options: { tickets?: { list: (q: TicketQuery) => 
   for (const r of TRANSFERS) await store.putTransfer(r)
   for (const c of callRecords()) if (!(options.withoutCalls ?? []).includes(c.callId)) await store.putCall(c)
   for (const k of TICKETS) await tickets.create(k, undefined)
+  await countEndedCalls(store)
   const clock = new ManualClock(REPORT_AT)
   const reports = new MonthlyReportService({ store, tickets: options.tickets ?? tickets, directory: { departments: () => DEPARTMENTS }, clock })
   const app = Fastify()
@@ -89,6 +90,32 @@ void t.test('February as JSON: the six figures overall and per department', asyn
   t.notMatch(res.body, /13812345678|138\*{4}5678|c01|tc-k1/, 'no caller number, call or ticket id in a report')
 })
 
+void t.test("the month's calls from the day counts: February's days only, the whole line", async (t) => {
+  const { get } = await setUp(t)
+  // Worked out in monthly-report.test.ts: e02–e12, not e01 (31 January) nor e13 (1 March).
+  const feb = (await get('?month=2026-02')).json<Answer & { calls: Record<string, unknown> }>()
+  t.strictSame(feb.calls, {
+    offered: 11,
+    completed: 4,
+    served: 2,
+    completedByDesign: 2,
+    abandoned: { total: 4, ivr: 1, queue: 2, ringingAgent: 1 },
+    refused: 1,
+    cut: 1,
+    cutReasons: { drainDeadline: 0, switchLost: 1, shutdown: 0 },
+    failed: 1,
+    queued: 5,
+    queueAbandonRate: 0.6,
+    queueAbandonAvgWaitMs: 60_000,
+    addsUp: true
+  })
+  t.notOk('calls' in (feb.byDepartment[0] ?? {}), 'no department has call figures')
+  const january = (await get('?month=2026-01')).json<Answer & { calls: { offered: number, served: number, queueAbandonRate: number | null } }>()
+  t.match(january.calls, { offered: 1, served: 1, queueAbandonRate: 0 }, 'e01, at 23:59:59.999 on 31 January')
+  const march = (await get('?month=2026-03')).json<Answer & { calls: { offered: number, abandoned: { ivr: number }, queueAbandonRate: number | null } }>()
+  t.match(march.calls, { offered: 1, abandoned: { ivr: 1 }, queueAbandonRate: null }, 'e13, at 00:00 on 1 March; nothing queued')
+})
+
 void t.test('calls whose record the store no longer keeps are counted, not silently left out', async (t) => {
   // c01 (satisfied) and c03 (dissatisfied): their ratings are gone with their records.
   const { get } = await setUp(t, { withoutCalls: ['c01', 'c03'] })
@@ -135,14 +162,19 @@ void t.test('February as CSV: BOM, Chinese and English header, a row per departm
   t.ok(text.endsWith('\r\n'), 'CRLF line ends')
   const lines = text.slice(0, -2).split('\r\n')
   t.equal(lines[0], CSV_HEADER.join(','))
-  t.equal(lines[0]?.split(',').length, 23)
-  t.match(lines[0], /^部门 \(department\),部门编号 \(department id\),转接请求 \(transfer requests\),/)
+  t.equal(lines[0]?.split(',').length, 38)
+  t.match(lines[0], /^部门 \(department\),部门编号 \(department id\),转接请求 \(transfer requests\),.*,来电方挂断取消 \(cancelled\),交换机中断 \(switch lost\),/)
+  t.match(lines[0], /,满意率% \(satisfied %\),来电 \(calls offered\),已完成 \(completed\),.*,拒接 \(refused\)$/)
+  // The month's calls are the line's: 14 empty cells on a department row, the figures on 合计
+  // (11 offered, 4 completed: 2 served + 2 by design, 4 abandoned: IVR 1, queue 2, ringing 1,
+  // 5 queued, 60.00 % queue abandon rate, 60.0 s average wait, 1 cut, 1 failed, 1 refused).
+  const none = ','.repeat(14)
   t.strictSame(lines.slice(1), [
-    '税务局,tax,9,4,3,1,1,57.14,50.00,100.00,5,2,1,50.00,3,2,66.67,1,4,2,1,1,75.00',
-    '市场监督管理局,market,3,2,1,0,0,66.67,100.00,50.00,2,2,0,100.00,2,2,100.00,1,2,1,0,1,50.00',
-    '人力资源和社会保障局,hrss,0,0,0,0,0,,,,0,0,0,,0,0,,0,0,0,0,0,',
-    '12345 派单,hotline-dispatch,0,0,0,0,0,,,,1,1,0,100.00,1,0,0.00,0,0,0,0,0,',
-    '合计 (total),,12,6,4,1,1,60.00,57.14,66.67,8,5,1,71.43,6,4,66.67,2,6,3,1,2,66.67'
+    `税务局,tax,9,4,3,1,0,1,57.14,50.00,100.00,5,2,1,50.00,3,2,66.67,1,4,2,1,1,75.00${none}`,
+    `市场监督管理局,market,3,2,1,0,0,0,66.67,100.00,50.00,2,2,0,100.00,2,2,100.00,1,2,1,0,1,50.00${none}`,
+    `人力资源和社会保障局,hrss,0,0,0,0,0,0,,,,0,0,0,,0,0,,0,0,0,0,0,${none}`,
+    `12345 派单,hotline-dispatch,0,0,0,0,0,0,,,,1,1,0,100.00,1,0,0.00,0,0,0,0,0,${none}`,
+    '合计 (total),,12,6,4,1,0,1,60.00,57.14,66.67,8,5,1,71.43,6,4,66.67,2,6,3,1,2,66.67,11,4,2,2,4,1,2,1,5,60.00,60.0,1,1,1'
   ])
 })
 

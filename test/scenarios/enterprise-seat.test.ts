@@ -1,9 +1,12 @@
 // Whole calls through the enterprise-seat flow, on both switches, over the simulated switch:
 // menus with invalid and missing input, working time against after hours (a make-up Saturday,
 // a holiday weekday, 17:30), the queue with no ready agent and then one, an agent who does
-// not answer, a caller who hangs up in the queue.
+// not answer, a caller who hangs up in the queue — and the day's call figures after each
+// served, by-design and abandoned call.
 import t from 'tap'
 import type { SimCallHandle } from '../../src/adapters/sim/model-types.js'
+import { callDay, callFigures } from '../../src/domain/call-figures.js'
+import type { LiveSnapshot } from '../../src/live/schema.js'
 import { PROTOCOLS, type TestController, sounds, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 
@@ -26,6 +29,18 @@ async function record (c: TestController, caller: SimCallHandle) {
   const stored = await c.controller.store.getCall(summary.callId)
   if (stored === undefined) throw new Error('no call record')
   return stored
+}
+
+/** The day's call figures the store holds for the day the call was offered on. */
+async function dayFigures (c: TestController, startedAt: number) {
+  return callFigures(await c.controller.store.callCounts([callDay(startedAt)]))
+}
+
+/** The figures of a day with no calls: the base each whole call below adds to. */
+const NO_CALLS = {
+  offered: 0, completed: 0, served: 0, completedByDesign: 0, abandoned: { total: 0, ivr: 0, queue: 0, ringingAgent: 0 },
+  refused: 0, cut: 0, cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0 }, failed: 0, queued: 0,
+  queueAbandonRate: null, queueAbandonAvgWaitMs: null, addsUp: true
 }
 
 const agentLeg = (c: TestController, extension: string) =>
@@ -69,6 +84,14 @@ for (const protocol of PROTOCOLS) {
     t.match(rec.path, ['welcome', 'priority-menu', 'priority-route', 'category-menu', 'matter-menu-tax', 'hours',
       'connecting', 'enterprise-queue', 'survey', 'goodbye-served'])
     await eventually(async () => (await c.controller.store.getAgent('agent01'))?.state === 'wrap-up' ? true : undefined, 'agent wraps up')
+
+    // The day's figures, counted before the call's end was reported: offered +1, served +1,
+    // queued +1, nobody abandoned of 1 queued (0).
+    t.equal(callDay(rec.startedAt), '2025-03-12', 'counted on the day the controller lives on')
+    const served = { ...NO_CALLS, offered: 1, completed: 1, served: 1, queued: 1, queueAbandonRate: 0 }
+    t.strictSame(await dayFigures(c, rec.startedAt), served)
+    const live = await c.controller.app.inject({ url: '/api/live/snapshot', headers: { authorization: 'Bearer supervisor-token-0123456789' } })
+    t.strictSame(live.json<LiveSnapshot>().callsToday, { day: '2025-03-12', ...served }, 'the dashboard shows the same figures')
   })
 
   void t.test(`${protocol}: a wrong key is invalid, then a good one goes on`, async (t) => {
@@ -115,6 +138,8 @@ for (const protocol of PROTOCOLS) {
         finalState: 'completed', reason: 'ticket', choices: { priority: 'help', category: '公积金', ticket: 'next-urgent', callback: 'caller-id' }
       })
       t.notOk(rec.path.includes('enterprise-queue'), 'no agent outside working hours')
+      // Ended by the flow as designed: offered +1, completed by design +1, never queued.
+      t.strictSame(await dayFigures(c, rec.startedAt), { ...NO_CALLS, offered: 1, completed: 1, completedByDesign: 1 })
     })
   }
 
@@ -129,6 +154,17 @@ for (const protocol of PROTOCOLS) {
     const rec = await record(c, caller)
     t.match(rec, { finalState: 'abandoned', choices: { priority: 'hot-policy' }, queue: { group: 'enterprise-seat' } })
     t.ok(rec.queue?.abandonedAt !== undefined, 'the visit says the caller gave up')
+    // The day's figures: offered +1, abandoned in the queue +1 of 1 queued (rate 1), the
+    // average wait that caller's own.
+    t.match(rec, { abandon: { phase: 'queue' } })
+    t.strictSame(await dayFigures(c, rec.startedAt), {
+      ...NO_CALLS,
+      offered: 1,
+      abandoned: { total: 1, ivr: 0, queue: 1, ringingAgent: 0 },
+      queued: 1,
+      queueAbandonRate: 1,
+      queueAbandonAvgWaitMs: Math.round(rec.abandon?.waitedMs ?? -1)
+    })
     t.equal(await c.controller.store.queueLength('enterprise-seat', Date.parse(MAKE_UP_SATURDAY) + 60_000), 0, 'the queue is empty')
   })
 
