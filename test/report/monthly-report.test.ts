@@ -217,7 +217,7 @@ void t.test('a request the switch cut short is shown apart and left out of the s
     attempts: [{ ...base.attempts[0]!, outcome: 'lost' as const }] }
   const plain = report()
   const withLost = monthlyReport({
-    span: FEB as NonNullable<typeof FEB>, at: REPORT_AT, transfers: [...TRANSFERS, lost], tickets: TICKETS,
+    span: FEB, at: REPORT_AT, transfers: [...TRANSFERS, lost], tickets: TICKETS,
     ratings: new Map(Object.entries(RATINGS)), earlierCalls: new Set(['c13']), departments: DEPARTMENTS, callCounts: FEB_CALL_COUNTS
   })
   const before = dept(plain, 'tax').transfers
