@@ -14,22 +14,41 @@
 //  - a far end that never answers the INVITE: chan_pjsip's 408 → 18 "No user responding" with
 //    no ringing before it → unreachable (causes.ts `unansweredOutcome`).
 //
-// Every dial ends: if Asterisk's final event never comes (lost while the events socket was
-// down and the reclaim after it could not tell), the leg is hung up and the dial ends
-// `no-answer` a request timeout after the ring timeout.
+// The switch going away is `lost`, never the number's doing: a leg whose ChannelHangupRequest
+// was soft 4 (shutdown; capture 14: then Dial NOANSWER and ChannelDestroyed 0 "Unknown" — not
+// a no-answer), a 503 "Asterisk not booted", a 500 "Allocation failed" while Asterisk shuts
+// down (14: "Refusing due to active shutdown"; told from an unknown endpoint by the shutdown's
+// soft hangups, which reach the app at the same moment, or the events socket dropping), a leg
+// found gone after the events socket came back (its outcome went with the socket).
+//
+// A dial survives a dropped events socket: the reclaim after the reconnect asks Asterisk about
+// its leg (ari-connection.ts, asterisk-switch.ts). A leg that answers while no socket is
+// connected cannot enter the inactive Stasis app: Asterisk hangs it up (resource_channels.c
+// ari_originate_dial → Stasis fails "not active"), and the dial ends `lost`: the hunt dials the
+// number again (docs/asterisk.md).
+//
+// Every dial ends: if Asterisk's final event never comes, the leg is hung up and the dial ends
+// a request timeout after the ring timeout — `no-answer` if it was heard ringing all along,
+// `lost` if the socket dropped meanwhile or Asterisk never confirmed the leg.
 
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { abortError } from '../../errors.js'
+import { abortError, isHotlineError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type { DialOutcome, DialRequest, HangupReason } from '../../ports/switch.js'
 import { AriReplyError, type AriRest, isGone } from './ari-rest.js'
-import { HANGUP_REASONS, unansweredOutcome } from './causes.js'
+import { ALLOCATION_FAILED, HANGUP_REASONS, NOT_BOOTED, unansweredOutcome } from './causes.js'
 import { fillDialTemplate as buildEndpoint } from '../dial-target.js'
 import type { LegTracker } from './leg-tracker.js'
 
 /** StasisStart args of the legs we originate; anything else entering the app is not a dial of ours. */
 export const DIALED_ARG = 'dialed'
+
+/**
+ * How long an originate refused with "Allocation failed" waits for a sign that Asterisk is
+ * shutting down (its soft hangups and its refusal race each other to the controller).
+ */
+export const ALLOCATION_GRACE_MS = 250
 
 export interface DialerDeps {
   tracker: LegTracker
@@ -40,6 +59,8 @@ export interface DialerDeps {
   requestTimeoutMs: number
   clock: Clock
   log: Logger
+  /** Resolves true if Asterisk is going away, or turns out to be within `graceMs`. */
+  goingAway: (graceMs: number) => Promise<boolean>
 }
 
 export class AriDialer {
@@ -68,6 +89,10 @@ export class AriDialer {
       let cancelled = false
       let answerSeen = false
       let rang = false
+      /** Asterisk confirmed the leg (the originate's reply, or any event of it). */
+      let heard = false
+      /** The events socket dropped during the dial: its outcome may have gone with it. */
+      let disconnected = false
       let lastStatus: string | undefined
       const timers: NodeJS.Timeout[] = []
       const ringMs = (): number => clock.now() - started
@@ -122,22 +147,23 @@ export class AriDialer {
 
       const unwatch = tracker.watch(legId, {
         stasisStarted: answered,
-        up: answerSeenNow,
-        ringing: () => { rang = true },
+        up: () => { heard = true; answerSeenNow() },
+        ringing: () => { heard = true; rang = true },
         dialStatus: (status) => {
+          heard = true
           lastStatus = status
           if (status === 'RINGING' || status === 'PROGRESS') rang = true
           if (status === 'ANSWER') answerSeenNow()
         },
         ended: (end) => {
-          finish({
-            kind: cancelled ? 'cancelled' : unansweredOutcome(end.vendor.q850, lastStatus, rang),
-            ringMs: ringMs(),
-            cause: end.vendor
-          })
-        }
+          const kind = cancelled
+            ? 'cancelled'
+            : end.cause === 'lost' || end.unheard === true ? 'lost' : unansweredOutcome(end.vendor.q850, lastStatus, rang)
+          finish({ kind, ringMs: ringMs(), cause: end.vendor })
+        },
         // No `lost`: a dial survives a dropped events socket; the reclaim after the reconnect
         // ends it if its leg is gone, and the deadline below ends it in any case.
+        disconnected: () => { disconnected = true }
       })
 
       const onAbort = (): void => {
@@ -151,32 +177,46 @@ export class AriDialer {
       later(timeoutSec * 1000 + requestTimeoutMs, () => {
         if (answerSeen || cancelled) return
         void hangUp('no-answer', 'hanging up a dial past its ring timeout failed')
-        finish({ kind: 'no-answer', ringMs: ringMs(), cause: { text: 'no final event from Asterisk after the ring timeout' } })
+        finish(disconnected || !heard
+          ? { kind: 'lost', ringMs: ringMs(), cause: { text: 'no outcome from Asterisk: its events were lost during the dial' } }
+          : { kind: 'no-answer', ringMs: ringMs(), cause: { text: 'no final event from Asterisk after the ring timeout' } })
       })
 
       rest.originate({
         endpoint, app: this.#deps.app, appArgs: DIALED_ARG, callerId: request.callerIdNumber, timeout: timeoutSec, channelId: legId
       }).then(() => {
         created = true
+        heard = true
         if (cancelled && !settled) cancelNow()
       }, (err: unknown) => {
         if (settled) return
         if (cancelled) {
           finish(cancelledOutcome())
         } else if (err instanceof AriReplyError) {
-          // Asterisk refused to create the channel: 500 {"error":"Allocation failed"} for an
-          // endpoint it cannot reach (captures 10); anything else is a failed dial.
-          finish({
-            kind: err.reply === 'Allocation failed' ? 'unreachable' : 'failed',
-            ringMs: ringMs(),
-            cause: { text: err.reply }
+          void this.#refused(err.reply).then((kind) => {
+            finish(cancelled ? cancelledOutcome() : { kind, ringMs: ringMs(), cause: { text: err.reply } })
           })
         } else {
-          // No reply in time: the channel may exist; it must not ring on with nobody waiting.
-          void hangUp('normal', 'hanging up a dial whose originate got no reply failed')
-          finish(err as Error)
+          // No reply in time (Asterisk or the way to it gone): the channel may exist, and then
+          // rings with our id. Asked once; otherwise the reclaim or the deadline settles it.
+          log.warn({ err, legId, code: isHotlineError(err) ? err.code : undefined }, 'no reply to an originate; asking Asterisk about its leg')
+          created = true
+          rest.getChannelState(legId).then(() => { heard = true }, (gone: unknown) => {
+            if (isGone(gone)) finish({ kind: 'lost', ringMs: ringMs(), cause: { text: 'Asterisk did not create the channel' } })
+          })
         }
       })
     })
+  }
+
+  /**
+   * Asterisk refused to create the channel. 500 "Allocation failed" is an endpoint it cannot
+   * reach (captures 10) unless it is shutting down (14); 503 "Asterisk not booted" is it
+   * starting; anything else is a failed dial.
+   */
+  async #refused (reply: string): Promise<'lost' | 'unreachable' | 'failed'> {
+    if (reply === NOT_BOOTED) return 'lost'
+    if (reply !== ALLOCATION_FAILED) return 'failed'
+    return await this.#deps.goingAway(ALLOCATION_GRACE_MS) ? 'lost' : 'unreachable'
   }
 }

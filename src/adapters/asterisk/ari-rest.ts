@@ -195,6 +195,16 @@ export class AriRest {
     return list.flatMap((sound) => typeof sound.id === 'string' ? [sound.id] : [])
   }
 
+  /**
+   * `GET /asterisk/info?only=status` → `status.startup_time`: when this Asterisk started. A
+   * different one after a reconnect is a restart (nothing of before exists).
+   */
+  async startupTime (): Promise<string | undefined> {
+    const info = await this.#call('get info', async () => await this.#client.asterisk.getInfo({ only: 'status' }))
+    const startup: unknown = (info as { status?: { startup_time?: unknown } }).status?.startup_time
+    return typeof startup === 'string' ? startup : undefined
+  }
+
   /** `GET /applications/{app}`: what the app still owns (channels and bridges it is subscribed to). */
   async application (name: string): Promise<AppState> {
     const app = await this.#call('get application', async () => await this.#client.applications.get({ applicationName: name }))

@@ -23,13 +23,14 @@ import type {
 import { AriBridges } from './ari-bridges.js'
 import { AriConnection } from './ari-connection.js'
 import { AriDialer, DIALED_ARG } from './ari-dialer.js'
+import { GoingAway } from './ari-going-away.js'
 import {
   type AriEvent, argsOf, bridgeOf, causeOf, channelOf, playbackOf, stringField
 } from './ari-events.js'
 import { AriMedia } from './ari-media.js'
 import { RequestGate } from './ari-requests.js'
 import { type AriRest, isGone } from './ari-rest.js'
-import { HANGUP_REASONS } from './causes.js'
+import { HANGUP_REASONS, isSwitchGoingAway } from './causes.js'
 import { LegTracker } from './leg-tracker.js'
 
 export interface AsteriskOptions {
@@ -69,6 +70,9 @@ export class AsteriskSwitch implements SwitchPort {
   /** Prompts Asterisk has no sound for (GET /sounds, PlaybackFinished failed): skipped, never played. */
   readonly #missing = new Set<string>()
   #status: SwitchStatus
+  readonly #goingAway: GoingAway
+  /** `status.startup_time` of the Asterisk we last connected to: another one is a restart. */
+  #startupTime: string | undefined
 
   constructor (options: AsteriskOptions) {
     this.#options = options
@@ -78,6 +82,19 @@ export class AsteriskSwitch implements SwitchPort {
       destroyGraceMs: options.requestTimeoutMs,
       now: () => options.clock.now(),
       onListenerError: (err) => { log.error({ err }, 'a leg listener threw') }
+    })
+    this.#goingAway = new GoingAway({
+      status: () => this.#status.state,
+      setStatus: (state, detail) => { this.#setStatus(state, detail) },
+      socketOpen: () => {
+        try {
+          this.#connection.connected()
+          return true
+        } catch {
+          return false
+        }
+      },
+      log
     })
     this.#connection = new AriConnection({
       url: options.url,
@@ -90,8 +107,14 @@ export class AsteriskSwitch implements SwitchPort {
       log,
       onEvent: (event) => { this.#onEvent(event) },
       reclaim: async (rest) => { await this.#reclaim(rest) },
-      onLost: (err) => { this.#tracker.lose(err) },
-      onStatus: (state, detail) => { this.#setStatus(state, detail) }
+      onLost: (err) => {
+        this.#goingAway.mark()
+        this.#tracker.lose(err)
+      },
+      onStatus: (state, detail) => {
+        this.#goingAway.statusChanged(state)
+        this.#setStatus(state, detail)
+      }
     })
     const connected = (): AriRest => this.#connection.connected()
     const tracker = this.#tracker
@@ -99,7 +122,8 @@ export class AsteriskSwitch implements SwitchPort {
     this.#dialer = new AriDialer({
       tracker, connected, app: options.app, endpointTemplate: options.endpointTemplate,
       agentEndpointTemplate: options.agentEndpointTemplate,
-      requestTimeoutMs: options.requestTimeoutMs, clock: options.clock, log
+      requestTimeoutMs: options.requestTimeoutMs, clock: options.clock, log,
+      goingAway: async (graceMs) => await this.#goingAway.within(graceMs)
     })
     this.#bridges = new AriBridges({
       tracker, connected, rest: () => this.#connection.rest, requestTimeoutMs: options.requestTimeoutMs, log
@@ -192,11 +216,13 @@ export class AsteriskSwitch implements SwitchPort {
   }
 
   async close (): Promise<void> {
+    this.#goingAway.close()
     await this.#connection.close()
     this.#tracker.lose(new HotlineError('HC_SHUTTING_DOWN', 'the Asterisk adapter closed'), true)
   }
 
   destroy (): void {
+    this.#goingAway.close()
     this.#connection.destroy()
     this.#tracker.lose(new HotlineError('HC_SWITCH_NOT_CONNECTED', 'the Asterisk adapter was destroyed'), true)
   }
@@ -211,19 +237,27 @@ export class AsteriskSwitch implements SwitchPort {
 
   /**
    * After a (re)connect: legs we followed that the app no longer owns ended while we could not
-   * hear it, and are reported ended; dials whose answer went unheard are answered if their
-   * channel is Up; conference rooms are checked against Asterisk.
+   * hear it, and are reported ended (`lost` if Asterisk restarted meanwhile: it took every
+   * channel with it; `failed` otherwise: who ended it is unknown); dials whose answer went
+   * unheard are answered if their channel is Up, and end `lost` if it is gone; conference
+   * rooms are checked against Asterisk.
    */
   async #reclaim (rest: AriRest): Promise<void> {
     const before = this.#tracker.ids()
+    const startup = await rest.startupTime().catch(() => undefined)
+    const restarted = startup !== undefined && this.#startupTime !== undefined && startup !== this.#startupTime
+    if (startup !== undefined) this.#startupTime = startup
     const owned = new Set((await rest.application(this.#options.app)).channelIds)
     const at = this.#options.clock.now()
     const gone = before.filter((id) => !owned.has(id))
-    for (const legId of gone) this.#tracker.endUnheard(legId, at)
-    if (gone.length > 0) this.#log.warn({ legs: gone.length }, 'legs ended while the ARI events socket was down')
+    for (const legId of gone) this.#tracker.endUnheard(legId, at, restarted ? 'lost' : 'failed')
+    if (gone.length > 0) this.#log.warn({ legs: gone.length, restarted }, 'legs ended while the ARI events socket was down')
     for (const legId of before) {
       if (!owned.has(legId) || !this.#tracker.awaitingAnswer(legId)) continue
-      if (await rest.getChannelState(legId).catch(() => undefined) === 'Up') this.#tracker.stasisStarted(legId)
+      const state = await rest.getChannelState(legId).then((s) => s, (err: unknown) => isGone(err) ? null : undefined)
+      if (state === 'Up') this.#tracker.stasisStarted(legId)
+      else if (state === null) this.#tracker.endUnheard(legId, this.#options.clock.now())
+      // Ringing (or Down, still being set up): it keeps waiting; its events come on this socket.
     }
     await this.#bridges.reclaim(rest)
   }
@@ -270,7 +304,9 @@ export class AsteriskSwitch implements SwitchPort {
         if (channel !== undefined) tracker.end(channel.id, causeOf(event), stringField(event, 'cause_txt'), at)
         break
       case 'ChannelHangupRequest':
-        // `soft: true` comes with cause 32, the soft-hangup flag, not a Q.850 cause (captures 09).
+        // `soft: true` comes with cause 32, the soft-hangup flag, not a Q.850 cause (captures 09);
+        // 4 is a shutdown's (14), whatever channel it is on.
+        if (event.soft === true && isSwitchGoingAway(causeOf(event))) this.#goingAway.shuttingDown()
         if (channel !== undefined) tracker.hangupRequested(channel.id, causeOf(event), event.soft === true)
         break
       case 'ChannelStateChange':

@@ -94,6 +94,27 @@ export function unansweredOutcome (q850: number | undefined, lastDialStatus: str
 }
 
 /**
+ * Soft hangup flags (channel.h `AST_SOFTHANGUP_*`) that mean Asterisk is going away, as the
+ * `cause` of a ChannelHangupRequest with `soft: true`: 4 SHUTDOWN (`core stop`/`core restart`:
+ * ast_softhangup_all, capture 14), 16 APPUNLOAD (a module the channel uses unloads).
+ */
+export const SOFTHANGUP_GOING_AWAY: ReadonlySet<number> = new Set([4, 16])
+
+export function isSwitchGoingAway (softCause: number | undefined): boolean {
+  return softCause !== undefined && SOFTHANGUP_GOING_AWAY.has(softCause)
+}
+
+/**
+ * Replies to `POST /channels` that mean Asterisk is not there to dial, not that the number
+ * failed: 503 `{"message":"Asterisk not booted"}` while it starts (res_ari). Its 500
+ * `{"error":"Allocation failed"}` is that too while it shuts down (capture 14: "Channel
+ * allocation failed: Refusing due to active shutdown"), and an endpoint it cannot reach
+ * otherwise: ari-dialer.ts tells the two apart.
+ */
+export const NOT_BOOTED = 'Asterisk not booted'
+export const ALLOCATION_FAILED = 'Allocation failed'
+
+/**
  * Why a leg ended. 16 Normal Clearing is `normal` when the switch side asked for it (our DELETE,
  * a soft hangup request) and `remote-hangup` when the far end hung up.
  */

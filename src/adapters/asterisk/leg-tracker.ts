@@ -9,17 +9,21 @@
 // callers) get StasisEnd and NO ChannelDestroyed, so their cause is what the last
 // ChannelHangupRequest said. A ChannelHangupRequest with `soft: true` (cause 32,
 // AST_SOFTHANGUP_EXPLICIT — a flag, not a Q.850 cause) is the switch side hanging up, e.g. our
-// own DELETE.
+// own DELETE. One with `soft: true` and cause 4 (AST_SOFTHANGUP_SHUTDOWN) or 16
+// (AST_SOFTHANGUP_APPUNLOAD) is Asterisk going away: the leg's end is `lost`, whatever its
+// ChannelDestroyed says (capture 14: 0 "Unknown" for a ringing leg, 16 for an answered one).
 
 import { HotlineError } from '../../errors.js'
 import type { HangupCause, LegEvent, LegListener, VendorCause } from '../../ports/switch.js'
-import { causeText, hangupCauseOf } from './causes.js'
+import { causeText, hangupCauseOf, isSwitchGoingAway } from './causes.js'
 
 export type LegOrigin = 'inbound' | 'dialed' | 'unknown'
 
 export interface LegEnd {
   cause: HangupCause
   vendor: VendorCause
+  /** It ended while the events socket was down: found gone after the reconnect, cause unknown. */
+  unheard?: true
 }
 
 /** What an operation in progress on a leg wants to hear. */
@@ -41,6 +45,8 @@ export interface LegWatch {
    * without `lost` are kept across a reconnect: the reclaim after it ends them if the leg is gone.
    */
   lost?: (err: HotlineError) => void
+  /** The events socket dropped; the watch is kept (it has no `lost`) and may have missed events. */
+  disconnected?: () => void
 }
 
 interface Leg {
@@ -54,6 +60,8 @@ interface Leg {
   requestedCause: number | undefined
   /** The switch side hung it up (a soft request, our DELETE): Q.850 we asked for, if ours. */
   bySwitch: { q850: number | undefined } | undefined
+  /** Asterisk hung it up going away: the soft request's flag (4 shutdown, 16 module unload). */
+  switchGone: number | undefined
   answered: boolean
   /** Timer that ends a dialled leg whose ChannelDestroyed is late after its StasisEnd. */
   endTimer: NodeJS.Timeout | undefined
@@ -80,7 +88,7 @@ export class LegTracker {
     }
     this.#legs.set(legId, {
       id: legId, origin, listeners: new Set(), watches: new Set(), hangingUp: false,
-      requestedCause: undefined, bySwitch: undefined, answered: false, endTimer: undefined
+      requestedCause: undefined, bySwitch: undefined, switchGone: undefined, answered: false, endTimer: undefined
     })
   }
 
@@ -184,6 +192,7 @@ export class LegTracker {
     const leg = this.#legs.get(legId)
     if (leg === undefined) return
     leg.hangingUp = true
+    if (soft && isSwitchGoingAway(cause)) leg.switchGone = cause
     if (soft) leg.bySwitch ??= { q850: undefined }
     else if (cause !== undefined) leg.requestedCause = cause
   }
@@ -219,20 +228,26 @@ export class LegTracker {
     clearTimeout(leg.endTimer)
     const bySwitch = leg.bySwitch !== undefined
     const code = q850 ?? leg.requestedCause ?? leg.bySwitch?.q850
-    const vendor: VendorCause = { text: text ?? causeText(code) ?? 'StasisEnd' }
+    const gone = leg.switchGone === undefined ? undefined : `Asterisk going away (soft hangup ${leg.switchGone})`
+    const vendor: VendorCause = { text: text ?? causeText(code) ?? gone ?? 'StasisEnd' }
     if (code !== undefined) vendor.q850 = code
-    const end: LegEnd = { cause: hangupCauseOf(code, bySwitch), vendor }
+    const end: LegEnd = { cause: leg.switchGone !== undefined ? 'lost' : hangupCauseOf(code, bySwitch), vendor }
     this.#emit(leg, { type: 'hangup', cause: end.cause, vendor, at })
     this.#each(leg, (w) => { w.ended(end) })
   }
 
-  /** Ended while we could not hear it: found missing after a reconnect. */
-  endUnheard (legId: string, at: number): void {
+  /**
+   * Ended while we could not hear it: found missing after a reconnect. `lost` when Asterisk
+   * restarted meanwhile (it took every channel with it); otherwise who ended it is unknown:
+   * `failed` (docs/asterisk.md, After a reconnect).
+   */
+  endUnheard (legId: string, at: number, cause: 'failed' | 'lost' = 'failed'): void {
     const leg = this.#legs.get(legId)
     if (leg === undefined) return
     this.#legs.delete(legId)
     clearTimeout(leg.endTimer)
-    const end: LegEnd = { cause: 'failed', vendor: { text: 'ended while the ARI events socket was down' } }
+    const text = cause === 'lost' ? 'Asterisk restarted while the ARI events socket was down' : 'ended while the ARI events socket was down'
+    const end: LegEnd = { cause: leg.switchGone !== undefined ? 'lost' : cause, vendor: { text }, unheard: true }
     this.#emit(leg, { type: 'hangup', cause: end.cause, vendor: end.vendor, at })
     this.#each(leg, (w) => { w.ended(end) })
   }
@@ -255,9 +270,11 @@ export class LegTracker {
         if (w.lost !== undefined) {
           leg.watches.delete(w)
           this.#safely(() => { w.lost?.(err) })
-        } else if (all) {
+        } else if (!all) {
+          this.#safely(() => { w.disconnected?.() })
+        } else {
           leg.watches.delete(w)
-          this.#safely(() => { w.ended({ cause: 'failed', vendor: { text: err.message } }) })
+          this.#safely(() => { w.ended({ cause: 'failed', vendor: { text: err.message }, unheard: true }) })
         }
       }
       if (all) clearTimeout(leg.endTimer)

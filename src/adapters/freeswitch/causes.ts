@@ -7,6 +7,17 @@
 // CALL_REJECTED, 404 UNALLOCATED_NUMBER, 408 RECOVERY_ON_TIMER_EXPIRE, 503
 // NORMAL_TEMPORARY_FAILURE, 487 ORIGINATOR_CANCEL). An originate whose ring timer runs out ends
 // NO_ANSWER (seen: `-ERR NO_ANSWER` after `originate_timeout=5`).
+//
+// The switch going away is `lost`, never the far end's doing (switch_types.h, v1.11.1):
+//  - SYSTEM_SHUTDOWN 701: switch_core_destroy hangs every session up with the runtime's
+//    shutdown cause (switch_core.c: `switch_core_session_hupall(runtime.shutdown_cause)`,
+//    SYSTEM_SHUTDOWN unless `fsctl shutdown_cause` changed it); mod_sofia also refuses an
+//    outbound call with it while the profile is paused ("System Paused");
+//  - MANAGER_REQUEST 703: the switch's own mass hangups — `hupall` and `fsctl hupall`
+//    (mod_commands, switch_core.c SCSC_HUPALL), a sofia profile stopping or restarting
+//    (sofia.c: hupall_matching_var sofia_profile_name), a module or codec unloading
+//    (switch_loadable_module.c);
+//  - CRASH 700: a channel driver giving up (mod_h323, mod_opal).
 
 import type { DialOutcomeKind, HangupCause } from '../../ports/switch.js'
 
@@ -35,7 +46,9 @@ export const FREESWITCH_CAUSES: Readonly<Record<string, CauseRow>> = {
   NETWORK_OUT_OF_ORDER: { q850: 38, dial: 'unreachable' },
   NORMAL_TEMPORARY_FAILURE: { q850: 41, dial: 'unreachable' },
   SWITCH_CONGESTION: { q850: 42, dial: 'unreachable' },
-  SYSTEM_SHUTDOWN: { q850: 701, dial: 'failed' },
+  CRASH: { q850: 700, dial: 'lost' },
+  SYSTEM_SHUTDOWN: { q850: 701, dial: 'lost' },
+  MANAGER_REQUEST: { q850: 703, dial: 'lost' },
   BEARERCAPABILITY_NOTAVAIL: { q850: 58, dial: 'failed' },
   INCOMPATIBLE_DESTINATION: { q850: 88, dial: 'failed' },
   RECOVERY_ON_TIMER_EXPIRE: { q850: 102, dial: 'unreachable' },
@@ -58,16 +71,23 @@ export function q850Of (cause: string): number | undefined {
   return FREESWITCH_CAUSES[cause]?.q850
 }
 
+/** The causes FreeSWITCH ends channels with when it goes away (shutdown, restart, hupall). */
+export function switchWentAway (cause: string): boolean {
+  return FREESWITCH_CAUSES[cause]?.dial === 'lost'
+}
+
 /**
  * Why a leg ended, from its CHANNEL_HANGUP_COMPLETE. `sip_hangup_disposition` tells who
  * hung up: `recv_bye` / `recv_cancel` / `recv_refuse` — the far end; `send_*` — the switch.
+ * `ours`: the controller's own uuid_kill asked for this cause (a controller draining sends
+ * SYSTEM_SHUTDOWN itself: that is not the switch going away).
  */
-export function hangupCauseOf (cause: string, disposition: string | undefined): HangupCause {
+export function hangupCauseOf (cause: string, disposition: string | undefined, ours = false): HangupCause {
   if (cause === 'NORMAL_CLEARING') {
     return disposition?.startsWith('recv_') === true ? 'remote-hangup' : 'normal'
   }
-  const dial = dialOutcomeOf(cause)
-  return dial
+  if (ours && switchWentAway(cause)) return 'normal'
+  return dialOutcomeOf(cause)
 }
 
 /** FreeSWITCH cause names the controller sends with `uuid_kill`. */

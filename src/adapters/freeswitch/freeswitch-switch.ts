@@ -3,30 +3,33 @@
 // How the port maps to FreeSWITCH (mod_event_socket, mod_dptools, mod_commands docs):
 //  - calls to the hotline are parked by the dialplan (`park`), unanswered; CHANNEL_PARK with
 //    `Call-Direction: inbound` offers them to the controller;
-//  - answer / playback / play_and_get_digits run as `sendmsg <uuid>` `call-command: execute`
-//    with our own `Event-UUID`; the app's CHANNEL_EXECUTE_COMPLETE carries it back as
-//    `Application-UUID` (never from `Application-Response` alone: a later event can carry a
-//    stale value, as recorded in test/fixtures/captures/freeswitch-1.11.1/07_conference);
-//  - dials are `bgapi originate {origination_uuid=…}<dial string> &park()`; the
+//  - answer is `api uuid_answer`; playback / play_and_get_digits (esl-media.ts) run as
+//    `sendmsg <uuid>` `call-command: execute` with our own `Event-UUID`; the app's
+//    CHANNEL_EXECUTE_COMPLETE carries it back as `Application-UUID` (never from
+//    `Application-Response` alone: a later event can carry a stale value, captures 07);
+//  - dials (esl-dialer.ts) are `bgapi originate {origination_uuid=…}<dial string> &park()`; the
 //    BACKGROUND_JOB body is `+OK <uuid>` or `-ERR <CAUSE>`; we choose the leg's uuid so a
-//    cancel (`uuid_kill <uuid> ORIGINATOR_CANCEL`) can reach a leg that is still ringing;
+//    cancel (`uuid_kill <uuid> ORIGINATOR_CANCEL`) can reach a leg that is still ringing, and
+//    a dial can be followed across a dropped connection;
+//  - after a reconnect, legs that ended unheard are reported (esl-reconcile.ts);
 //  - conferences are joined with `uuid_transfer <uuid> conference:<room>@<profile> inline`
 //    and left with `uuid_transfer <uuid> park inline`; membership is confirmed by the
 //    `conference::maintenance` add-member / del-member events.
 
-import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
-import { HotlineError, abortError } from '../../errors.js'
+import { HotlineError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type {
   CollectOptions, CollectResult, DialOutcome, DialRequest, HangupReason, InboundCall,
   LegListener, PlayOptions, PlayOutcome, SwitchPort, SwitchStatus
 } from '../../ports/switch.js'
-import { HANGUP_REASON_CAUSE, dialOutcomeOf, hangupCauseOf, q850Of } from './causes.js'
-import { fillDialTemplate as buildDialString } from '../dial-target.js'
+import { HANGUP_REASON_CAUSE, hangupCauseOf, q850Of } from './causes.js'
 import { EslClient, type EslEvent } from './esl-client.js'
+import { EslDialer } from './esl-dialer.js'
+import { EslMedia } from './esl-media.js'
+import { reconcileLegs, restartedSince } from './esl-reconcile.js'
 import { LegRegistry } from './leg-registry.js'
 import { Reconnector } from '../reconnector.js'
 
@@ -36,8 +39,8 @@ export const SUBSCRIBED_EVENTS = [
   'BACKGROUND_JOB', 'CUSTOM', 'conference::maintenance'
 ] as const
 
-/** Played in place of a missing prompt while keys are collected, and between tries. */
-const SILENCE = 'silence_stream://250'
+/** How long a shutdown's socket may stay open before the adapter counts it called off. */
+const SHUTDOWN_SETTLE_MS = 5000
 
 export interface FreeswitchOptions {
   host: string
@@ -67,10 +70,16 @@ export class FreeswitchSwitch implements SwitchPort {
   readonly #reconnector: Reconnector
   #client: EslClient | undefined
   #status: SwitchStatus
-  /** Prompts the switch has no file for (file_exists, FILE NOT FOUND): skipped, never played. */
-  readonly #missing = new Set<string>()
-  /** Hangups asked for while disconnected, sent after the reconnect. */
-  readonly #pendingHangups = new Map<string, HangupReason>()
+  readonly #mediaOps: EslMedia
+  /** Hangups (uuid_kill causes) asked for while disconnected, sent after the reconnect. */
+  readonly #pendingKills = new Map<string, string>()
+  /** The cause of our own uuid_kill of each leg, until its CHANNEL_HANGUP_COMPLETE. */
+  readonly #killed = new Map<string, string>()
+  readonly #dialer: EslDialer
+  /** When the event socket was lost, until the reconnect has asked about what happened. */
+  #lostAt: number | undefined
+  /** Not ready while FreeSWITCH shuts down with the socket still open; ready again if it does not close. */
+  #shutdownTimer: NodeJS.Timeout | undefined
 
   constructor (options: FreeswitchOptions) {
     this.#options = options
@@ -83,6 +92,18 @@ export class FreeswitchSwitch implements SwitchPort {
         this.#setStatus('disconnected', `ESL ${options.host}:${options.port} unreachable: ${err.message}`)
         this.#log.warn({ attempt, delayMs, err }, 'ESL connect failed; retrying')
       }
+    })
+    this.#mediaOps = new EslMedia({ connected: () => this.#connected(), legs: this.#legs, promptPath: options.promptPath })
+    this.#dialer = new EslDialer({
+      connected: () => this.#connected(),
+      legs: this.#legs,
+      kill: (legId, cause) => { this.#kill(legId, cause) },
+      shuttingDown: () => { this.#shuttingDown() },
+      dialTemplate: options.dialTemplate,
+      agentDialTemplate: options.agentDialTemplate,
+      requestTimeoutMs: options.requestTimeoutMs,
+      clock: options.clock,
+      log: this.#log
     })
   }
 
@@ -131,109 +152,19 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   async play (legId: string, prompt: string, options: PlayOptions = {}): Promise<PlayOutcome> {
-    if (this.#missing.has(prompt)) return 'missing'
-    const event = await this.#execute(legId, 'playback', this.#media(prompt), options.signal)
-    const response = event.get('Application-Response') ?? ''
-    if (response === 'FILE NOT FOUND') {
-      this.#missing.add(prompt)
-      return 'missing'
-    }
-    if (response !== 'FILE PLAYED') {
-      throw new HotlineError('HC_SWITCH_COMMAND', `playback of ${prompt} ended: ${response}`, { switchCause: response })
-    }
-    return 'played'
+    return await this.#mediaOps.play(legId, prompt, options)
   }
 
-  /**
-   * `api file_exists <path>` (mod_commands) for each prompt's file. A missing file is also what
-   * play_and_get_digits cannot tell apart from silence: seen on FreeSWITCH 1.11.1, it completes
-   * at once with no digits, so collecting waits with a short silence in its place instead.
-   */
   async missingPrompts (prompts: readonly string[]): Promise<string[]> {
-    const client = this.#connected()
-    const missing: string[] = []
-    for (const prompt of prompts) {
-      const answer = (await client.api(`file_exists ${this.#media(prompt)}`)).trim()
-      if (answer === 'true') {
-        this.#missing.delete(prompt)
-      } else if (answer === 'false') {
-        this.#missing.add(prompt)
-        missing.push(prompt)
-      } else {
-        throw new HotlineError('HC_SWITCH_COMMAND', `file_exists answered: ${answer.slice(0, 80)}`, { switchCause: answer })
-      }
-    }
-    return missing
+    return await this.#mediaOps.missingPrompts(prompts)
   }
 
   async collectDigits (legId: string, options: CollectOptions): Promise<CollectResult> {
-    const missing = this.#missing.has(options.prompt)
-    const variable = `hc_digits_${randomUUID().slice(0, 8)}`
-    // The argument cannot be empty (arguments are split on spaces); `none` holds no DTMF key,
-    // so it terminates on nothing.
-    const terminators = options.terminators === undefined || options.terminators === '' ? 'none' : options.terminators
-    // play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file>
-    // <var> <regexp> [digit_timeout] (mod_dptools docs). One try: retries and validation are
-    // the flow's, so the regexp accepts any keys and the invalid file is a short silence.
-    const arg = [
-      options.minDigits, options.maxDigits, 1, options.timeoutMs, terminators,
-      missing ? SILENCE : this.#media(options.prompt), SILENCE, variable, '^[0-9*#]+$',
-      options.interDigitTimeoutMs ?? 3000
-    ].join(' ')
-    const event = await this.#execute(legId, 'play_and_get_digits', arg, options.signal)
-    const digits = event.get(`variable_${variable}`) ?? ''
-    const reason = digits.length >= options.minDigits && digits !== '' ? 'complete' : 'timeout'
-    return missing ? { digits, reason, promptMissing: true } : { digits, reason }
+    return await this.#mediaOps.collectDigits(legId, options)
   }
 
   async dial (request: DialRequest): Promise<DialOutcome> {
-    const { signal } = request
-    if (signal?.aborted === true) throw abortError(signal)
-    const client = this.#connected()
-    const legId = randomUUID()
-    const template = request.target.trunk === 'agent' ? this.#options.agentDialTemplate : this.#options.dialTemplate
-    const dialString = buildDialString(template, request.target)
-    const timeoutSec = Math.max(1, Math.ceil(request.ringTimeoutMs / 1000))
-    const vars = [
-      `origination_uuid=${legId}`,
-      `originate_timeout=${timeoutSec}`,
-      `origination_caller_id_number=${request.callerIdNumber}`,
-      `origination_caller_id_name=${request.callerIdNumber}`,
-      'ignore_early_media=true'
-    ].join(',')
-    const started = this.#options.clock.now()
-    this.#legs.track(legId)
-    let cancelled = false
-    const onAbort = (): void => {
-      cancelled = true
-      client.api(`uuid_kill ${legId} ORIGINATOR_CANCEL`).catch((err: unknown) => {
-        this.#log.warn({ err, legId }, 'cancel of a ringing dial failed')
-      })
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      // The job can take the whole ring time; allow for FreeSWITCH's 1 s timer resolution.
-      const body = await client.bgapi(`originate {${vars}}${dialString} &park()`,
-        timeoutSec * 1000 + this.#options.requestTimeoutMs)
-      const ringMs = this.#options.clock.now() - started
-      const line = body.trim()
-      if (line.startsWith('+OK')) {
-        if (cancelled) {
-          await this.hangup(legId, 'normal')
-          return { kind: 'cancelled', ringMs, cause: { text: 'ORIGINATOR_CANCEL', q850: 487 } }
-        }
-        return { kind: 'answered', legId, ringMs }
-      }
-      this.#legs.drop(legId, line)
-      const cause = line.replace(/^-ERR\s*/, '') || 'UNKNOWN'
-      const kind = cancelled ? 'cancelled' : dialOutcomeOf(cause)
-      return { kind, ringMs, cause: { text: cause, q850: q850Of(cause) } }
-    } catch (err) {
-      this.#legs.drop(legId, 'dial failed')
-      throw err
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-    }
+    return await this.#dialer.dial(request)
   }
 
   async joinConference (legId: string, room: string): Promise<void> {
@@ -246,25 +177,32 @@ export class FreeswitchSwitch implements SwitchPort {
 
   async hangup (legId: string, reason: HangupReason = 'normal'): Promise<void> {
     const client = this.#client
+    const cause = HANGUP_REASON_CAUSE[reason]
     if (client === undefined || client.closed) {
       // The channel lives on in FreeSWITCH while we are away; hang it up once reconnected
       // rather than leave a caller parked with nobody controlling the call.
-      this.#pendingHangups.set(legId, reason)
+      this.#pendingKills.set(legId, cause)
       return
     }
+    this.#killed.set(legId, cause)
     // `-ERR No such channel!` means it is gone already, which is what we wanted.
-    await client.api(`uuid_kill ${legId} ${HANGUP_REASON_CAUSE[reason]}`)
+    const reply = await client.api(`uuid_kill ${legId} ${cause}`)
+    if (reply.startsWith('-ERR')) this.#killed.delete(legId)
   }
 
   async close (): Promise<void> {
+    clearTimeout(this.#shutdownTimer)
     this.#reconnector.stop()
+    this.#dialer.closeAll('the FreeSWITCH adapter closed')
     this.#client?.close()
     this.#setStatus('closed', 'closed')
     await Promise.resolve()
   }
 
   destroy (): void {
+    clearTimeout(this.#shutdownTimer)
     this.#reconnector.stop()
+    this.#dialer.closeAll('the FreeSWITCH adapter was destroyed')
     this.#client?.destroy()
     this.#setStatus('closed', 'destroyed')
   }
@@ -286,36 +224,67 @@ export class FreeswitchSwitch implements SwitchPort {
     client.once('close', () => { this.#onDisconnect(client) })
     this.#setStatus('ready', `ESL ${host}:${port} connected`)
     this.#log.info({ host, port }, 'ESL connected and subscribed')
-    await this.#reconcile(client)
-    for (const [legId, reason] of this.#pendingHangups) {
-      this.#pendingHangups.delete(legId)
-      await client.api(`uuid_kill ${legId} ${HANGUP_REASON_CAUSE[reason]}`)
-        .catch((err: unknown) => { this.#log.warn({ err, legId }, 'deferred hangup failed') })
+    const lostAt = this.#lostAt
+    if (lostAt !== undefined && (this.#legs.size > 0 || this.#dialer.size > 0)) {
+      // Subscribed first: whatever happens from here on is heard; what happened before is asked.
+      const restarted = await restartedSince(client, lostAt, () => this.#options.clock.now())
+      await reconcileLegs(client, {
+        legs: this.#legs, dialling: (legId) => this.#dialer.has(legId), now: () => this.#options.clock.now(), log: this.#log
+      }, restarted)
+      await this.#dialer.reconnected(client, restarted === true)
     }
+    // Asked on a connection that stayed up: settled. Otherwise the next one asks again.
+    if (!client.closed && this.#lostAt === lostAt) this.#lostAt = undefined
+    for (const [legId, cause] of this.#pendingKills) {
+      this.#pendingKills.delete(legId)
+      this.#kill(legId, cause)
+    }
+  }
+
+  /**
+   * FreeSWITCH hangs its channels up SYSTEM_SHUTDOWN and then closes the event socket: not ready
+   * meanwhile, so nothing is dialled into a switch going away. Should the socket stay open,
+   * ready again after a while.
+   */
+  #shuttingDown (): void {
+    if (this.#status.state !== 'ready') return
+    this.#setStatus('disconnected', 'FreeSWITCH is shutting down')
+    this.#log.warn('FreeSWITCH is shutting down: its channels are being hung up')
+    clearTimeout(this.#shutdownTimer)
+    this.#shutdownTimer = setTimeout(() => {
+      if (this.#status.state === 'disconnected' && this.#client !== undefined && !this.#client.closed) {
+        this.#setStatus('ready', 'FreeSWITCH did not shut down after all')
+      }
+    }, SHUTDOWN_SETTLE_MS)
   }
 
   #onDisconnect (client: EslClient): void {
     if (this.#client !== client) return
     this.#client = undefined
-    // Apps in flight may have completed while we could not hear it.
+    clearTimeout(this.#shutdownTimer)
+    this.#lostAt ??= this.#options.clock.now()
+    // Apps in flight may have completed while we could not hear it; dials are followed on.
     this.#legs.failInFlight(new HotlineError('HC_SWITCH_NOT_CONNECTED', 'ESL connection lost'))
+    this.#dialer.disconnected()
     if (this.#status.state === 'closed') return
     this.#setStatus('disconnected', 'ESL connection lost')
     this.#log.error('ESL connection lost; reconnecting')
     this.#reconnector.kick()
   }
 
-  /** After a reconnect: legs that ended while we were away are reported ended. */
-  async #reconcile (client: EslClient): Promise<void> {
-    for (const legId of this.#legs.ids()) {
-      const exists = await client.api(`uuid_exists ${legId}`).catch(() => 'true')
-      if (exists.trim() === 'false') {
-        this.#legs.emit(legId, {
-          type: 'hangup', cause: 'failed', vendor: { text: 'ENDED_WHILE_DISCONNECTED' }, at: this.#options.clock.now()
-        })
-        this.#legs.drop(legId, 'ended while the event socket was down')
-      }
+  /** uuid_kill now, or once the event socket is back; a leg already gone is not an error. */
+  #kill (legId: string, cause: string): void {
+    const client = this.#client
+    if (client === undefined || client.closed) {
+      this.#pendingKills.set(legId, cause)
+      return
     }
+    this.#killed.set(legId, cause)
+    client.api(`uuid_kill ${legId} ${cause}`).then((reply) => {
+      if (reply.startsWith('-ERR')) this.#killed.delete(legId)
+    }, (err: unknown) => {
+      this.#log.warn({ err, legId }, 'hanging up a leg failed')
+    })
   }
 
   #connected (): EslClient {
@@ -333,41 +302,6 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   // --- commands -----------------------------------------------------------------------------
-  #media (prompt: string): string {
-    const media = this.#options.promptPath(prompt)
-    if (/[\s\n]/.test(media)) throw new HotlineError('HC_SWITCH_COMMAND', `prompt path has white space: ${prompt}`)
-    return media
-  }
-
-  async #execute (legId: string, app: string, arg: string, signal?: AbortSignal): Promise<EslEvent> {
-    if (signal?.aborted === true) throw abortError(signal)
-    const client = this.#connected()
-    if (!this.#legs.has(legId)) throw new HotlineError('HC_CALL_GONE', `leg ${legId} is not in progress`)
-    const appUuid = randomUUID()
-    // The leg can end (and this reject) before the sendmsg reply arrives: awaited below (the
-    // registry marks it handled meanwhile).
-    const completed = this.#legs.expectExecute(legId, appUuid)
-    const onAbort = (): void => {
-      this.#legs.cancelExecute(legId, appUuid, abortError(signal as AbortSignal))
-      // Stop what the leg is playing; the app then completes on the switch side.
-      client.api(`uuid_break ${legId} all`).catch(() => undefined)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      const reply = await client.command(`sendmsg ${legId}`, {
-        'call-command': 'execute',
-        'execute-app-name': app,
-        'execute-app-arg': arg,
-        'Event-UUID': appUuid
-      })
-      if (!reply.startsWith('+OK')) {
-        this.#legs.cancelExecute(legId, appUuid, new HotlineError('HC_CALL_GONE', reply))
-      }
-      return await completed
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-    }
-  }
 
   async #transfer (legId: string, destination: string, expect: 'add-member' | 'del-member'): Promise<void> {
     const client = this.#connected()
@@ -397,15 +331,22 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   #dispatch (event: EslEvent): void {
+    if (event.name === 'BACKGROUND_JOB') {
+      const jobId = event.get('Job-UUID')
+      if (jobId !== undefined) this.#dialer.onJob(jobId, event.body)
+      return
+    }
     const legId = event.get('Unique-ID')
     if (legId === undefined) return
     const at = this.#options.clock.now()
     switch (event.name) {
       case 'CHANNEL_PARK':
         this.#onPark(legId, event, at)
+        this.#dialer.onAnswered(legId)
         break
       case 'CHANNEL_ANSWER':
         this.#legs.emit(legId, { type: 'answered', at })
+        this.#dialer.onAnswered(legId)
         break
       case 'DTMF': {
         const digit = event.get('DTMF-Digit')
@@ -419,13 +360,19 @@ export class FreeswitchSwitch implements SwitchPort {
       }
       case 'CHANNEL_HANGUP_COMPLETE': {
         const cause = event.get('Hangup-Cause') ?? 'NORMAL_CLEARING'
+        const ours = this.#killed.get(legId) === cause
+        this.#killed.delete(legId)
+        // switch_core_destroy hangs every channel up SYSTEM_SHUTDOWN, then closes the sockets
+        // (mod_sofia also refuses dials SYSTEM_SHUTDOWN while paused: not ready either way).
+        if (cause === 'SYSTEM_SHUTDOWN' && !ours) this.#shuttingDown()
         this.#legs.emit(legId, {
           type: 'hangup',
-          cause: hangupCauseOf(cause, event.get('variable_sip_hangup_disposition')),
+          cause: hangupCauseOf(cause, event.get('variable_sip_hangup_disposition'), ours),
           vendor: { text: cause, q850: q850Of(cause) },
           at
         })
         this.#legs.drop(legId, cause)
+        this.#dialer.onHangup(legId, cause)
         break
       }
       case 'CUSTOM':

@@ -71,6 +71,12 @@ export class LegRegistry {
     const waiter = leg?.execs.get(appUuid)
     if (waiter === undefined) return
     leg?.execs.delete(appUuid)
+    // The app was cut by the hangup (switch_channel_event_set_basic_data: `Answer-State: hangup`
+    // once the channel is down): its result says nothing (a playback reads `PLAYBACK ERROR`).
+    if (event.get('Answer-State') === 'hangup') {
+      waiter.reject(new HotlineError('HC_CALL_GONE', `leg ${legId} hung up during ${event.get('Application') ?? 'an app'}`))
+      return
+    }
     waiter.resolve(event)
   }
 

@@ -218,6 +218,11 @@ export class AppRunner {
     const state = this.#channels.get(id)
     if (state === undefined) return
     state.down = true
+    // A playback cut by the hangup: switch_ivr_play_file finds the channel not ready and ends
+    // SWITCH_STATUS_FALSE, which mod_dptools reports `PLAYBACK ERROR`.
+    if (state.nested?.playing === true || state.outer?.playing === true) {
+      state.channel.variables.set(RESPONSE_VARIABLE, 'PLAYBACK ERROR')
+    }
     if (state.nested !== undefined) this.#finish(state, state.nested)
     if (state.outer !== undefined) this.#finish(state, state.outer)
     if (state.lastApp !== undefined) {

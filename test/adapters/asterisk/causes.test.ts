@@ -1,6 +1,6 @@
 import t from 'tap'
 import {
-  ASTERISK_CAUSES, HANGUP_REASONS, causeText, dialOutcomeOfCause, dialOutcomeOfStatus, hangupCauseOf, unansweredOutcome
+  ASTERISK_CAUSES, HANGUP_REASONS, causeText, dialOutcomeOfCause, dialOutcomeOfStatus, hangupCauseOf, isSwitchGoingAway, unansweredOutcome
 } from '../../../src/adapters/asterisk/causes.js'
 
 void t.test('dial outcomes of the Q.850 causes a dialled leg ends with', async (t) => {
@@ -93,4 +93,11 @@ void t.test('hangup reasons are words DELETE /channels accepts, with the cause A
   t.same(HANGUP_REASONS['no-answer'], { reason: 'no_answer', q850: 19 })
   t.equal(hangupCauseOf(HANGUP_REASONS.busy.q850, true), 'busy')
   t.equal(hangupCauseOf(HANGUP_REASONS.normal.q850, true), 'normal')
+})
+
+void t.test('soft hangup flags that mean Asterisk is going away (channel.h AST_SOFTHANGUP_*)', async (t) => {
+  t.ok(isSwitchGoingAway(4), '4 SHUTDOWN (capture 14)')
+  t.ok(isSwitchGoingAway(16), '16 APPUNLOAD')
+  t.notOk(isSwitchGoingAway(32), '32 EXPLICIT: a DELETE')
+  t.notOk(isSwitchGoingAway(undefined))
 })

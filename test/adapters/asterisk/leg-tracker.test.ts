@@ -129,3 +129,48 @@ void t.test('a leg only listened to is forgotten when nobody listens any more; a
   stopA()
   t.equal(legs.has('A'), true, 'a leg the switch offered stays until it ends')
 })
+
+void t.test('a shutdown (soft request 4, capture 14): every leg ends lost, whatever its ChannelDestroyed says', async (t) => {
+  const legs = tracker()
+  legs.track('caller', 'inbound')
+  legs.track('ringing', 'dialed')
+  legs.track('answered', 'dialed')
+  const caller = record(legs, 'caller')
+  const ringing = record(legs, 'ringing')
+  const answered = record(legs, 'answered')
+  const ends: string[] = []
+  legs.watch('ringing', { ended: (end) => { ends.push(end.cause) } })
+  for (const id of ['ringing', 'caller', 'answered']) legs.hangupRequested(id, 4, true)
+  legs.dialStatus('ringing', 'NOANSWER')
+  legs.end('ringing', 0, 'Unknown', 1000)
+  legs.stasisEnded('answered', 1000)
+  legs.stasisEnded('caller', 1000)
+  legs.end('answered', 16, 'Normal Clearing', 1000)
+  t.match(ringing, [{ type: 'hangup', cause: 'lost', vendor: { text: 'Unknown', q850: 0 } }], 'not no-answer')
+  t.match(answered, [{ type: 'hangup', cause: 'lost', vendor: { text: 'Normal Clearing', q850: 16 } }], 'not normal')
+  t.match(caller, [{ type: 'hangup', cause: 'lost', vendor: { text: 'Asterisk going away (soft hangup 4)' } }], 'no ChannelDestroyed: still lost')
+  t.same(ends, ['lost'], 'the watch hears it too')
+})
+
+void t.test('a leg found gone after a reconnect: failed, or lost when Asterisk restarted; marked unheard', async (t) => {
+  const legs = tracker()
+  legs.track('A', 'inbound')
+  legs.track('B', 'dialed')
+  const a = record(legs, 'A')
+  const ends: Array<{ cause: string, unheard?: true }> = []
+  legs.watch('B', { ended: (end) => { ends.push(end) } })
+  legs.endUnheard('A', 1000)
+  legs.endUnheard('B', 1000, 'lost')
+  t.match(a, [{ type: 'hangup', cause: 'failed', vendor: { text: 'ended while the ARI events socket was down' } }])
+  t.match(ends, [{ cause: 'lost', unheard: true }])
+})
+
+void t.test('a dropped socket tells the watches that survive it', async (t) => {
+  const legs = tracker()
+  legs.track('D', 'dialed')
+  let told = 0
+  legs.watch('D', { ended: () => undefined, disconnected: () => { told++ } })
+  legs.lose(new HotlineError('HC_SWITCH_NOT_CONNECTED', 'gone'))
+  t.equal(told, 1)
+  t.ok(legs.has('D'), 'the leg is kept')
+})

@@ -5,10 +5,11 @@ import { pino } from 'pino'
 import type { SimInstall } from '../../../src/adapters/sim/sim-install.js'
 import { resolveAppConfig } from '../../../src/config/app-config.js'
 import { systemClock } from '../../../src/ports/clock.js'
-import type { InboundCall, SwitchPort } from '../../../src/ports/switch.js'
+import type { InboundCall, LegEvent, SwitchPort } from '../../../src/ports/switch.js'
 import { type EmbeddedSim, buildSwitch } from '../../../src/switch-factory.js'
 import { SHIPPED_INSTALL } from '../../helpers/install.js'
 import { eventually } from '../../helpers/sim.js'
+import { TcpProxy } from './tcp-proxy.js'
 
 export interface PortOnSim { sw: SwitchPort, sim: EmbeddedSim }
 
@@ -36,4 +37,69 @@ export async function answeredCall (sw: SwitchPort, sim: EmbeddedSim, from: stri
   const call = await offered
   await sw.answer(call.legId)
   return { call, caller }
+}
+
+export interface PortBehindProxy extends PortOnSim {
+  /** Between the port and the simulator: cut it to drop the connection (ESL socket, or ARI REST and WebSocket). */
+  proxy: TcpProxy
+}
+
+/**
+ * A port built by the switch factory as for a real switch (`kind: freeswitch` / `asterisk`),
+ * connected to the simulator through a TCP proxy that can be cut. `timeScale` scales the
+ * simulator's delays (ring times, answers); the port's own timeouts are real time.
+ */
+export async function portBehindProxy (t: Test, protocol: 'esl' | 'ari', options: { timeScale?: number, requestTimeoutMs?: number } = {}): Promise<PortBehindProxy> {
+  const reconnect = { initialDelayMs: 20, maxDelayMs: 100 }
+  const simConfig = resolveAppConfig({
+    switch: { kind: 'sim', sim: { protocol, timeScale: options.timeScale ?? 0.02, password: 'contract-secret-0123' }, reconnect }
+  }, 'contract test', {})
+  const logger = pino({ level: 'silent' })
+  const embedded = await buildSwitch(simConfig, { clock: systemClock, logger, install: SHIPPED_INSTALL })
+  const sim = embedded.sim
+  if (sim === undefined) throw new Error('no simulator')
+  const proxy = await TcpProxy.start({ host: '127.0.0.1', port: sim.port })
+  const password = simConfig.switch.sim.password
+  const config = resolveAppConfig({
+    switch: protocol === 'esl'
+      ? { kind: 'freeswitch', freeswitch: { host: '127.0.0.1', port: proxy.port }, requestTimeoutMs: options.requestTimeoutMs ?? 1000, reconnect }
+      : { kind: 'asterisk', asterisk: { url: `http://127.0.0.1:${proxy.port}` }, requestTimeoutMs: options.requestTimeoutMs ?? 1000, reconnect }
+  }, 'contract test behind a proxy', { ESL_PASSWORD: password, ARI_PASSWORD: password })
+  const built = await buildSwitch(config, { clock: systemClock, logger })
+  t.teardown(async () => {
+    await built.port.close()
+    await embedded.port.close()
+    await proxy.close()
+    await sim.close()
+    sim.model.close()
+  })
+  void built.port.start()
+  await eventually(() => built.port.status().state === 'ready' ? true : undefined, 'connected')
+  return { sw: built.port, sim, proxy }
+}
+
+/** Resolves once the port has been disconnected and is ready again. */
+export async function reconnected (sw: SwitchPort, timeoutMs = 10_000): Promise<void> {
+  let down = sw.status().state !== 'ready'
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop()
+      reject(new Error(`not reconnected within ${timeoutMs} ms (${sw.status().state}: ${sw.status().detail})`))
+    }, timeoutMs)
+    const stop = sw.onStatus((status) => {
+      if (status.state !== 'ready') down = true
+      else if (down) {
+        clearTimeout(timer)
+        stop()
+        resolve()
+      }
+    })
+  })
+}
+
+/** The events of one leg, as they come. */
+export function recordLeg (sw: SwitchPort, legId: string): LegEvent[] {
+  const events: LegEvent[] = []
+  sw.onLegEvent(legId, (e) => events.push(e))
+  return events
 }

@@ -113,6 +113,27 @@ void t.test('the caller hanging up reaches the leg stream as a remote hangup', a
   t.match(hangup, { cause: 'remote-hangup', vendor: { text: 'NORMAL_CLEARING' } })
 })
 
+void t.test('a prompt or a menu cut by the caller\'s BYE fails as the caller gone, not a switch error', async (t) => {
+  const sim = await startSim(t)
+  const sw = await adapterFor(t, sim)
+  for (const [prompt, run] of [
+    ['ticket-registered', async (legId: string) => { await sw.play(legId, 'ticket-registered') }],
+    ['priority-menu', async (legId: string) => {
+      await sw.collectDigits(legId, { prompt: 'priority-menu', minDigits: 1, maxDigits: 1, timeoutMs: 5000 })
+    }]
+  ] as const) {
+    const offered = nextInbound(sw)
+    const caller = sim.model.placeCall({ from: '13800000013', to: '12345' })
+    const call = await offered
+    await sw.answer(call.legId)
+    const running = run(call.legId)
+    await eventually(() => caller.heard.includes(promptMedia.esl(prompt)) ? true : undefined, `${prompt} playing`)
+    caller.hangup()
+    // CHANNEL_EXECUTE_COMPLETE (`PLAYBACK ERROR`, Answer-State hangup) comes before the hangup.
+    await t.rejects(running, { code: 'HC_CALL_GONE' }, `${prompt}: the caller is gone`)
+  }
+})
+
 void t.test('every endpoint behaviour gives its normalised dial outcome', async (t) => {
   const sim = await startSim(t)
   const sw = await adapterFor(t, sim)

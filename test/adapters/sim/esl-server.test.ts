@@ -380,6 +380,13 @@ void t.test('playback: PLAYBACK_START/STOP, FILE PLAYED, FILE NOT FOUND, termina
   const ended = await complete(c, long)
   t.equal(ended['Application-Response'], 'FILE PLAYED')
   t.equal(ended.variable_playback_terminator_used, '#')
+
+  // The caller's BYE mid-prompt: switch_ivr_play_file finds the channel down (SWITCH_STATUS_FALSE).
+  const cut = sendmsg(c, id, 'playback', 'silence_stream://600000')
+  await c.until(is('PLAYBACK_START', id), 'the playback the caller cuts')
+  call.hangup()
+  const gone = await complete(c, cut)
+  t.match(gone, { 'Application-Response': 'PLAYBACK ERROR', 'Answer-State': 'hangup' })
 })
 
 void t.test('play_and_get_digits copies switch_play_and_get_digits', async (t) => {
