@@ -34,9 +34,13 @@ export interface RealSwitch {
   sw: RunningSwitch
   app: AppConfig
   env: Record<string, string>
-  ports: { sip: number, department: number, phone: number }
-  /** Starts a controller (one at a time), living on `at`; stopped with the test. */
-  controller(t: Test, at: string): Promise<RealController>
+  /** control: the switch's ESL / ARI port. */
+  ports: { sip: number, control: number, department: number, phone: number }
+  /**
+   * Starts a controller (one at a time), living on `at`; stopped with the test. `via`: the
+   * loopback port of a proxy in front of the switch's ESL / ARI port, to reach it through.
+   */
+  controller(t: Test, at: string, options?: { via?: number }): Promise<RealController>
   /** A caller on its own SIPp, run to its end. */
   call(from: string, script: CallerScript, timeoutMs: number): Promise<SippResult>
 }
@@ -125,7 +129,18 @@ export async function realSwitch (t: Test, vendor: SwitchVendor, options: Option
     })
   const directory = parseDirectory(directoryText, 'directory.yaml (ring timeouts shortened)')
 
-  const controller = async (ct: Test, at: string): Promise<RealController> => {
+  const controller = async (ct: Test, at: string, options: { via?: number } = {}): Promise<RealController> => {
+    const via = options.via
+    const config: AppConfig = via === undefined
+      ? app
+      : {
+          ...app,
+          switch: {
+            ...app.switch,
+            freeswitch: { ...app.switch.freeswitch, port: via },
+            asterisk: { ...app.switch.asterisk, url: `http://${LOOPBACK}:${via}` }
+          }
+        }
     const lines: LogLine[] = []
     const destination = new Writable({
       write (chunk: Buffer, _enc, done) {
@@ -134,7 +149,7 @@ export async function realSwitch (t: Test, vendor: SwitchVendor, options: Option
       }
     })
     const c = await startController({
-      config: app,
+      config,
       logger: createLogger({ level: 'debug', destination }),
       clock: new ShiftedClock(new Date(at)),
       calendar: shipped.calendar,

@@ -10,6 +10,7 @@ import type { Test } from 'tap'
 import type { SwitchVendor } from '../../src/ports/switch.js'
 import { eventually as poll } from '../helpers/sim.js'
 import { AGENT_TOKEN, type RealController, type RealSwitch, SUPERVISOR_TOKEN, realSwitch } from './line.js'
+import { TcpProxy } from '../adapters/contract/tcp-proxy.js'
 import type { CallerScript } from './sipp-scenarios.js'
 import { absent } from './switches.js'
 
@@ -20,6 +21,10 @@ const AFTER_HOURS = '2025-03-12T20:00:00+08:00'
 const INVOICE = { busy: '02155010002', rings: '02155010003', answers: '02155010001' }
 // tax-export-rebate (出口退税): every number fails.
 const REBATE = { busy: '02155010007', rejects: '02155010008', rings: '02155010009' }
+// tax-rd-deduction (研发费用加计扣除): its first number answers 9 s after it starts ringing.
+const RD = { answersLate: '02155010011' }
+/** How long the connection to the switch is cut while that number rings. */
+const DROP_MS = 5000
 
 // The welcome prompt lasts ~6.5 s; each menu prompt 15 s or more, and a key cuts it.
 const WELCOME_MS = 9500
@@ -52,9 +57,17 @@ async function agentsCall (ctl: RealController): Promise<string> {
   }, 'the call reaches agent01', 60_000)
   await eventually(async () => {
     const res = await ctl.api('GET', `/api/calls/${callId}`, AGENT_TOKEN)
-    return res.status === 200 && res.body?.agent?.present === true ? true : undefined
+    return res.status === 200 && res.body?.agent?.present === true && res.body?.state === 'with-agent' ? true : undefined
   }, 'the conversation begun', 15_000)
   return callId
+}
+
+/** Waits until the call's conversation is in `state` (the record of a hunt can say connected before the room does). */
+async function conversationIs (ctl: RealController, callId: string, state: string): Promise<void> {
+  await eventually(async () => {
+    const res = await ctl.api('GET', `/api/calls/${callId}`, AGENT_TOKEN)
+    return res.status === 200 && res.body?.state === state ? true : undefined
+  }, `the call ${state}`, 15_000)
 }
 
 async function transferEnds (ctl: RealController, callId: string, timeoutMs: number): Promise<CallView> {
@@ -73,6 +86,34 @@ async function channelsLeft (line: RealSwitch): Promise<number> {
   return Number(/(\d+) (total|active channels?)/.exec(text)?.[1] ?? 'NaN')
 }
 
+/** The switch has a leg to `number` behind the department trunk, ringing. */
+async function departmentRinging (line: RealSwitch, number: string): Promise<boolean> {
+  if (line.sw.vendor === 'freeswitch') {
+    const text = await line.sw.cli(`show channels like ${number}`)
+    return /^1 total/m.test(text) && /RINGING|EARLY/.test(text)
+  }
+  // Channel!Context!Exten!Priority!State!… (one line per channel); only that leg uses the trunk now.
+  const text = await line.sw.cli('core show channels concise')
+  return text.split('\n').some((row) => row.startsWith('PJSIP/department-') && row.split('!')[4] === 'Ringing')
+}
+
+/** The switch ends the agent's leg (the one to the phone), as if the agent hung up. */
+async function agentLegEnds (line: RealSwitch): Promise<void> {
+  if (line.sw.vendor === 'freeswitch') {
+    // uuid,direction,created,… one row per channel (the default comma-separated form).
+    const text = await line.sw.cli('show channels like 8001')
+    const uuid = /^([0-9a-f-]{36}),outbound,/m.exec(text)?.[1]
+    if (uuid === undefined) throw new Error(`no leg to the agent's phone:\n${text}`)
+    await line.sw.cli(`uuid_kill ${uuid} NORMAL_CLEARING`)
+    return
+  }
+  const text = await line.sw.cli('core show channels concise')
+  // The agent's phone is the PJSIP endpoint named by its extension (config/asterisk/pjsip.conf).
+  const name = text.split('\n').find((row) => row.startsWith('PJSIP/8001-'))?.split('!')[0]
+  if (name === undefined) throw new Error(`no leg to the agent's phone:\n${text}`)
+  await line.sw.cli(`channel request hangup ${name}`)
+}
+
 async function login (ctl: RealController): Promise<void> {
   const res = await ctl.api('POST', '/api/agents/agent01/login', AGENT_TOKEN, { ready: true })
   if (res.status !== 200) throw new Error(`login: ${res.status}`)
@@ -87,7 +128,10 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     return
   }
   const line = await realSwitch(t, vendor, {
-    departments: { [INVOICE.busy]: 'busy', [INVOICE.rings]: 'no-answer', [INVOICE.answers]: 'answer', [REBATE.busy]: 'busy', [REBATE.rejects]: 'reject', [REBATE.rings]: 'no-answer' },
+    departments: {
+      [INVOICE.busy]: 'busy', [INVOICE.rings]: 'no-answer', [INVOICE.answers]: 'answer',
+      [REBATE.busy]: 'busy', [REBATE.rejects]: 'reject', [REBATE.rings]: 'no-answer', [RD.answersLate]: 'answer-late'
+    },
     ringTimeoutSec: { [INVOICE.rings]: 6, [REBATE.rings]: 6 },
     phones: ['8001']
   })
@@ -121,6 +165,7 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
         { number: INVOICE.answers, outcome: 'answered' }
       ]
     })
+    await conversationIs(ctl, callId, 'three-way')
     const left = await ctl.api('POST', `/api/calls/${callId}/leave`, AGENT_TOKEN, {})
     t.equal(left.status, 200, 'the agent leaves the three-way call')
     const done = await caller
@@ -128,6 +173,42 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
     const summary = await eventually(() => ctl.controller.calls.recent().find((s) => s.callId === callId), 'the call ends', 15_000)
     t.ok(summary.path.includes('enterprise-queue'), 'through the queue')
+    t.match(summary, { finalState: 'completed', reason: 'served', endedBy: 'caller' }, 'served, and the caller hung up last')
+    t.type(summary.servedAt, 'number', 'when the caller reached the agent')
+  })
+
+  await t.test('the agent\'s leg ends first: the caller is still served, and goes on to the survey', async (t) => {
+    const ctl = await line.controller(t, WORKING)
+    await login(ctl)
+    const caller = line.call('13812340007', { keys: TO_INVOICE, hangupAfterMs: 25_000 }, 120_000)
+    const callId = await agentsCall(ctl)
+    await agentLegEnds(line)
+    await eventually(() => ctl.lines.some((l) => l.msg === 'agent ended their part of the conversation') ? true : undefined,
+      'the controller heard the agent go', 15_000)
+    const done = await caller
+    t.equal(done.code, 0, `the caller's call went as scripted:\n${done.stdout.slice(-1500)}`)
+    const summary = await eventually(() => ctl.controller.calls.recent().find((s) => s.callId === callId), 'the call ends', 15_000)
+    t.match(summary, { finalState: 'completed', reason: 'served' }, 'the agent hanging up does not make the call abandoned')
+    t.not(summary.endedBy, 'switch')
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+  })
+
+  await t.test('nobody ready: the caller gives up in the queue, abandoned with the time waited there', async (t) => {
+    const ctl = await line.controller(t, WORKING)
+    // From the last key: the connecting prompt (~4.3 s), then the queue.
+    const HANGUP_AFTER_MS = 12_000
+    const done = await line.call('13812340008', { keys: TO_INVOICE, hangupAfterMs: HANGUP_AFTER_MS }, 90_000)
+    t.equal(done.code, 0, done.stdout.slice(-1500))
+    const summary = await eventually(() => ctl.controller.calls.recent().at(-1), 'the call ends', 15_000)
+    t.match(summary, { finalState: 'abandoned', endedBy: 'caller', abandon: { phase: 'queue' } })
+    const joined = String(ctl.lines.find((l) => l.msg === 'waiting for an agent')?.time)
+    const ended = String(ctl.lines.find((l) => l.msg === 'caller leg hung up')?.time)
+    t.ok(Number.isFinite(Date.parse(joined)) && Number.isFinite(Date.parse(ended)), 'the queue and the hangup are logged')
+    const waited = summary.abandon?.waitedMs ?? -1
+    const inQueue = Date.parse(ended) - Date.parse(joined)
+    t.ok(Math.abs(waited - inQueue) < 300, `waited ${waited} ms: from joining the queue to the hangup (${inQueue} ms), not from the answer`)
+    t.ok(waited > HANGUP_AFTER_MS - 6000 && waited < HANGUP_AFTER_MS, `less the connecting prompt: ${waited} of ${HANGUP_AFTER_MS} ms`)
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
   })
 
   await t.test('every number fails: the caller is told, a transfer-failed ticket goes to the department', async (t) => {
@@ -152,6 +233,35 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     await eventually(() => ctl.lines.some((l) => l.msg === 'telling the caller the transfer failed') ? true : undefined, 'the caller told')
     const done = await caller
     t.equal(done.code, 0, done.stdout.slice(-1500))
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+  })
+
+  await t.test(`the connection to the switch cut for ${DROP_MS / 1000} s while the number rings: it answers after, and the transfer connects`, async (t) => {
+    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: line.ports.control })
+    t.teardown(async () => { await proxy.close() })
+    const ctl = await line.controller(t, WORKING, { via: proxy.port })
+    await login(ctl)
+    const caller = line.call('13812340005', { keys: TO_INVOICE, hangupAfterMs: 40_000 }, 120_000)
+    const callId = await agentsCall(ctl)
+    const asked = await ctl.api('POST', `/api/calls/${callId}/transfer`, AGENT_TOKEN, { matterId: 'tax-rd-deduction' })
+    t.equal(asked.status, 202, JSON.stringify(asked.body))
+    await eventually(() => ctl.lines.some((l) => l.msg === 'transfer: dialling' && l.number === RD.answersLate) ? true : undefined,
+      'the number is dialled', 10_000)
+    await eventually(async () => await departmentRinging(line, RD.answersLate) ? true : undefined, 'the number rings', 10_000)
+    const statuses: string[] = []
+    const stop = ctl.controller.switch.onStatus((s) => statuses.push(s.state))
+    const drop = await proxy.cutFor(DROP_MS)
+    stop()
+    t.ok(statuses.includes('disconnected'), `the controller saw the connection go (${statuses.join(', ')})`)
+    const view = await transferEnds(ctl, callId, 40_000)
+    t.match(view.transfers.at(-1), { state: 'connected', attempts: [{ number: RD.answersLate, outcome: 'answered' }] },
+      'one dial, answered after the drop: not a failure of the number')
+    const answered = ctl.lines.find((l) => l.msg === 'transfer: answered')?.time
+    t.ok(typeof answered === 'string' && Date.parse(answered) > drop.to, `answered after the connection came back (${String(answered)})`)
+    await conversationIs(ctl, callId, 'three-way')
+    t.equal((await ctl.api('POST', `/api/calls/${callId}/leave`, AGENT_TOKEN, {})).status, 200, 'the agent leaves the three-way call')
+    const done = await caller
+    t.equal(done.code, 0, `the caller's call went as scripted:\n${done.stdout.slice(-1500)}`)
     await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
   })
 
@@ -185,5 +295,30 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     t.match(summary.choices, { priority: 'second' }, 'the caller went through the menu')
     t.not(summary.finalState, 'failed', 'the missing prompt did not end the call')
     t.ok(ctl.lines.some((l) => l.msg.startsWith('prompt missing on the switch') && l.prompt === 'welcome'))
+  })
+
+  // Last: it restarts the switch.
+  await t.test('the switch restarted while a number rings: the call is cut by the switch, the dial not blamed on the number', async (t) => {
+    const ctl = await line.controller(t, WORKING)
+    await login(ctl)
+    const caller = line.call('13812340006', { keys: TO_INVOICE, hangupAfterMs: 60_000 }, 120_000)
+    const callId = await agentsCall(ctl)
+    t.equal((await ctl.api('POST', `/api/calls/${callId}/transfer`, AGENT_TOKEN, { matterId: 'tax-export-rebate' })).status, 202)
+    await eventually(async () => await departmentRinging(line, REBATE.rings) ? true : undefined, 'the last number rings', 20_000)
+    await line.sw.stop()
+    await line.sw.restart()
+    const summary = await eventually(() => ctl.controller.calls.recent().find((c) => c.callId === callId), 'the call ends', 20_000)
+    t.match(summary, { finalState: 'completed', reason: 'served', endedBy: 'switch' }, 'the caller had been served by the agent: completed, ended by the switch')
+    t.ok(ctl.lines.some((l) => l.msg === 'the switch ended the call'), 'the caller\'s leg ended with cause lost')
+    const attempts = ctl.lines.filter((l) => l.msg === 'transfer: not answered' || l.msg === 'transfer: answered')
+      .map((l) => ({ number: l.number, outcome: l.outcome }))
+    t.match(attempts, [
+      { number: REBATE.busy, outcome: 'busy' },
+      { number: REBATE.rejects, outcome: 'rejected' },
+      { number: REBATE.rings }
+    ], 'each number tried once')
+    t.ok(['lost', 'cancelled'].includes(String(attempts[2]?.outcome)), `the ringing number's dial is not its failure: ${String(attempts[2]?.outcome)}`)
+    await eventually(() => ctl.controller.switch.status().state === 'ready' ? true : undefined, 'connected to the restarted switch', 30_000)
+    await caller
   })
 }

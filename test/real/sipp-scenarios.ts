@@ -103,13 +103,14 @@ ${OPTIONS_CALL}
 `
 }
 
-export type LineBehaviour = 'answer' | 'busy' | 'no-answer' | 'reject'
+export type LineBehaviour = 'answer' | 'answer-late' | 'busy' | 'no-answer' | 'reject'
 
 /**
- * The department trunk: one UAS for every number behind it; each number answers, is busy
- * (486), never answers (rings until CANCEL) or rejects (603). Numbers not listed: 404.
+ * The department trunk: one UAS for every number behind it; each number answers (after
+ * `answerMs`, or `lateAnswerMs` for `answer-late`), is busy (486), never answers (rings until
+ * CANCEL) or rejects (603). Numbers not listed: 404.
  */
-export function departmentScenario (lines: Record<string, LineBehaviour>, answerMs = 800): string {
+export function departmentScenario (lines: Record<string, LineBehaviour>, answerMs = 800, lateAnswerMs = 9000): string {
   const numbers = Object.entries(lines)
   const match = numbers.map(([number], i) =>
     `      <ereg regexp="^INVITE sip:${number}@" search_in="msg" check_it="false" assign_to="n${i}"/>`).join('\n')
@@ -146,9 +147,14 @@ Content-Length: 0
 
 ]]></send>
   <recv request="ACK" next="end"/>
+  <label id="answer-late"/>
+${reply('180 Ringing')}
+  <pause milliseconds="${lateAnswerMs}"/>
+  <nop next="answered"/>
   <label id="answer"/>
 ${reply('180 Ringing')}
   <pause milliseconds="${answerMs}"/>
+  <label id="answered"/>
 ${reply('200 OK', { sdp: true })}
   <recv request="ACK"/>
 ${TALK_UNTIL_BYE}
