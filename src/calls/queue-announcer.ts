@@ -77,6 +77,9 @@ export class QueueAnnouncer {
 }
 
 function pause (ms: number, signal: AbortSignal): Promise<void> {
+  // An abort that came before the pause fires no event: the caller gone during the prompt
+  // would otherwise hold the queue's clean-up (and the call's end) for a whole period.
+  if (signal.aborted) return Promise.resolve()
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer)

@@ -45,6 +45,7 @@ export class AriMedia {
     if (signal?.aborted === true) throw abortError(signal)
     const rest = this.#deps.connected()
     const { tracker, log } = this.#deps
+    if (tracker.hangingUp(legId)) throw new HotlineError('HC_CALL_GONE', `leg ${legId} is hanging up or gone`)
     const playbackId = randomUUID()
     return await new Promise<PlayOutcome>((resolve, reject) => {
       let settled = false
@@ -59,7 +60,9 @@ export class AriMedia {
       const unwatch = tracker.watch(legId, {
         playbackFinished: (id, state) => {
           if (id !== playbackId) return
-          if (state === 'failed') {
+          // A playback on a channel that is going away fails too: that is the call gone, not
+          // the sound missing (which would skip the prompt for every later call).
+          if (state === 'failed' && !tracker.hangingUp(legId)) {
             finish(undefined, 'missing')
           } else if (tracker.hangingUp(legId)) {
             finish(new HotlineError('HC_CALL_GONE', `leg ${legId} hung up during the playback`))
@@ -88,6 +91,7 @@ export class AriMedia {
     if (signal?.aborted === true) throw abortError(signal)
     const rest = this.#deps.connected()
     const { tracker, log } = this.#deps
+    if (tracker.hangingUp(legId)) throw new HotlineError('HC_CALL_GONE', `leg ${legId} is hanging up or gone`)
     const playbackId = randomUUID()
     const terminators = options.terminators ?? ''
     const interDigitMs = options.interDigitTimeoutMs ?? DEFAULT_INTER_DIGIT_MS
