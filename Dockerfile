@@ -29,7 +29,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Read at run time from the install root (/app, found from dist/src/main.js): config/ at
 # start (src/main.ts; or HOTLINE_CONFIG_DIR), ivr-flows/ at start and on every change or
-# SIGHUP, public/ for the pages under /ui/ (src/app.ts; the charts come from
+# SIGHUP, public/ for the pages under /ui/ (src/http/app.ts; the charts come from
 # node_modules/echarts). Owned by root, read-only to the controller. Mount over /app/config
 # or /app/ivr-flows to change them (see docs/operations.md).
 COPY config ./config

@@ -17,7 +17,7 @@ import { ConfigError, type LoadedConfig, configDirOf, formatProblem, loadConfig 
 import { loadPromptCatalogue } from '../src/flows/prompts.js'
 import { CATALOGUE_FILE } from '../src/flows/registry.js'
 import { systemClock } from '../src/ports/clock.js'
-import { buildSwitch } from '../src/switch-factory.js'
+import { buildSwitch } from '../src/wiring/switch-factory.js'
 
 const USAGE = `usage: npm run config:check -- [--config-dir DIR] [--ignore-env] [--switch]
   --config-dir  the config folder (default: HOTLINE_CONFIG_DIR, else config/)

@@ -16,7 +16,7 @@
 
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
-import { resultTable, type TableRow } from '../src/dialtest/text-table.js'
+import { resultTable, type TableRow } from '../src/features/dialtest/text-table.js'
 
 interface RunSummary {
   id: string

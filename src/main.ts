@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, configDirOf, formatProblem, loadConfig } from './config/index.js'
-import { startController } from './controller.js'
-import { demoTokenBanner, makeDemoTokens } from './demo-tokens.js'
+import { startController } from './wiring/controller.js'
+import { demoTokenBanner, makeDemoTokens } from './wiring/demo-tokens.js'
 import { createLogger } from './logger.js'
-import { installProcessPolicy } from './process-policy.js'
-import { loadSimInstall } from './switch-factory.js'
+import { installProcessPolicy } from './wiring/process-policy.js'
+import { loadSimInstall } from './wiring/switch-factory.js'
 
 // src/main.ts sits one level below the repository root, dist/src/main.js two.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..').replace(/[\\/]dist$/, '')
@@ -68,7 +68,7 @@ async function main (): Promise<void> {
   // The drain deadline plus a margin for closing sockets; close-with-grace forces exit after it.
   const drainMs = config.app.shutdown.drainDeadlineMs
   installProcessPolicy(process, logger, controller.metrics)
-  // Unhandled rejections are the policy's (src/process-policy.ts), not a reason to stop.
+  // Unhandled rejections are the policy's (src/wiring/process-policy.ts), not a reason to stop.
   closeWithGrace({ delay: drainMs + 10_000, skip: ['unhandledRejection'] }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'fatal error; shutting down')
     logger.info({ signal, drainMs }, 'shutting down: no new calls, draining calls in progress')

@@ -3,7 +3,7 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { requestResult } from './domain/connection-rate.js'
-import type { TransferRecord } from './ports/transfers.js'
+import type { TransferRecord } from './domain/transfer-record.js'
 
 export class Metrics {
   readonly registry = new Registry()

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { pino } from 'pino'
-import { watchCalendar } from '../src/calendar-watch.js'
+import { watchCalendar } from '../src/wiring/calendar-watch.js'
 import { WorkCalendar } from '../src/domain/calendar.js'
 import { loadCalendar } from '../src/config/calendar-schema.js'
 import { Metrics } from '../src/metrics.js'

@@ -3,8 +3,8 @@
 import t from 'tap'
 import { connectionRate } from '../src/domain/connection-rate.js'
 import { Metrics, countTransfer } from '../src/metrics.js'
-import type { DialOutcomeKind } from '../src/ports/switch.js'
-import type { TransferRecord, TransferState } from '../src/ports/transfers.js'
+import type { DialOutcomeKind } from '../src/domain/transfer-record.js'
+import type { TransferRecord, TransferState } from '../src/domain/transfer-record.js'
 
 const T0 = Date.UTC(2026, 0, 5, 2)
 

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream'
 import t from 'tap'
 import { createLogger } from '../src/logger.js'
 import { Metrics } from '../src/metrics.js'
-import { installProcessPolicy } from '../src/process-policy.js'
+import { installProcessPolicy } from '../src/wiring/process-policy.js'
 
 void t.test('an unhandled rejection is logged and counted, nothing more', async (t) => {
   const proc = new EventEmitter()

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { resolveAppConfig } from '../src/config/app-config.js'
 import { loadConfig } from '../src/config/index.js'
-import { trafficRefusal } from '../src/sim-traffic.js'
+import { trafficRefusal } from '../src/wiring/sim-traffic.js'
 import { CONFIG_DIR } from './helpers/controller.js'
 
 const { directory } = await loadConfig(CONFIG_DIR, {})

@@ -1,7 +1,7 @@
 // The connection-rate (接通率) part of the supervisor dashboard: per department, per matter and
 // per transfer number, last hour and today, as charts (echarts) against the target line and
 // the national-standard line, and as tables with the counts behind each rate. Every figure is
-// the snapshot's `connectionRate` section (GET /api/live/snapshot, src/live/rates.ts); the page
+// the snapshot's `connectionRate` section (GET /api/live/snapshot, src/features/live/rates.ts); the page
 // computes no rate itself, it only picks, sorts and formats.
 /* global echarts -- loaded by dashboard.html from /ui/vendor/echarts.min.js before this module */
 import { chartPct, el, fill, pct } from './common.js'

@@ -2,7 +2,7 @@
 // national standard, calls by phase, today's calls by how they ended, agents and their states,
 // tickets open / due soon / overdue, and the controllers feeding the figures. Everything comes from the live stream
 // (GET /api/live/stream: a `snapshot` event at open and within a second of every change on any
-// controller sharing the store; the document of GET /api/live/snapshot, src/live/schema.ts).
+// controller sharing the store; the document of GET /api/live/snapshot, src/features/live/schema.ts).
 // The page computes no figure; between snapshots it only lets the durations tick.
 // Supervisors and admins only.
 import { AGENT_STATE_WORDS, boot, duration, el, fill, maskNumber, notify, stream, time } from './common.js'

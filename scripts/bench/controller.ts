@@ -13,11 +13,11 @@ import { SimSwitch } from '../../src/adapters/sim/sim-switch.js'
 import type { AppConfig } from '../../src/config/app-config.js'
 import type { AgentsConfig } from '../../src/config/agents-schema.js'
 import { loadConfig } from '../../src/config/index.js'
-import { type Controller, startController } from '../../src/controller.js'
+import { type Controller, startController } from '../../src/wiring/controller.js'
 import type { Directory } from '../../src/domain/directory.js'
 import { createLogger } from '../../src/logger.js'
 import { ShiftedClock } from '../../src/ports/clock.js'
-import { loadSimInstall } from '../../src/switch-factory.js'
+import { loadSimInstall } from '../../src/wiring/switch-factory.js'
 import { startRedis } from '../../test/helpers/redis.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname

@@ -6,8 +6,9 @@
 
 import type { Logger } from 'pino'
 import { abortError } from '../errors.js'
-import type { AgentRecord } from '../ports/store.js'
-import type { DialOutcomeKind, SwitchPort } from '../ports/switch.js'
+import type { AgentRecord } from '../domain/call-record.js'
+import type { SwitchPort } from '../ports/switch.js'
+import type { DialOutcomeKind } from '../domain/transfer-record.js'
 import type { AgentGroupSettings, Agents } from './agents.js'
 
 export type RingResult =

@@ -16,7 +16,8 @@
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { Clock } from '../ports/clock.js'
-import type { AgentRecord, AgentState, AgentStateChange, Store } from '../ports/store.js'
+import type { AgentStateChange, Store } from '../ports/store.js'
+import type { AgentRecord, AgentState } from '../domain/call-record.js'
 
 /** Changes asked for through the REST API. */
 export type AgentApiEvent = 'login' | 'ready' | 'not-ready' | 'logout'

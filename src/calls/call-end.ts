@@ -8,8 +8,8 @@
 // - a fault: failed, with its HC_ code (an error nothing expected is flagged `unexpected`).
 
 import { isHotlineError } from '../errors.js'
-import type { AbandonPhase, CallEndedBy, CallFinalState, CallRecord, QueueVisit } from '../ports/store.js'
-import { type CallState, WITH_A_PERSON } from './call-state.js'
+import type { AbandonPhase, CallEndedBy, CallFinalState, CallRecord, QueueVisit } from '../domain/call-record.js'
+import { type CallState, WITH_A_PERSON } from '../domain/call-state.js'
 
 /** The record of an ended call: exactly one final state, with its reason. */
 export type CallSummary = CallRecord & { endedAt: number, finalState: CallFinalState, reason: string }

@@ -14,79 +14,17 @@ import { HotlineError, abortError, isHotlineError } from '../errors.js'
 import { type PromptHealth, collectKeys, playPrompt } from '../flows/prompt-health.js'
 import { maskNumber } from '../logger.js'
 import type { Metrics } from '../metrics.js'
-import type { Acd } from '../ports/acd.js'
 import type { Clock } from '../ports/clock.js'
-import type { CallRecord, QueueVisit, Store } from '../ports/store.js'
-import type { CollectOptions, CollectResult, InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
+import type { Store } from '../ports/store.js'
+import type { CallRecord, QueueVisit } from '../domain/call-record.js'
+import type { InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
 import { type CallEnd, type CallSummary, type Cut, endOf } from './call-end.js'
-import { type CallState, transition } from './call-state.js'
-import { Conversation, type ConversationDeps, type LiveCallView, type Requester } from './conversation.js'
-import type { TransferRecord } from '../ports/transfers.js'
+import { type CallState, transition } from '../domain/call-state.js'
+import { Conversation } from './conversation.js'
+import type { TransferRecord } from '../domain/transfer-record.js'
+import type { AgentCall, CallContext, LineServices, LiveCallView, QueueAsk, QueueResult, Requester, ScriptChoice } from './call-context.js'
 
 export type { CallSummary } from './call-end.js'
-
-/** A call as the agent on it sees it, from its owner. */
-export interface AgentCall {
-  agentId: string
-  callId: string
-  group: string
-  choices: Record<string, string>
-  enqueuedAt?: number
-  /** When the agent's phone began to ring for this caller. */
-  offeredAt: number
-  /** When the agent answered; absent while the phone still rings. */
-  answeredAt?: number
-}
-
-/** What the flow asks of the queue; the owner does the rest. */
-export interface QueueAsk {
-  group: string
-  maxWaitMs: number
-  announceEveryMs: number
-}
-
-/** How the queue ended for the flow: a person served the caller (and is gone), or no agent in time. */
-export type QueueResult =
-  | { kind: 'served', agentId: string, waitedMs: number, talkedMs: number }
-  | { kind: 'overflow', waitedMs: number }
-
-export interface CallContext {
-  readonly callId: string
-  /** The caller's leg on the switch. */
-  readonly legId: string
-  /** The caller's number, masked: what logs and screens may show. */
-  readonly caller: string
-  /** The caller's full number: personal data, only for callbacks (tickets). Never log it. */
-  readonly callerNumber: string
-  readonly log: Logger
-  play(prompt: string): Promise<void>
-  collect(options: Omit<CollectOptions, 'signal'>): Promise<CollectResult>
-  /** Remembers what the caller chose (shown to the agent, stored with the call). */
-  choose(key: string, value: string): void
-  /** Records that the call entered a flow step (the call's path). */
-  recordStep(stepId: string): void
-  /** Waits for an agent of the group and holds the conversation; resolves when the caller goes on. */
-  queue(ask: QueueAsk): Promise<QueueResult>
-}
-
-/** What a script reports when it ends normally. */
-export interface ScriptEnd {
-  reason: string
-}
-
-export type CallScript = (ctx: CallContext, signal: AbortSignal) => Promise<ScriptEnd>
-
-/** The script a call runs, with the flow and version it comes from (kept for the record). */
-export interface ScriptChoice {
-  script: CallScript
-  flowId?: string
-  flowVersion?: string
-}
-
-/** The enterprise-seat line's services a call uses once it queues (absent without the IVR). */
-export interface LineServices extends Omit<ConversationDeps, 'switch' | 'clock' | 'metrics'> {
-  acd: Acd
-}
 
 export interface CallSessionDeps {
   switch: SwitchPort

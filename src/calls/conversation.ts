@@ -13,38 +13,14 @@ import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { LegEvent, SwitchPort } from '../ports/switch.js'
 import type { TicketSink } from '../ports/tickets.js'
-import type { TransferRecord } from '../ports/transfers.js'
-import type { CallState } from './call-state.js'
+import type { TransferRecord } from '../domain/transfer-record.js'
+import type { CallState } from '../domain/call-state.js'
 import type { Agents } from './agents.js'
-import type { DialStart } from './hunt.js'
-import { TRANSFER_FAILED_PROMPT, type TransferRun, type Transfers } from './transfer.js'
+import { TRANSFER_FAILED_PROMPT, type TransferRun, type Transfers, raiseTransferTicket } from './transfer.js'
+import type { ConversationState, LiveCallView, Requester } from './call-context.js'
 
 /** The conference room of a call: one per call, so a specialist can join it. */
 export const roomOf = (callId: string): string => `call-${callId}`
-
-/** What the conversation is doing, as the agent's screen shows it. */
-export type ConversationState =
-  | 'with-agent' | 'hunting' | 'connecting-specialist' | 'three-way' | 'with-specialist' | 'telling-caller' | 'closing'
-
-export interface LiveCallView {
-  callId: string
-  agentId: string
-  group: string
-  choices: Record<string, string>
-  connectedAt: number
-  agentPresent: boolean
-  agentLeftAt?: number
-  state: ConversationState
-  /** The number ringing now, during a hunt. */
-  ringing?: DialStart
-  /** This call's transfer requests, oldest first, as they are now. */
-  transfers: TransferRecord[]
-}
-
-/** Who asks: an agent token's agent, or nobody in particular (supervisor, admin). */
-export interface Requester {
-  agentId?: string
-}
 
 /** What the call's owner gives the conversation. */
 export interface ConversationHost {
@@ -380,36 +356,10 @@ export class Conversation {
     run.log.warn({ attempts: run.record.attempts.length, state }, state === 'switch-lost'
       ? 'transfer could not finish: the switch went away'
       : 'transfer failed: no number answered')
-    const ticketId = await this.#raiseTicket(run, state)
+    const ticketId = await raiseTransferTicket(this.#deps, this.#host, run, state)
     await run.failed(state, ticketId)
     // The prompt promises the call back: only say it when the ticket exists.
     if (ticketId !== undefined && !signal.aborted) await this.#tellCaller(run, signal)
-  }
-
-  async #raiseTicket (run: TransferRun, state: 'all-failed' | 'switch-lost'): Promise<string | undefined> {
-    const { tickets } = this.#deps
-    const { log, matter } = run
-    if (tickets === undefined) {
-      log.error('no transfer-failed ticket raised: the agent must register one')
-      return undefined
-    }
-    try {
-      const ticket = await tickets.raise({
-        kind: 'transfer-failed',
-        callId: this.#host.callId,
-        matterId: matter.id,
-        departmentId: matter.departmentId,
-        callbackNumber: this.#host.callerNumber,
-        choices: this.#host.choices(),
-        failure: state === 'switch-lost' ? 'switch-lost' : 'no-answer',
-        at: this.#deps.clock.now()
-      })
-      log.info({ ticketId: ticket.id, departmentId: matter.departmentId, why: state }, 'transfer-failed ticket raised')
-      return ticket.id
-    } catch (err) {
-      log.error({ err }, 'raising the transfer-failed ticket failed: the agent must register one')
-      return undefined
-    }
   }
 
   /**

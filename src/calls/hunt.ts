@@ -19,7 +19,7 @@ import type { HuntEntry } from '../domain/directory.js'
 import { isHotlineError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { DialOutcome, SwitchPort } from '../ports/switch.js'
-import type { TransferAttempt } from '../ports/transfers.js'
+import type { TransferAttempt } from '../domain/transfer-record.js'
 
 export interface HuntDeps {
   switch: SwitchPort

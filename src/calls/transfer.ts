@@ -18,7 +18,9 @@ import type { Directory, Matter } from '../domain/directory.js'
 import { HotlineError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
 import type { SwitchPort } from '../ports/switch.js'
-import type { TransferAttempt, TransferRecord, TransferStore } from '../ports/transfers.js'
+import type { TicketSink } from '../ports/tickets.js'
+import type { TransferStore } from '../ports/transfers.js'
+import type { TransferAttempt, TransferRecord } from '../domain/transfer-record.js'
 import { type DialStart, type HuntResult, hunt } from './hunt.js'
 
 /** What the caller hears when no number answered (ivr-flows/prompts.yaml). */
@@ -219,5 +221,41 @@ export class TransferRun {
 
   finish (): void {
     if (this.phase !== 'over') this.move('over')
+  }
+}
+
+/**
+ * The transfer-failed ticket for a hunt nobody answered (or the switch cut short): to the
+ * matter's department, with the caller's number to call back. Undefined if none could be
+ * raised: the agent must register one.
+ */
+export async function raiseTransferTicket (
+  deps: { tickets?: TicketSink | undefined, clock: Clock },
+  call: { callId: string, callerNumber: string, choices: () => Record<string, string> },
+  run: TransferRun,
+  state: 'all-failed' | 'switch-lost'
+): Promise<string | undefined> {
+  const { tickets } = deps
+  const { log, matter } = run
+  if (tickets === undefined) {
+    log.error('no transfer-failed ticket raised: the agent must register one')
+    return undefined
+  }
+  try {
+    const ticket = await tickets.raise({
+      kind: 'transfer-failed',
+      callId: call.callId,
+      matterId: matter.id,
+      departmentId: matter.departmentId,
+      callbackNumber: call.callerNumber,
+      choices: call.choices(),
+      failure: state === 'switch-lost' ? 'switch-lost' : 'no-answer',
+      at: deps.clock.now()
+    })
+    log.info({ ticketId: ticket.id, departmentId: matter.departmentId, why: state }, 'transfer-failed ticket raised')
+    return ticket.id
+  } catch (err) {
+    log.error({ err }, 'raising the transfer-failed ticket failed: the agent must register one')
+    return undefined
   }
 }

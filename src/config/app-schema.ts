@@ -113,9 +113,9 @@ export const AppConfigSchema = Type.Object({
       ariPort: Port(0, 0),
       password: Type.String({ minLength: 1, default: 'ClueCon' }),
       timeScale: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 1 }),
-      // Synthetic traffic (src/sim-traffic.ts): callers, department lines and agents, so the
+      // Synthetic traffic (src/wiring/sim-traffic.ts): callers, department lines and agents, so the
       // pages show a live line on the simulator, with the memory store and no department
-      // webhooks only (src/sim-traffic.ts). Calls per hour of script time (timeScale); 0: none.
+      // webhooks only (src/wiring/sim-traffic.ts). Calls per hour of script time (timeScale); 0: none.
       traffic: section({
         callsPerHour: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 180 }),
         // The first N agents of agents.yaml are left to people at the agent console; the

@@ -8,7 +8,7 @@
 // the day it was offered (its `startedAt`, an Asia/Shanghai date); sums of counts add up across
 // days and controllers, and every share is computed from the sums (a ratio of sums).
 
-import { type AbandonPhase, CALL_FINAL_STATES, type CallFinalState, type CallRecord } from '../ports/store.js'
+import { type AbandonPhase, CALL_FINAL_STATES, type CallFinalState, type CallRecord } from './call-record.js'
 import { dateKey, localDayNumber, localMidnight, parseDateKey } from './calendar-time.js'
 
 /** Why the controller or the switch cut a call before a person was reached (calls/call-end.ts `Cut`). */

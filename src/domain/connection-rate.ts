@@ -23,9 +23,9 @@
 // hours at the moment of the request, decided by the calendar when the request was made);
 // the headline rate is working time only, as the target is stated for working hours.
 
-import type { DialOutcomeKind } from '../ports/switch.js'
-import { DIAL_OUTCOMES } from '../ports/switch.js'
-import type { TransferAttempt, TransferRecord } from '../ports/transfers.js'
+import type { DialOutcomeKind } from './transfer-record.js'
+import { DIAL_OUTCOMES } from './transfer-record.js'
+import type { TransferAttempt, TransferRecord } from './transfer-record.js'
 
 /** The Shanghai plans' target for the connection rate in working hours. */
 export const DEFAULT_TARGET = 0.9

@@ -50,9 +50,9 @@
 import { type CallFigures, callFigures } from './call-figures.js'
 import { type RequestFigures, emptyRequests, requestResult } from './connection-rate.js'
 import { DAY_MS, localDate, localDayNumber, localMidnight } from './calendar-time.js'
-import type { Ticket, TicketKind } from '../ports/tickets.js'
-import type { TransferRecord } from '../ports/transfers.js'
-import type { Satisfaction } from '../flows/steps/survey.js'
+import type { Ticket, TicketKind } from './ticket-record.js'
+import type { TransferRecord } from './transfer-record.js'
+import type { Satisfaction } from './call-record.js'
 
 /** A ticket closed this long after it was raised, or sooner, was closed within 24 h. */
 export const CLOSE_WITHIN_MS = 24 * 3_600_000

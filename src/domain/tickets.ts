@@ -22,7 +22,7 @@
 // - Closing needs a contact first, a resolution text and whether the matter was resolved —
 //   the figures the plans report (resolution rate, return visits).
 
-import type { Ticket, TicketHistoryEntry, TicketRequest, TicketStatus } from '../ports/tickets.js'
+import type { Ticket, TicketHistoryEntry, TicketRequest, TicketStatus } from './ticket-record.js'
 
 export type TicketAction = 'deliver' | 'acknowledge' | 'contact' | 'close'
 

@@ -7,7 +7,7 @@
 // is also handed to the session's `choose()`, so the choices are stored with the call record
 // and shown to the agent — and each step entered is recorded as the call's path.
 
-import type { CallContext, CallScript } from '../calls/call-session.js'
+import type { CallContext, CallScript } from '../calls/call-context.js'
 import { HotlineError, abortError } from '../errors.js'
 import type { LoadedFlow } from './loader.js'
 import type { FlowServices, StepContext } from './step.js'

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import type { Directory } from '../domain/directory.js'
 import type { WorkCalendar } from '../domain/calendar.js'
-import type { QueueAsk, QueueResult } from '../calls/call-session.js'
+import type { QueueAsk, QueueResult } from '../calls/call-context.js'
 import type { Clock } from '../ports/clock.js'
 import type { CollectOptions, CollectResult } from '../ports/switch.js'
 

@@ -4,7 +4,7 @@
 // and the conversation is the owner's (call-session.ts).
 
 import type { Logger } from 'pino'
-import type { QueueVisit } from './store.js'
+import type { QueueVisit } from '../domain/call-record.js'
 
 export interface QueueRequest {
   callId: string

@@ -2,24 +2,7 @@
 // FreeSWITCH (ESL) and Asterisk (ARI) adapters implement it; vendor vocabulary (UUIDs,
 // channel variables, Stasis, Q.850 numbers, dialstatus) stops inside the adapter.
 
-/**
- * The one normalised result of a dial. Connection-rate maths uses these, never vendor strings.
- * `lost`: the switch went away under the dial (shut down, restarted, its connection lost) —
- * nothing the far end did, so it is never counted against a department or number.
- */
-export type DialOutcomeKind =
-  | 'answered'
-  | 'busy'
-  | 'no-answer'
-  | 'rejected'
-  | 'unreachable'
-  | 'failed'
-  | 'cancelled'
-  | 'lost'
-
-export const DIAL_OUTCOMES: readonly DialOutcomeKind[] = [
-  'answered', 'busy', 'no-answer', 'rejected', 'unreachable', 'failed', 'cancelled', 'lost'
-]
+import type { DialOutcomeKind } from '../domain/transfer-record.js'
 
 /** What the switch said, kept for logs and records (never for decisions). */
 export interface VendorCause {

@@ -9,7 +9,7 @@
 // time, and a job whose worker died is taken up again once its lease expires.
 
 import type { TicketChange } from '../domain/tickets.js'
-import type { Ticket, TicketKind, TicketStatus } from './tickets.js'
+import type { Ticket, TicketKind, TicketStatus } from '../domain/ticket-record.js'
 
 /** A job to deliver one ticket to its department's webhook (one job per ticket, same id). */
 export interface DeliveryJob {

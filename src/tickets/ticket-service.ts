@@ -12,7 +12,8 @@ import { type DueRule, type TicketAction, type TicketActionInput, newTicket, tic
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { DeliveryJob, TicketStore } from '../ports/ticket-store.js'
-import type { Ticket, TicketRequest, TicketSink, TicketStatus } from '../ports/tickets.js'
+import type { TicketSink } from '../ports/tickets.js'
+import type { Ticket, TicketRequest, TicketStatus } from '../domain/ticket-record.js'
 
 /** Where a department's tickets are delivered (the directory). */
 export interface WebhookDirectory {

@@ -14,7 +14,8 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
 import { RedisStore } from '../../src/adapters/redis/redis-store.js'
-import type { AgentRecord, Store } from '../../src/ports/store.js'
+import type { Store } from '../../src/ports/store.js'
+import type { AgentRecord } from '../../src/domain/call-record.js'
 import { withRedis } from '../helpers/redis.js'
 
 const T0 = Date.UTC(2026, 0, 5, 1, 30)

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { RedisTicketStore } from '../../src/adapters/redis/redis-tickets.js'
-import type { Ticket } from '../../src/ports/tickets.js'
+import type { Ticket } from '../../src/domain/ticket-record.js'
 import { startRedis, withRedis } from '../helpers/redis.js'
 import { ticketStoreContract } from './ticket-store-contract.js'
 

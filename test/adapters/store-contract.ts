@@ -2,8 +2,9 @@
 // store run these same tests, so a controller behaves alike on either. Each test gets a fresh,
 // empty store from `makeStore` and closes it in its teardown.
 import type { Test } from 'tap'
-import type { AgentRecord, CallRecord, Store } from '../../src/ports/store.js'
-import type { TransferRecord } from '../../src/ports/transfers.js'
+import type { Store } from '../../src/ports/store.js'
+import type { AgentRecord, CallRecord } from '../../src/domain/call-record.js'
+import type { TransferRecord } from '../../src/domain/transfer-record.js'
 
 export interface ContractStoreOptions {
   maxCalls?: number

@@ -3,7 +3,7 @@
 import type { Test } from 'tap'
 import type { TicketChange } from '../../src/domain/tickets.js'
 import type { NewDeliveryJob, TicketStore } from '../../src/ports/ticket-store.js'
-import type { Ticket, TicketKind } from '../../src/ports/tickets.js'
+import type { Ticket, TicketKind } from '../../src/domain/ticket-record.js'
 
 export type MakeTicketStore = (t: Test) => Promise<TicketStore>
 

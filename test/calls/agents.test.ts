@@ -8,7 +8,7 @@ import {
 } from '../../src/calls/agents.js'
 import { createLogger } from '../../src/logger.js'
 import { systemClock } from '../../src/ports/clock.js'
-import { AGENT_STATES, type AgentRecord, type AgentState } from '../../src/ports/store.js'
+import { AGENT_STATES, type AgentRecord, type AgentState } from '../../src/domain/call-record.js'
 import { eventually } from '../helpers/sim.js'
 
 const GROUPS: AgentGroupSettings[] = [

@@ -2,10 +2,8 @@
 // its transfers (test/calls/transfer.test.ts): it records every dial, every prompt, who is in
 // which room, and how many times each leg was ended (by the controller or by its far end).
 import { HotlineError } from '../../src/errors.js'
-import type {
-  CollectOptions, CollectResult, DialOutcome, DialOutcomeKind, DialRequest, LegEvent, LegListener, PlayOptions, PlayOutcome, SwitchPort,
-  SwitchState, SwitchStatus
-} from '../../src/ports/switch.js'
+import type { CollectOptions, CollectResult, DialOutcome, DialRequest, LegEvent, LegListener, PlayOptions, PlayOutcome, SwitchPort, SwitchState, SwitchStatus } from '../../src/ports/switch.js'
+import type { DialOutcomeKind } from '../../src/domain/transfer-record.js'
 
 /**
  * What a number does when dialled: a dial outcome; `ring` (rings until the dial is cancelled);

@@ -3,7 +3,7 @@
 // and is talking with agent01, and an SSE reader for the agent stream.
 import type { Test } from 'tap'
 import type { SimCallHandle, SimChannel } from '../../src/adapters/sim/model-types.js'
-import type { AgentSnapshot } from '../../src/console/views.js'
+import type { AgentSnapshot } from '../../src/features/console/views.js'
 import { type Protocol, type TestController, sounds, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 

@@ -1,9 +1,9 @@
 // ConsoleFeeds on its own: which live signals redraw a console, coalescing, the fallback
 // refresh only while the agent has a call, and a failing snapshot not stopping the feed.
 import t, { type Test } from 'tap'
-import { ConsoleFeeds } from '../../src/console/feed.js'
-import type { AgentSnapshot } from '../../src/console/views.js'
-import { LocalSignals } from '../../src/live/signals.js'
+import { ConsoleFeeds } from '../../src/features/console/feed.js'
+import type { AgentSnapshot } from '../../src/features/console/views.js'
+import { LocalSignals } from '../../src/adapters/memory/memory-signals.js'
 import { eventually } from '../helpers/sim.js'
 
 /** Lets every setImmediate queued so far run (and what they await). */

@@ -2,7 +2,7 @@
 // the bound on calls at once, the two-in-a-row alarm, working time and after hours, cancel,
 // one run at a time, and only directory numbers.
 import t from 'tap'
-import { DIAL_TEST_OUTCOMES } from '../../src/dialtest/types.js'
+import { DIAL_TEST_OUTCOMES } from '../../src/features/dialtest/types.js'
 import { PROTOCOLS } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 import { NIGHT, failingGauge, startTester, testsCounter, watchDials } from './helper.js'

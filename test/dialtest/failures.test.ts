@@ -2,8 +2,8 @@
 // busy or no answer outside working time (not failures) leave the count as it was.
 import t from 'tap'
 import { Registry } from 'prom-client'
-import { FailureTracker, registerDialTestMetrics } from '../../src/dialtest/failures.js'
-import { type DialTestOutcome, type DialTestResult, type DialTestTarget, isFailure } from '../../src/dialtest/types.js'
+import { FailureTracker, registerDialTestMetrics } from '../../src/features/dialtest/failures.js'
+import { type DialTestOutcome, type DialTestResult, type DialTestTarget, isFailure } from '../../src/features/dialtest/types.js'
 
 const TARGET: DialTestTarget = { number: '02155010002', departmentIds: ['tax'], departments: ['税务局'], matters: [{ id: 'tax-invoice', name: '发票领用' }], labels: ['发票管理科'] }
 

@@ -5,9 +5,9 @@
 import t, { type Test } from 'tap'
 import pino from 'pino'
 import { loadConfig } from '../../src/config/index.js'
-import type { StartAnswer } from '../../src/dialtest/dial-tester.js'
-import { DialTestSchedule, type ScheduleDecision, anyoneAtWork, nextOccurrence } from '../../src/dialtest/schedule.js'
-import type { DialTestRunView } from '../../src/dialtest/types.js'
+import type { StartAnswer } from '../../src/features/dialtest/dial-tester.js'
+import { DialTestSchedule, type ScheduleDecision, anyoneAtWork, nextOccurrence } from '../../src/features/dialtest/schedule.js'
+import type { DialTestRunView } from '../../src/features/dialtest/types.js'
 import { ManualClock } from '../../src/ports/clock.js'
 import { CONFIG_DIR } from '../helpers/controller.js'
 

@@ -5,8 +5,8 @@ import {
   type AttemptFigures, type ConnectionRateReport, type RequestFigures, type SplitFigures,
   belowTarget, connectionRate, emptyAttempts, emptyRequests, requestResult
 } from '../../src/domain/connection-rate.js'
-import type { DialOutcomeKind } from '../../src/ports/switch.js'
-import type { TransferRecord, TransferState } from '../../src/ports/transfers.js'
+import type { DialOutcomeKind } from '../../src/domain/transfer-record.js'
+import type { TransferRecord, TransferState } from '../../src/domain/transfer-record.js'
 
 /** HH:MM on Monday 2026-01-05, Asia/Shanghai (UTC+8). */
 const at = (hhmm: string): number => {

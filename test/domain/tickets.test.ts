@@ -8,7 +8,7 @@ import {
   MAX_TICKET_TEXT, TICKET_ACTIONS, TICKET_TRANSITIONS, type TicketAction, isOverdue, newTicket, nextStatus,
   ticketDueAt, transition
 } from '../../src/domain/tickets.js'
-import { TICKET_STATUSES, type Ticket, type TicketRequest } from '../../src/ports/tickets.js'
+import { TICKET_STATUSES, type Ticket, type TicketRequest } from '../../src/domain/ticket-record.js'
 
 const CONFIG_DIR = fileURLToPath(new URL('../../config', import.meta.url))
 const calendar = new WorkCalendar(await loadCalendar(CONFIG_DIR))

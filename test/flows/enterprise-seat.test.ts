@@ -2,7 +2,7 @@ import t from 'tap'
 import { runFlow } from '../../src/flows/engine.js'
 import type { LoadedFlow } from '../../src/flows/loader.js'
 import { scanFlowDirectory } from '../../src/flows/registry.js'
-import type { QueueResult } from '../../src/calls/call-session.js'
+import type { QueueResult } from '../../src/calls/call-context.js'
 import { type CallerAction, FLOWS_DIR, FakeQueue, type QueueAskSeen, at, fakeCall, overflow, served, services, shippedDirectory } from './fake-call.js'
 
 const scan = await scanFlowDirectory(FLOWS_DIR, { directory: shippedDirectory, groups: ['enterprise-seat', 'ordinary'] })

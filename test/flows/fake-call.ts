@@ -3,7 +3,7 @@
 
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
-import type { CallContext, QueueAsk, QueueResult } from '../../src/calls/call-session.js'
+import type { CallContext, QueueAsk, QueueResult } from '../../src/calls/call-context.js'
 import { loadCalendar } from '../../src/config/calendar-schema.js'
 import { loadDirectory } from '../../src/config/directory-schema.js'
 import { WorkCalendar } from '../../src/domain/calendar.js'

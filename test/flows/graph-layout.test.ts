@@ -1,9 +1,9 @@
-// The flow view's layout (src/flows/layout.ts): boxes that do not overlap, edges that run
+// The flow view's layout (src/features/flow-view/layout.ts): boxes that do not overlap, edges that run
 // from box to box, parallel exits merged into one edge with one label.
 
 import t, { type Test } from 'tap'
-import { flowGraph } from '../../src/flows/graph.js'
-import { type LaidOutGraph, type LaidOutNode, compactKeys, layoutFlowGraph, mergedLabel } from '../../src/flows/layout.js'
+import { flowGraph } from '../../src/features/flow-view/graph.js'
+import { type LaidOutGraph, type LaidOutNode, compactKeys, layoutFlowGraph, mergedLabel } from '../../src/features/flow-view/layout.js'
 import { EVERY_KIND, flowFolder, openRegistry, shippedFlow, shippedNames } from './graph-fixtures.js'
 
 const overlap = (a: LaidOutNode, b: LaidOutNode): boolean =>

@@ -1,8 +1,8 @@
-// The flow view's graph (src/flows/graph.ts): the shipped enterprise-seat flow and a small
+// The flow view's graph (src/features/flow-view/graph.ts): the shipped enterprise-seat flow and a small
 // flow with every step kind, loaded as the controller loads them.
 
 import t from 'tap'
-import { type FlowGraph, type GraphNames, flowGraph, graphNames } from '../../src/flows/graph.js'
+import { type FlowGraph, type GraphNames, flowGraph, graphNames } from '../../src/features/flow-view/graph.js'
 import type { LoadedFlow } from '../../src/flows/loader.js'
 import { STEP_KIND_NAMES } from '../../src/flows/schema.js'
 import { stepKindOf } from '../../src/flows/steps/index.js'

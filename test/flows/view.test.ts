@@ -1,4 +1,4 @@
-// The flow view (src/flows/view-feature.ts) against a real FlowRegistry on a temporary copy
+// The flow view (src/features/flow-view/feature.ts) against a real FlowRegistry on a temporary copy
 // of ivr-flows/: which files are in force and which refused with their problems, through
 // refused edits, fixes, new files, files saved back, removed files and a refused catalogue;
 // and the graph of a flow, one node per step and one edge per pair of steps an exit joins.
@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { stringify } from 'yaml'
 import type { FlowRegistry } from '../../src/flows/registry.js'
 import { stepKindOf } from '../../src/flows/steps/index.js'
-import { FlowView } from '../../src/flows/view-feature.js'
+import { FlowView } from '../../src/features/flow-view/feature.js'
 import { ManualClock } from '../../src/ports/clock.js'
 import { FLOWS_DIR, shippedDirectory } from './fake-call.js'
 import { openRegistry, shippedAgents } from './graph-fixtures.js'

@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import type { SimInstall } from '../../src/adapters/sim/sim-install.js'
 import { loadConfig } from '../../src/config/index.js'
-import { loadSimInstall } from '../../src/switch-factory.js'
+import { loadSimInstall } from '../../src/wiring/switch-factory.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname
 

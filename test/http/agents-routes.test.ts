@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
-import type { AgentCall } from '../../src/calls/call-session.js'
+import type { AgentCall } from '../../src/calls/call-context.js'
 import { Agents } from '../../src/calls/agents.js'
 import type { ApiToken } from '../../src/config/app-config.js'
 import { registerAuth } from '../../src/http/auth.js'

@@ -5,8 +5,8 @@
 import t, { type Test } from 'tap'
 import { copyFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FlowFilesView } from '../../src/flows/view-feature.js'
-import type { LaidOutGraph } from '../../src/flows/layout.js'
+import type { FlowFilesView } from '../../src/features/flow-view/feature.js'
+import type { LaidOutGraph } from '../../src/features/flow-view/layout.js'
 import { FLOWS_DIR, type TestController, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 

@@ -7,8 +7,8 @@ import type { ApiToken } from '../../src/config/app-config.js'
 import { registerAuth } from '../../src/http/auth.js'
 import { registerStatsRoutes } from '../../src/http/routes/stats.js'
 import { ManualClock } from '../../src/ports/clock.js'
-import type { DialOutcomeKind } from '../../src/ports/switch.js'
-import type { TransferRecord, TransferState } from '../../src/ports/transfers.js'
+import type { DialOutcomeKind } from '../../src/domain/transfer-record.js'
+import type { TransferRecord, TransferState } from '../../src/domain/transfer-record.js'
 import { ConnectionRateService } from '../../src/stats/connection-rate-service.js'
 
 const TOKENS: ApiToken[] = [

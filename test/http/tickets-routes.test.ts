@@ -8,7 +8,7 @@ import type { ApiToken } from '../../src/config/app-config.js'
 import { registerAuth } from '../../src/http/auth.js'
 import { registerTicketRoutes } from '../../src/http/routes/tickets.js'
 import { ManualClock } from '../../src/ports/clock.js'
-import type { TicketRequest } from '../../src/ports/tickets.js'
+import type { TicketRequest } from '../../src/domain/ticket-record.js'
 import { TicketService } from '../../src/tickets/ticket-service.js'
 
 const TOKENS: ApiToken[] = [

@@ -2,7 +2,7 @@
 // pushing a new snapshot after an agent logs in and after a call arrives (caller masked),
 // the stream ended when the controller stops, and the routes in OpenAPI.
 import t from 'tap'
-import type { LiveSnapshot } from '../../src/live/schema.js'
+import type { LiveSnapshot } from '../../src/features/live/schema.js'
 import { listen } from '../helpers/browser.js'
 import { startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'

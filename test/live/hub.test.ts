@@ -2,10 +2,10 @@
 // one more; signals from hot paths are merged per topic, never dropped; the ticket service's
 // changing operations tell the pages without changing what they return or throw.
 import t from 'tap'
-import { SnapshotHub } from '../../src/live/hub.js'
-import type { LiveTopic } from '../../src/live/signals.js'
-import { SignalThrottle } from '../../src/live/throttle.js'
-import { watchTicketService } from '../../src/live/ticket-watch.js'
+import { SnapshotHub } from '../../src/features/live/hub.js'
+import type { LiveTopic } from '../../src/ports/live-signals.js'
+import { SignalThrottle } from '../../src/features/live/throttle.js'
+import { watchTicketService } from '../../src/features/live/ticket-watch.js'
 import type { TicketService } from '../../src/tickets/ticket-service.js'
 import { eventually } from '../helpers/sim.js'
 

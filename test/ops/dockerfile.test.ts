@@ -515,7 +515,7 @@ void t.test('replayed without Docker, the image starts the controller as an unpr
   t.same(final.skipped.map((c) => c.split(/\s+/)[0]), ['groupadd', 'useradd'], 'only groupadd and useradd were left out')
   t.ok(replayed.get('build')?.ran.some((c) => c.startsWith('npm run build')), 'the build stage compiled the TypeScript')
 
-  // What the running controller reads from its install root (src/main.ts, src/app.ts).
+  // What the running controller reads from its install root (src/main.ts, src/http/app.ts).
   for (const path of ['dist/src/main.js', 'config/default.yaml', 'config/directory.yaml', 'ivr-flows/prompts.yaml', 'public/index.html', 'node_modules/echarts/dist/echarts.min.js']) {
     t.ok(await stat(join(app, path)).then(() => true, () => false), `${path} is in the image`)
   }

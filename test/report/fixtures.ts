@@ -3,10 +3,11 @@
 // monthly-report.test.ts; the route and page tests write the same records into the stores.
 
 import { type EndedCall, callDay, callIncrements } from '../../src/domain/call-figures.js'
-import type { CallRecord, Store } from '../../src/ports/store.js'
-import type { DialOutcomeKind } from '../../src/ports/switch.js'
-import type { Ticket, TicketKind } from '../../src/ports/tickets.js'
-import type { TransferRecord, TransferState } from '../../src/ports/transfers.js'
+import type { Store } from '../../src/ports/store.js'
+import type { CallRecord } from '../../src/domain/call-record.js'
+import type { DialOutcomeKind } from '../../src/domain/transfer-record.js'
+import type { Ticket, TicketKind } from '../../src/domain/ticket-record.js'
+import type { TransferRecord, TransferState } from '../../src/domain/transfer-record.js'
 
 /** Epoch ms of a Shanghai wall-clock time (UTC+8): `cst('2026-02-03 09:00')`. */
 export const cst = (text: string): number => Date.parse(`${text.replace(' ', 'T')}+08:00`)

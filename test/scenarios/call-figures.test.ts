@@ -6,7 +6,7 @@
 import t from 'tap'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
 import { callDay, callFigures } from '../../src/domain/call-figures.js'
-import type { CallRecord } from '../../src/ports/store.js'
+import type { CallRecord } from '../../src/domain/call-record.js'
 import { PROTOCOLS, heardPrompt, startTestController } from '../helpers/controller.js'
 
 const NO_CALLS = {

@@ -6,7 +6,7 @@
 import t from 'tap'
 import type { SimCallHandle } from '../../src/adapters/sim/model-types.js'
 import { callDay, callFigures } from '../../src/domain/call-figures.js'
-import type { LiveSnapshot } from '../../src/live/schema.js'
+import type { LiveSnapshot } from '../../src/features/live/schema.js'
 import { PROTOCOLS, type TestController, sounds, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 

@@ -6,8 +6,10 @@
 // number rings. The API is driven as an agent's screen would.
 import t, { type Test } from 'tap'
 import type { ModelEvent, SimCallHandle, SimChannel } from '../../src/adapters/sim/model-types.js'
-import type { Ticket, TicketRequest, TicketSink } from '../../src/ports/tickets.js'
-import type { TransferRecord, TransferStore } from '../../src/ports/transfers.js'
+import type { TicketSink } from '../../src/ports/tickets.js'
+import type { Ticket, TicketRequest } from '../../src/domain/ticket-record.js'
+import type { TransferStore } from '../../src/ports/transfers.js'
+import type { TransferRecord } from '../../src/domain/transfer-record.js'
 import { PROTOCOLS, type Protocol, type TestController, sounds, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 

@@ -8,7 +8,7 @@ import { startSyntheticAgents } from '../../src/adapters/sim/synthetic-agents.js
 import { seededRandom, startSimTraffic } from '../../src/adapters/sim/traffic.js'
 import { loadConfig } from '../../src/config/index.js'
 import { createLogger } from '../../src/logger.js'
-import type { TransferRecord } from '../../src/ports/transfers.js'
+import type { TransferRecord } from '../../src/domain/transfer-record.js'
 import { CONFIG_DIR, PROTOCOLS, sounds, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 

@@ -6,8 +6,9 @@ import { pino } from 'pino'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
 import { Metrics } from '../../src/metrics.js'
 import { ManualClock } from '../../src/ports/clock.js'
-import type { DialOutcomeKind } from '../../src/ports/switch.js'
-import type { TransferRecord, TransferState, TransferStore } from '../../src/ports/transfers.js'
+import type { DialOutcomeKind } from '../../src/domain/transfer-record.js'
+import type { TransferStore } from '../../src/ports/transfers.js'
+import type { TransferRecord, TransferState } from '../../src/domain/transfer-record.js'
 import {
   ConnectionRateService, type ConnectionRateSettings, HOUR_MS, customWindow, windowAt
 } from '../../src/stats/connection-rate-service.js'

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { loadDirectory } from '../../src/config/directory-schema.js'
-import type { Ticket, TicketRequest, TicketSink } from '../../src/ports/tickets.js'
+import type { TicketSink } from '../../src/ports/tickets.js'
+import type { Ticket, TicketRequest } from '../../src/domain/ticket-record.js'
 import { DISPATCH_DEPARTMENT, flowTicketSink, owningDepartment } from '../../src/tickets/flow-ticket-sink.js'
 
 const directory = await loadDirectory(new URL('../../config/directory.yaml', import.meta.url).pathname)

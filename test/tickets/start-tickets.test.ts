@@ -12,7 +12,7 @@ import { registerAuth } from '../../src/http/auth.js'
 import { createLogger } from '../../src/logger.js'
 import { Metrics } from '../../src/metrics.js'
 import { systemClock } from '../../src/ports/clock.js'
-import { checkTicketSetup, startTickets } from '../../src/tickets/start-tickets.js'
+import { checkTicketSetup, startTickets } from '../../src/wiring/start-tickets.js'
 
 const SECRET = 'a-webhook-secret-of-some-length'
 const load = (env: Env, raw: unknown = {}) => resolveAppConfig(raw, 'default.yaml', env)

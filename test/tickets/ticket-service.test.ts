@@ -9,7 +9,7 @@ import { loadCalendar } from '../../src/config/calendar-schema.js'
 import { WorkCalendar } from '../../src/domain/calendar.js'
 import { Metrics } from '../../src/metrics.js'
 import { ManualClock } from '../../src/ports/clock.js'
-import type { TicketRequest } from '../../src/ports/tickets.js'
+import type { TicketRequest } from '../../src/domain/ticket-record.js'
 import { TicketService } from '../../src/tickets/ticket-service.js'
 
 const CONFIG_DIR = fileURLToPath(new URL('../../config', import.meta.url))

@@ -11,7 +11,8 @@
 // busy or unanswered dial with NO final `Dial` event, so the cause decides; `dialstatus`
 // (app_dial's DIALSTATUS words) is only a hint for causes that say nothing specific.
 
-import type { DialOutcomeKind, HangupCause, HangupReason } from '../../ports/switch.js'
+import type { HangupCause, HangupReason } from '../../ports/switch.js'
+import type { DialOutcomeKind } from '../../domain/transfer-record.js'
 
 type Failure = Exclude<DialOutcomeKind, 'answered'>
 

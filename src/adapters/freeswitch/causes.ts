@@ -19,7 +19,8 @@
 //    (switch_loadable_module.c);
 //  - CRASH 700: a channel driver giving up (mod_h323, mod_opal).
 
-import type { DialOutcomeKind, HangupCause } from '../../ports/switch.js'
+import type { HangupCause } from '../../ports/switch.js'
+import type { DialOutcomeKind } from '../../domain/transfer-record.js'
 
 interface CauseRow {
   q850: number

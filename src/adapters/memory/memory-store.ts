@@ -9,10 +9,9 @@
 
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
-import type {
-  AgentRecord, AgentState, AgentStateChange, CallRecord, Store
-} from '../../ports/store.js'
-import type { TransferRecord } from '../../ports/transfers.js'
+import type { AgentStateChange, Store } from '../../ports/store.js'
+import type { AgentRecord, AgentState, CallRecord } from '../../domain/call-record.js'
+import type { TransferRecord } from '../../domain/transfer-record.js'
 
 export interface MemoryStoreOptions {
   /** Call records kept; the oldest by `startedAt` are dropped beyond this. */

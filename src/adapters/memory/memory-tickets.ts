@@ -13,7 +13,7 @@ import { type TicketChange, UNCONTACTED, applyChange } from '../../domain/ticket
 import type {
   ClaimedJob, CreateResult, DeliveryJob, NewDeliveryJob, TicketCounts, TicketQuery, TicketStore
 } from '../../ports/ticket-store.js'
-import { TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../ports/tickets.js'
+import { TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../domain/ticket-record.js'
 
 interface StoredJob {
   job: DeliveryJob

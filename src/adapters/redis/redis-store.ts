@@ -10,10 +10,9 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
-import {
-  AGENT_STATES, type AgentRecord, type AgentState, type AgentStateChange, type CallRecord, type Store
-} from '../../ports/store.js'
-import type { TransferRecord } from '../../ports/transfers.js'
+import { type AgentStateChange, type Store } from '../../ports/store.js'
+import { AGENT_STATES, type AgentRecord, type AgentState, type CallRecord } from '../../domain/call-record.js'
+import type { TransferRecord } from '../../domain/transfer-record.js'
 import { RedisConnection } from './redis-connection.js'
 import { SCRIPTS, type ScriptName } from './scripts.js'
 

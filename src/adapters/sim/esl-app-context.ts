@@ -2,8 +2,10 @@
 // Every wait ends when the app is broken off (hangup, transfer, shutdown). Times are switch
 // milliseconds, scaled by the model's time scale.
 
-import type { AppHost, AppSpec } from './esl-apps.js'
+import type { ChannelView } from './esl-channel-view.js'
+import type { Header } from './esl-frame.js'
 import type { PlayResult, SimChannel } from './model-types.js'
+import type { SimSwitch } from './sim-switch.js'
 
 /** The variable CHANNEL_EXECUTE_COMPLETE reports as Application-Response (`_none_` if unset). */
 export const RESPONSE_VARIABLE = 'current_application_response'
@@ -147,4 +149,22 @@ export class AppContext {
       this.signal.removeEventListener('abort', onAbort)
     }
   }
+}
+
+/** What the runner needs from the switch it runs in. */
+export interface AppHost {
+  readonly model: SimSwitch
+  live(id: string): SimChannel | undefined
+  view(channel: SimChannel): ChannelView
+  raiseChannel(name: string, channel: SimChannel, extra?: { pre?: readonly Header[], post?: readonly Header[] }): void
+  setState(channel: SimChannel, name: string, number: number): void
+  preAnswer(id: string): void
+  conferenceProfile(room: string, profile: string): void
+}
+
+export interface AppSpec {
+  name: string
+  arg: string
+  /** Application-UUID: the sendmsg's Event-UUID, else a fresh one. */
+  uuid: string
 }

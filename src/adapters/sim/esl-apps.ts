@@ -9,30 +9,10 @@
 // ends with that one's value (capture 07: park ends `FILE PLAYED` after a playback ran in it).
 
 import { randomUUID } from 'node:crypto'
-import { AppContext, RESPONSE_VARIABLE, type Running } from './esl-app-context.js'
-import type { ChannelView } from './esl-channel-view.js'
+import { AppContext, type AppHost, type AppSpec, RESPONSE_VARIABLE, type Running } from './esl-app-context.js'
 import { DPTOOLS } from './esl-dptools.js'
 import type { Header } from './esl-frame.js'
 import type { SimChannel } from './model-types.js'
-import type { SimSwitch } from './sim-switch.js'
-
-/** What the runner needs from the switch it runs in. */
-export interface AppHost {
-  readonly model: SimSwitch
-  live(id: string): SimChannel | undefined
-  view(channel: SimChannel): ChannelView
-  raiseChannel(name: string, channel: SimChannel, extra?: { pre?: readonly Header[], post?: readonly Header[] }): void
-  setState(channel: SimChannel, name: string, number: number): void
-  preAnswer(id: string): void
-  conferenceProfile(room: string, profile: string): void
-}
-
-export interface AppSpec {
-  name: string
-  arg: string
-  /** Application-UUID: the sendmsg's Event-UUID, else a fresh one. */
-  uuid: string
-}
 
 interface ChannelApps {
   readonly channel: SimChannel

@@ -5,7 +5,8 @@
 // completes after its del-member and before CHANNEL_HANGUP_COMPLETE (capture 08).
 
 import { randomUUID } from 'node:crypto'
-import { AppRunner, type AppHost } from './esl-apps.js'
+import { AppRunner } from './esl-apps.js'
+import { type AppHost } from './esl-app-context.js'
 import { CALL_STATE_NUMBERS, ChannelView, micros } from './esl-channel-view.js'
 import { CONFERENCE_SUBCLASS, ConferenceTracker } from './esl-conference.js'
 import { EslEventFactory, type EslEvent, type SwitchIdentity } from './esl-events.js'

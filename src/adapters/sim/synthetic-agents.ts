@@ -16,8 +16,8 @@
 // Every delay is script time, made real by `scaled` (SimSwitch.scaled), like the phones.
 
 import type { Logger } from 'pino'
-import type { AgentRecord } from '../../ports/store.js'
-import type { TransferRecord } from '../../ports/transfers.js'
+import type { AgentRecord } from '../../domain/call-record.js'
+import type { TransferRecord } from '../../domain/transfer-record.js'
 import type { Agents } from '../../calls/agents.js'
 import type { CallManager } from '../../calls/call-manager.js'
 import type { Transfers } from '../../calls/transfer.js'

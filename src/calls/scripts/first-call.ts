@@ -1,7 +1,7 @@
 // The first call, before flows are data: greeting, a key press (up to three tries), goodbye.
 // It exercises every switch operation an IVR needs: answer, play, collect digits, hang up.
 
-import type { CallScript } from '../call-session.js'
+import type { CallScript } from '../call-context.js'
 
 export const firstCallScript: CallScript = async (ctx) => {
   await ctx.play('welcome')

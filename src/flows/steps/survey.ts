@@ -8,8 +8,7 @@ import { FLOW_VARS, type StepKind } from '../step.js'
 import {
   DEFAULT_TIMEOUT_MS, PromptId, StepId, TimeoutMs, optionalPrompt, ref, references, throwIfAborted
 } from './fields.js'
-
-export type Satisfaction = 'satisfied' | 'basically-satisfied' | 'dissatisfied'
+import type { Satisfaction } from '../../domain/call-record.js'
 
 export const SURVEY_KEYS: Readonly<Record<string, Satisfaction>> = {
   1: 'satisfied',

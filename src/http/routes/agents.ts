@@ -10,11 +10,12 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AgentCall } from '../../calls/call-session.js'
+import type { AgentCall } from '../../calls/call-context.js'
 import type { AgentResult, Agents } from '../../calls/agents.js'
 import { ID_PATTERN } from '../../config/agents-schema.js'
 import { MASKED_KEYS, maskNumber } from '../../logger.js'
-import type { AgentRecord, Store } from '../../ports/store.js'
+import type { Store } from '../../ports/store.js'
+import type { AgentRecord } from '../../domain/call-record.js'
 import { typeboxValidator } from '../validator.js'
 
 export interface AgentRoutesDeps {

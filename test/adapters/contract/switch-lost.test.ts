@@ -6,7 +6,7 @@
 import t from 'tap'
 import { hunt } from '../../../src/calls/hunt.js'
 import { systemClock } from '../../../src/ports/clock.js'
-import type { TransferAttempt } from '../../../src/ports/transfers.js'
+import type { TransferAttempt } from '../../../src/domain/transfer-record.js'
 import { PROTOCOLS } from '../../helpers/controller.js'
 import { eventually } from '../../helpers/sim.js'
 import { answeredCall, portOnSim, recordLeg, reconnected } from './port.js'

@@ -1,0 +1,18 @@
+// Picks the store from the config: in memory (one controller, the embedded default) or Redis
+// (several controllers sharing agents, queue and call records).
+
+import type { Logger } from 'pino'
+import { MemoryStore } from '../adapters/memory/memory-store.js'
+import { RedisStore } from '../adapters/redis/redis-store.js'
+import type { AppConfig } from '../config/app-config.js'
+import type { Store } from '../ports/store.js'
+
+export function createStore (config: AppConfig, logger: Logger): Store {
+  if (config.store.kind === 'redis') {
+    return new RedisStore({
+      url: config.store.redisUrl,
+      onError: (err) => { logger.error({ err }, 'Redis connection error (reconnecting)') }
+    })
+  }
+  return new MemoryStore()
+}
