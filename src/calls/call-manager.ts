@@ -8,12 +8,14 @@ import { maskNumber } from '../logger.js'
 import type { PromptHealth } from '../flows/prompt-health.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
-import type { CallRecord, Store } from '../ports/store.js'
+import type { Store } from '../ports/store.js'
+import type { CallRecord } from '../domain/call-record.js'
 import type { InboundCall, SwitchPort } from '../ports/switch.js'
 import { HotlineError } from '../errors.js'
-import type { TransferRecord } from '../ports/transfers.js'
-import { type AgentCall, CallSession, type CallSummary, type LineServices, type ScriptChoice } from './call-session.js'
-import type { LiveCallView, Requester } from './conversation.js'
+import type { TransferRecord } from '../domain/transfer-record.js'
+import { CallSession, type CallSummary } from './call-session.js'
+import { type AgentCall, type LineServices, type ScriptChoice } from './call-context.js'
+import type { LiveCallView, Requester } from './call-context.js'
 
 export interface CallManagerDeps {
   switch: SwitchPort
@@ -169,14 +171,15 @@ export class CallManager {
 
   #refuse (call: InboundCall, reason: string): void {
     const { logger, metrics, clock } = this.#deps
-    logger.warn({ leg: call.legId, from: call.from, reason }, 'call refused')
+    const callId = randomUUID()
+    logger.warn({ callId, leg: call.legId, from: call.from, reason, finalState: 'refused' }, 'call refused')
     this.#deps.switch.hangup(call.legId, 'busy').catch((err: unknown) => {
       logger.warn({ err, leg: call.legId }, 'refusing a call failed')
     })
     metrics.callsEnded.inc({ final_state: 'refused', reason, ended_by: 'controller' })
     const now = clock.now()
     const record: CallRecord = {
-      callId: randomUUID(), legId: call.legId, controllerId: this.#deps.controllerId, caller: maskNumber(call.from),
+      callId, legId: call.legId, controllerId: this.#deps.controllerId, caller: maskNumber(call.from),
       startedAt: call.at, endedAt: now, finalState: 'refused', reason, endedBy: 'controller', choices: {}, path: []
     }
     // Counted in the day's figures before the record is written, as a session's end is.
