@@ -20,6 +20,10 @@ export class SimConferences {
     return this.#rooms.get(room)?.conference
   }
 
+  all (): SimConference[] {
+    return [...this.#rooms.values()].map((r) => r.conference)
+  }
+
   /** Adds a channel that is in no conference to `room`, creating it first; returns the member id. */
   add (channel: SimChannel, room: string): number {
     let entry = this.#rooms.get(room)

@@ -216,6 +216,11 @@ export class SimSwitch extends EventEmitter<{ event: [ModelEvent], state: [Switc
     return this.#conferences.get(room)
   }
 
+  /** Every conference (Asterisk: mixing bridge) on the switch now. */
+  conferences (): SimConference[] {
+    return this.#conferences.all()
+  }
+
   // --- operations -------------------------------------------------------------------------
 
   answer (id: string): Promise<void> {
