@@ -71,6 +71,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
   { name: 'STORE_KIND', path: ['store', 'kind'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true },
+  { name: 'STORE_TIMEOUT_MS', path: ['store', 'timeoutMs'], integer: true },
   { name: 'API_TOKENS', path: ['api', 'tokens'], secret: true, parse: parseApiTokens },
   { name: 'TICKET_WEBHOOK_SECRET', path: ['tickets', 'webhookSecret'], secret: true }
 ]

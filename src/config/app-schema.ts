@@ -155,7 +155,10 @@ export const AppConfigSchema = Type.Object({
   }),
   store: section({
     kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),
-    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' }))
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' })),
+    // One store command, sent to answered: past it the command fails and the call goes on
+    // without it (a call that cannot be claimed is refused at once, not held in silence).
+    timeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 })
   }),
   tickets: section({
     // Environment only (TICKET_WEBHOOK_SECRET): the key of the webhooks' HMAC signature.

@@ -15,12 +15,15 @@ import { BEARER, failureBody } from './schemas.js'
 import type { Logger } from 'pino'
 import type { CallManager } from '../calls/call-manager.js'
 import type { Metrics } from '../metrics.js'
+import type { Store } from '../ports/store.js'
 import type { SwitchPort } from '../ports/switch.js'
 import type { PromptCheck, PromptHealth } from '../flows/prompt-health.js'
 
 export interface AppDeps {
   switch: SwitchPort
   calls: CallManager
+  /** The shared store: calls cannot be taken while it is unreachable. */
+  store?: Pick<Store, 'health'>
   /** What the switch lacks of the prompts, shown on /ready (calls go on without them). */
   prompts?: PromptHealth
   metrics: Metrics
@@ -65,13 +68,16 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   // Liveness: the process answers. Restarting it would not fix a switch that is down.
   app.get('/health', { schema: { tags: ['operations'], summary: 'Liveness' } }, () => ({ status: 'ok' }))
 
-  // Readiness: take calls only while the switch is connected and we are not draining.
-  app.get('/ready', { schema: { tags: ['operations'], summary: 'Readiness: switch connected, not draining' } }, async (_req, reply) => {
+  // Readiness: take calls only while the switch and the store can be reached and we are not
+  // draining (with the store away every call would be refused).
+  app.get('/ready', { schema: { tags: ['operations'], summary: 'Readiness: switch connected, store reachable, not draining' } }, async (_req, reply) => {
     const sw = deps.switch.status()
-    const ready = sw.state === 'ready' && !deps.calls.draining
+    const store = deps.store?.health()
+    const ready = sw.state === 'ready' && store?.up !== false && !deps.calls.draining
     const body = {
       ready,
       switch: { vendor: deps.switch.vendor, state: sw.state, detail: sw.detail, since: new Date(sw.since).toISOString() },
+      ...(store === undefined ? {} : { store: { up: store.up, detail: store.detail, since: new Date(store.since).toISOString() } }),
       draining: deps.calls.draining,
       callsInProgress: deps.calls.activeCount(),
       ...(deps.prompts === undefined ? {} : { prompts: promptsOf(deps.prompts.state) })

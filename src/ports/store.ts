@@ -22,7 +22,18 @@ export interface AgentStateChange {
 }
 
 /** Transfer records (transfers.ts) live in the same store, so every controller sees them all. */
+/** Whether the store can be reached now, as its client sees it. */
+export interface StoreHealth {
+  up: boolean
+  /** Why not, or how it is reached. */
+  detail: string
+  /** When it last changed. */
+  since: number
+}
+
 export interface Store extends TransferStore {
+  /** Up or not, without a round trip (the memory store is always up). */
+  health(): StoreHealth
   /** Only one controller runs a call: true for the first claimant of a leg, false after. */
   claimCall(legId: string, controllerId: string, at: number): Promise<boolean>
   putCall(record: CallRecord): Promise<void>

@@ -180,7 +180,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     await registerStatsRoutes(app, { stats: api.stats })
     for (const feature of features) await feature.routes?.(app)
   }
-  const app = await buildApp({ switch: sw, calls, prompts, metrics, logger, routes: apiRoutes, api: config.api, trustedProxies: config.http.trustedProxies })
+  const app = await buildApp({ switch: sw, calls, store, prompts, metrics, logger, routes: apiRoutes, api: config.api, trustedProxies: config.http.trustedProxies })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const stopTraffic = sim === undefined

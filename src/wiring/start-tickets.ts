@@ -107,6 +107,7 @@ function createTicketStore (config: AppConfig, logger: Logger): TicketStore {
   if (config.store.kind === 'redis') {
     return new RedisTicketStore({
       url: config.store.redisUrl,
+      redis: { commandTimeout: config.store.timeoutMs },
       onError: (err) => { logger.error({ err }, 'Redis connection error (tickets; reconnecting)') }
     })
   }

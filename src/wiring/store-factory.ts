@@ -11,6 +11,7 @@ export function createStore (config: AppConfig, logger: Logger): Store {
   if (config.store.kind === 'redis') {
     return new RedisStore({
       url: config.store.redisUrl,
+      redis: { commandTimeout: config.store.timeoutMs },
       onError: (err) => { logger.error({ err }, 'Redis connection error (reconnecting)') }
     })
   }

@@ -5,6 +5,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { CALL_COUNTS_TTL_S, RedisStore, type RedisStoreOptions } from '../../src/adapters/redis/redis-store.js'
 import { startRedis, withRedis } from '../helpers/redis.js'
+import { eventually } from '../helpers/sim.js'
 import { storeContract } from './store-contract.js'
 
 const server = await withRedis(t)
@@ -121,6 +122,33 @@ void t.test('an unreachable server surfaces as HC_STORE, and close() still retur
   t.ok(errors.length > 0, 'connection errors reach onError')
   await store.close()
   await t.rejects(store.getAgent('a1'), HC_STORE)
+})
+
+void t.test('health follows the connection, and no command waits past the timeout', async (t) => {
+  const own = await startRedis()
+  t.teardown(() => own.stop())
+  const store = new RedisStore({ url: own.url, redis: { commandTimeout: 300 }, onError: () => {} })
+  t.teardown(() => store.close())
+  await store.queueLength('g', 1)
+  t.match(store.health(), { up: true, detail: 'connected' })
+  // A Redis too slow to answer: the command fails at its timeout, not when Redis wakes.
+  const other = new Redis(own.url)
+  t.teardown(() => other.disconnect())
+  // A script that spins for 3 s holds every other client (DEBUG SLEEP is disabled by default).
+  const spin = "local s = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - s[1]) * 1000000 + (n[2] - s[2]) > 3000000 return 1"
+  const sleeping = other.eval(spin, 0)
+  await eventually(async () => (await store.getCall('c1').then(() => false, () => true)) ? true : undefined, 'Redis busy')
+  let started = Date.now()
+  await t.rejects(store.getCall('c1'), { ...HC_STORE, message: /getCall failed: Command timed out/ })
+  t.ok(Date.now() - started < 1500, `failed after ${Date.now() - started} ms (timeout 300 ms), not when Redis is free (3 s)`)
+  await sleeping
+  // Redis gone: health turns down with why, and a command fails as fast.
+  await own.stop()
+  await eventually(() => store.health().up ? undefined : true, 'health down')
+  t.match(store.health(), { up: false, detail: /\S/ })
+  started = Date.now()
+  await t.rejects(store.getCall('c1'), HC_STORE)
+  t.ok(Date.now() - started < 1500, `failed after ${Date.now() - started} ms while Redis was away`)
 })
 
 void t.test('close() settles operations waiting for a reconnect', async (t) => {

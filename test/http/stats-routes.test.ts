@@ -92,11 +92,11 @@ void t.test('today by default: counts and rates, working time and after hours ap
   t.equal(body.at, new Date(NOW).toISOString())
   t.match(body, { target: 0.9, nationalStandard: 0.95, minAttemptsForAlarm: 2 })
   // Working time: tax connected + hr connected = 2, tax failed = 1, tax cancelled apart → 2/3.
-  t.strictSame(body.overall.workingTime.requests, { counted: 3, connected: 2, failed: 1, cancelled: 1, hunting: 0, rate: 2 / 3 })
+  t.strictSame(body.overall.workingTime.requests, { counted: 3, connected: 2, failed: 1, cancelled: 1, 'switch-lost': 0, hunting: 0, rate: 2 / 3 })
   t.equal(body.rate, 2 / 3, 'the headline is working time')
   // Dials: busy, answered, no-answer, busy, answered (+1 cancelled) → 2 of 5.
   t.match(body.overall.workingTime.attempts, { counted: 5, answered: 2, rate: 2 / 5, outcomes: { busy: 2, 'no-answer': 1, cancelled: 1, answered: 2 } })
-  t.strictSame(body.overall.afterHours.requests, { counted: 1, connected: 0, failed: 1, cancelled: 0, hunting: 0, rate: 0 })
+  t.strictSame(body.overall.afterHours.requests, { counted: 1, connected: 0, failed: 1, cancelled: 0, 'switch-lost': 0, hunting: 0, rate: 0 })
   t.equal(body.overall.all.requests.counted, 4)
   t.notOk('groups' in body, 'no groups unless asked')
   // tax in working time: 1 of 2 over 2 counted (the minimum here) → flagged.
@@ -142,7 +142,7 @@ void t.test('windows: last hour, this month, since/until', async (t) => {
   const custom = (await get('?since=2025-12-31T00:00:00%2B08:00&until=2026-01-05T09:30:00%2B08:00')).json()
   t.strictSame(custom.window, { name: 'custom', since: '2025-12-30T16:00:00.000Z', until: '2026-01-05T01:30:00.000Z', timeZone: 'Asia/Shanghai' })
   // The 31 December failure, the 08:00 after-hours failure and the 09:10 connection.
-  t.strictSame(custom.overall.all.requests, { counted: 3, connected: 1, failed: 2, cancelled: 0, hunting: 0, rate: 1 / 3 })
+  t.strictSame(custom.overall.all.requests, { counted: 3, connected: 1, failed: 2, cancelled: 0, 'switch-lost': 0, hunting: 0, rate: 1 / 3 })
   // 00:00Z–02:00Z is 08:00–10:00 in Shanghai: the 08:00 after-hours failure and the 09:10 connection.
   const utc = (await get('?since=2026-01-05T00:00:00Z&until=2026-01-05T02:00:00.000Z')).json()
   t.strictSame([utc.overall.workingTime.requests.connected, utc.overall.afterHours.requests.failed], [1, 1], 'Z works as well as +08:00')

@@ -9,7 +9,7 @@
 
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
-import type { AgentStateChange, Store } from '../../ports/store.js'
+import type { AgentStateChange, Store, StoreHealth } from '../../ports/store.js'
 import type { AgentRecord, AgentState, CallRecord } from '../../domain/call-record.js'
 import type { TransferRecord } from '../../domain/transfer-record.js'
 
@@ -53,6 +53,7 @@ interface QueueEntry {
 type OrderKey = readonly [number, string]
 
 export class MemoryStore implements Store {
+  readonly #since = Date.now()
   readonly #maxCalls: number
   readonly #claimTtlMs: number
   readonly #maxTransfers: number
@@ -74,6 +75,10 @@ export class MemoryStore implements Store {
     this.#maxCalls = positiveInteger(options.maxCalls ?? DEFAULT_MAX_CALLS, 'maxCalls')
     this.#claimTtlMs = positiveInteger(options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS, 'claimTtlMs')
     this.#maxTransfers = positiveInteger(options.maxTransfers ?? DEFAULT_MAX_TRANSFERS, 'maxTransfers')
+  }
+
+  health (): StoreHealth {
+    return { up: true, detail: 'in this process', since: this.#since }
   }
 
   claimCall (legId: string, controllerId: string, at: number): Promise<boolean> {

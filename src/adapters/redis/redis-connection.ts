@@ -5,6 +5,7 @@
 
 import { Redis, type RedisOptions } from 'ioredis'
 import { HotlineError, isHotlineError } from '../../errors.js'
+import type { StoreHealth } from '../../ports/store.js'
 
 export interface RedisConnectionOptions<Name extends string> {
   /** `redis://[:password@]host:port[/db]`; without it, ioredis's default 127.0.0.1:6379. */
@@ -24,13 +25,19 @@ export interface RedisConnectionOptions<Name extends string> {
   scripts: Readonly<Record<Name, { lua: string, numberOfKeys: number }>>
 }
 
+/** How long one store command may take before it fails HC_STORE (store.timeoutMs). */
+export const DEFAULT_STORE_TIMEOUT_MS = 1000
+
 /**
  * A command waits through at most two reconnect attempts before it fails (ioredis's default of
  * 20 would hold a caller in silence for many seconds while Redis is away).
  */
 const CLIENT_DEFAULTS: RedisOptions = {
   maxRetriesPerRequest: 2,
-  connectTimeout: 5000
+  connectTimeout: 5000,
+  // No command waits longer than this, whether Redis is slow or away: a caller is never held
+  // in silence by the store (the setting store.timeoutMs, STORE_TIMEOUT_MS).
+  commandTimeout: DEFAULT_STORE_TIMEOUT_MS
 }
 
 type ScriptCall = (...args: (string | number)[]) => Promise<unknown>
@@ -44,6 +51,7 @@ export class RedisConnection<Name extends string> {
   readonly #waiting = new Set<(err: Error) => void>()
   #closed = false
   #closing: Promise<void> | undefined
+  #health: StoreHealth = { up: false, detail: 'connecting', since: Date.now() }
 
   constructor (options: RedisConnectionOptions<Name>) {
     this.#prefix = options.keyPrefix
@@ -53,12 +61,27 @@ export class RedisConnection<Name extends string> {
     this.#redis = options.url === undefined ? new Redis(clientOptions) : new Redis(options.url, clientOptions)
     // Without a listener ioredis prints connection errors itself; operations report theirs.
     const onError = options.onError
-    this.#redis.on('error', (err: Error) => onError?.(err))
+    this.#redis.on('error', (err: Error) => {
+      if (this.#health.up || this.#health.detail !== err.message) this.#setHealth(false, err.message)
+      onError?.(err)
+    })
+    this.#redis.on('ready', () => { this.#setHealth(true, 'connected') })
+    this.#redis.on('close', () => { if (this.#health.up) this.#setHealth(false, 'connection closed') })
+    this.#redis.on('end', () => { this.#setHealth(false, this.#closed ? 'closed' : 'gave up reconnecting') })
     // defineCommand runs EVALSHA and falls back to EVAL when the server lost its script cache
     // (a restart, SCRIPT FLUSH), so scripts survive a Redis restart.
     for (const [name, script] of Object.entries<{ lua: string, numberOfKeys: number }>(options.scripts)) {
       this.#redis.defineCommand(this.#commandName(name), { lua: script.lua, numberOfKeys: script.numberOfKeys })
     }
+  }
+
+  /** Up while the client is connected and ready (ioredis `ready`), down from a close or an error. */
+  health (): StoreHealth {
+    return { ...this.#health }
+  }
+
+  #setHealth (up: boolean, detail: string): void {
+    this.#health = { up, detail, since: Date.now() }
   }
 
   /** The client itself, for plain commands; run them through do() so failures map to HC_STORE. */

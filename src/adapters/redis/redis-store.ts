@@ -10,7 +10,7 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
-import { type AgentStateChange, type Store } from '../../ports/store.js'
+import { type AgentStateChange, type Store, type StoreHealth } from '../../ports/store.js'
 import { AGENT_STATES, type AgentRecord, type AgentState, type CallRecord } from '../../domain/call-record.js'
 import type { TransferRecord } from '../../domain/transfer-record.js'
 import { RedisConnection } from './redis-connection.js'
@@ -66,6 +66,10 @@ export class RedisStore implements Store {
   }
 
   /** The prefix every key of this store starts with. */
+  health (): StoreHealth {
+    return this.#connection.health()
+  }
+
   get keyPrefix (): string {
     return this.#prefix
   }
