@@ -142,6 +142,15 @@ function channelsApis (): Json[] {
     api('/channels/{channelId}/play/{playbackId}', 'Play media to a channel with a given playback id',
       op('POST', 'playWithId', 'Start playback of media with a given playback id.', 'Playback',
         [channelId, playbackId, ...playParams(true)], stateErrors)),
+    api('/channels/{channelId}/variable', 'Variables on a channel',
+      op('GET', 'getChannelVar', 'Get the value of a channel variable or function.', 'Variable', [
+        channelId, query('variable', 'string', 'The channel variable or function to get', { required: true })
+      ], [[400, 'Missing variable parameter.'], [404, 'Channel or variable not found'], [409, 'Channel not in a Stasis application']]),
+      op('POST', 'setChannelVar', 'Set the value of a channel variable or function.', 'void', [
+        channelId,
+        query('variable', 'string', 'The channel variable or function to set', { required: true }),
+        query('value', 'string', 'The value to set the variable to')
+      ], [[400, 'Missing variable parameter.'], [404, 'Channel not found'], [409, 'Channel not in a Stasis application']])),
     api('/channels/{channelId}/dial', 'Dial a channel made with /channels/create',
       op('POST', 'dial', 'Dial a created channel.', 'void', [
         channelId,

@@ -275,4 +275,21 @@ export function addChannelRoutes (router: AriRouter, projector: AriProjector, op
   router.add('POST', '/channels/{channelId}/play', (req) => play(projector, req))
   router.add('POST', '/channels/{channelId}/play/{playbackId}', (req) => play(projector, req))
   router.add('POST', '/channels/{channelId}/dial', (req) => dial(projector, req))
+  // resource_channels.c ast_ari_channels_get_channel_var / set_channel_var: a variable never
+  // set is 404 "Provided variable was not found"; a set is 204.
+  router.add('GET', '/channels/{channelId}/variable', (req) => {
+    const variable = param(req, 'variable')
+    if (variable === undefined) return failure(400, 'Variable name is required')
+    const channel = projector.channels.get(req.params.channelId ?? '')
+    if (channel === undefined) return failure(404, 'Provided channel was not found')
+    const value = channel.vars.get(variable)
+    return value === undefined ? failure(404, 'Provided variable was not found') : ok({ value })
+  })
+  router.add('POST', '/channels/{channelId}/variable', (req) => {
+    const variable = param(req, 'variable')
+    if (variable === undefined) return failure(400, 'Variable name is required')
+    const channel = projector.channels.get(req.params.channelId ?? '')
+    if (channel === undefined) return failure(404, 'Provided channel was not found')
+    return noContent(() => { channel.vars.set(variable, req.query.get('value') ?? '') })
+  })
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { causeName } from './esl-causes.js'
 import { dialLeg, originate, splitArgs, startLeg, type ApiResult } from './esl-originate.js'
 import type { EslProjector } from './esl-projector.js'
+import type { SimChannel } from './model-types.js'
 
 export type { ApiResult } from './esl-originate.js'
 
@@ -48,7 +49,8 @@ export class EslApi {
       hupall: (arg) => ({ body: this.#hupall(arg) }),
       // mod_commands file_exists: `true` or `false`, no newline (seen on FreeSWITCH 1.11.1).
       file_exists: (arg) => ({ body: arg !== undefined && projector.model.install.hasMedia(arg.trim()) ? 'true' : 'false' }),
-      conference: async (arg) => await this.#conference(arg)
+      conference: async (arg) => await this.#conference(arg),
+      show: (arg) => ({ body: this.#show(arg) })
     }
   }
 
@@ -124,6 +126,54 @@ export class EslApi {
       return '+OK\n'
     } catch {
       return '-ERROR\n'
+    }
+  }
+
+  /**
+   * mod_commands `show channels [as json]`: one row per channel of the core's channels table
+   * (the columns of 1.11.1). JSON as show_as_json_callback writes it: unformatted, no newline,
+   * and `{"row_count": 0}` and a newline when there is none.
+   */
+  #show (arg: string | undefined): string {
+    const words = (arg ?? '').trim().split(/\s+/)
+    if (words[0] !== 'channels') return '-USAGE: show channels [as json]\n'
+    const rows = this.#projector.model.channels().filter((c) => c.answerState !== 'hangup').map((c) => this.#channelRow(c))
+    if (words[1] === 'as' && words[2] === 'json') {
+      return rows.length === 0 ? '{"row_count": 0}\n' : JSON.stringify({ row_count: rows.length, rows })
+    }
+    const columns = Object.keys(this.#channelRow(undefined))
+    return [columns.join(','), ...rows.map((r) => Object.values(r).join(',')), '', `${rows.length} total.`, ''].join('\n')
+  }
+
+  #channelRow (c: SimChannel | undefined): Record<string, string> {
+    const view = c === undefined ? undefined : this.#projector.view(c)
+    const app = c?.variables.get('current_application') ?? ''
+    return {
+      uuid: c?.id ?? '',
+      direction: c?.direction ?? '',
+      created: c === undefined ? '' : new Date(c.createdAt).toISOString().replace('T', ' ').slice(0, 19),
+      created_epoch: c === undefined ? '' : String(Math.floor(c.createdAt / 1000)),
+      name: c?.name ?? '',
+      state: view?.stateName ?? '',
+      cid_name: c?.callerIdName ?? '',
+      cid_num: c?.callerIdNumber ?? '',
+      ip_addr: '',
+      dest: c?.destination ?? '',
+      application: app,
+      application_data: c?.variables.get('current_application_data') ?? '',
+      dialplan: 'XML',
+      context: c?.direction === 'inbound' ? 'public' : 'default',
+      read_codec: 'PCMU', read_rate: '8000', read_bit_rate: '64000',
+      write_codec: 'PCMU', write_rate: '8000', write_bit_rate: '64000',
+      secure: '',
+      hostname: this.#projector.model.hostname,
+      presence_id: '', presence_data: '', accountcode: '',
+      callstate: view?.callState ?? '',
+      callee_name: '', callee_num: '', callee_direction: '',
+      call_uuid: c?.id ?? '',
+      sent_callee_name: '', sent_callee_num: '',
+      initial_cid_name: c?.callerIdName ?? '', initial_cid_num: c?.callerIdNumber ?? '', initial_ip_addr: '',
+      initial_dest: c?.destination ?? '', initial_dialplan: 'XML', initial_context: c?.direction === 'inbound' ? 'public' : 'default'
     }
   }
 
