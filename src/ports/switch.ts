@@ -32,6 +32,29 @@ export interface DialRequest {
   ringTimeoutMs: number
   /** Aborting cancels the dial in progress; it then ends `cancelled`. */
   signal?: AbortSignal
+  /** Written on the new leg as it is created, so it can be found again (LegTag). */
+  tag?: LegTag
+}
+
+/**
+ * Whose a leg is, kept on the switch with the leg (FreeSWITCH channel variables `hc_controller`
+ * and `hc_call`; Asterisk `HC_CONTROLLER` and `HC_CALL`), so a controller that restarts, or a
+ * peer taking over, finds the call's legs again.
+ */
+export interface LegTag {
+  controllerId: string
+  callId: string
+}
+
+/** A leg on the switch with a tag, that the port did not follow until findLegs() found it. */
+export interface FoundLeg {
+  legId: string
+  tag: LegTag
+  /** `inbound`: a caller's leg; `outbound`: one a controller dialled (an agent, a specialist). */
+  direction: 'inbound' | 'outbound'
+  answered: boolean
+  /** The conference room (Asterisk: mixing bridge) it is in, if any. */
+  room?: string
 }
 
 /** Why the controller hangs a leg up; adapters map it to a vendor cause. */
@@ -145,6 +168,15 @@ export interface SwitchPort {
   missingPrompts(prompts: readonly string[]): Promise<string[]>
   /** Hangs a leg up; a leg already gone is not an error. */
   hangup(legId: string, reason?: HangupReason): Promise<void>
+  /** Writes the tag on a leg (the caller's, once the call is claimed). */
+  tagLeg(legId: string, tag: LegTag): Promise<void>
+  /**
+   * What is on the switch that this port does not follow, asked after each (re)connect: the
+   * legs carrying a tag (left by a controller that died or restarted), followed from now on
+   * and returned; and callers parked with no controller to hear them, offered now through
+   * onInboundCall as if they had just come in.
+   */
+  findLegs(): Promise<FoundLeg[]>
 
   /** Graceful: stop reconnecting, close the connection after requests in flight settle. */
   close(): Promise<void>

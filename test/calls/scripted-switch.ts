@@ -2,7 +2,9 @@
 // its transfers (test/calls/transfer.test.ts): it records every dial, every prompt, who is in
 // which room, and how many times each leg was ended (by the controller or by its far end).
 import { HotlineError } from '../../src/errors.js'
-import type { CollectOptions, CollectResult, DialOutcome, DialRequest, LegEvent, LegListener, PlayOptions, PlayOutcome, SwitchPort, SwitchState, SwitchStatus } from '../../src/ports/switch.js'
+import type {
+  CollectOptions, CollectResult, DialOutcome, DialRequest, FoundLeg, LegEvent, LegListener, LegTag, PlayOptions, PlayOutcome, SwitchPort, SwitchState, SwitchStatus
+} from '../../src/ports/switch.js'
 import type { DialOutcomeKind } from '../../src/domain/transfer-record.js'
 
 /**
@@ -169,6 +171,21 @@ export class ScriptedSwitch implements SwitchPort {
 
   async missingPrompts (): Promise<string[]> {
     return await Promise.resolve([])
+  }
+
+  /** Tags written on legs, by leg. */
+  readonly tags = new Map<string, LegTag>()
+
+  async tagLeg (legId: string, tag: LegTag): Promise<void> {
+    this.tags.set(legId, tag)
+    await Promise.resolve()
+  }
+
+  /** Legs left by a controller, as findLegs() will report them (tests set it). */
+  found: FoundLeg[] = []
+
+  async findLegs (): Promise<FoundLeg[]> {
+    return await Promise.resolve(this.found.splice(0))
   }
 
   async hangup (legId: string): Promise<void> {

@@ -39,6 +39,7 @@ import type { DialOutcome, DialRequest, HangupReason } from '../../ports/switch.
 import { AriReplyError, type AriRest, isGone } from './ari-rest.js'
 import { ALLOCATION_FAILED, HANGUP_REASONS, NOT_BOOTED, unansweredOutcome } from './causes.js'
 import { fillDialTemplate as buildEndpoint } from '../dial-target.js'
+import { tagVariables } from './ari-inventory.js'
 import type { LegTracker } from './leg-tracker.js'
 
 /** StasisStart args of the legs we originate; anything else entering the app is not a dial of ours. */
@@ -183,7 +184,8 @@ export class AriDialer {
       })
 
       rest.originate({
-        endpoint, app: this.#deps.app, appArgs: DIALED_ARG, callerId: request.callerIdNumber, timeout: timeoutSec, channelId: legId
+        endpoint, app: this.#deps.app, appArgs: DIALED_ARG, callerId: request.callerIdNumber, timeout: timeoutSec, channelId: legId,
+        ...(request.tag === undefined ? {} : { variables: tagVariables(request.tag) })
       }).then(() => {
         created = true
         heard = true

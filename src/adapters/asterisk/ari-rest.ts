@@ -36,6 +36,16 @@ export interface OriginateParams {
   /** Seconds before Asterisk gives up dialling. */
   timeout: number
   channelId: string
+  /** Channel variables set on the new channel. */
+  variables?: Record<string, string>
+}
+
+/** A channel as GET /channels lists it: what finding legs again needs. */
+export interface ChannelSummary {
+  id: string
+  state: string
+  callerNumber: string
+  exten: string
 }
 
 export interface AppState {
@@ -151,6 +161,50 @@ export class AriRest {
   async getChannelState (channelId: string): Promise<string | undefined> {
     const channel = await this.#call('get channel', async () => await this.#client.channels.get({ channelId }))
     return typeof channel.state === 'string' ? channel.state : undefined
+  }
+
+  /** `POST /channels/{id}/variable`. */
+  async setVariable (channelId: string, variable: string, value: string): Promise<void> {
+    await this.#call('set variable', async () => { await this.#client.channels.setChannelVar({ channelId, variable, value }) })
+  }
+
+  /** `GET /channels/{id}/variable`: undefined for a variable never set (404 "Provided variable was not found"). */
+  async getVariable (channelId: string, variable: string): Promise<string | undefined> {
+    try {
+      const reply = await this.#call('get variable', async () => await this.#client.channels.getChannelVar({ channelId, variable }))
+      const value: unknown = (reply as { value?: unknown }).value
+      return typeof value === 'string' ? value : undefined
+    } catch (err) {
+      if (isGone(err) && /variable/i.test(replyText(err))) return undefined
+      throw err
+    }
+  }
+
+  /** `GET /channels`: every channel on this Asterisk. */
+  async listChannels (): Promise<ChannelSummary[]> {
+    const list = await this.#call('list channels', async () => await this.#client.channels.list())
+    return (Array.isArray(list) ? list as unknown[] : []).flatMap((c: unknown) => {
+      const channel = c as { id?: unknown, state?: unknown, caller?: { number?: unknown }, dialplan?: { exten?: unknown } }
+      if (typeof channel.id !== 'string') return []
+      return [{
+        id: channel.id,
+        state: typeof channel.state === 'string' ? channel.state : '',
+        callerNumber: typeof channel.caller?.number === 'string' ? channel.caller.number : '',
+        exten: typeof channel.dialplan?.exten === 'string' ? channel.dialplan.exten : ''
+      }]
+    })
+  }
+
+  /** `GET /bridges`: each channel's bridge id (a room is a bridge named after it). */
+  async channelBridges (): Promise<Map<string, string>> {
+    const list = await this.#call('list bridges', async () => await this.#client.bridges.list())
+    const rooms = new Map<string, string>()
+    for (const b of Array.isArray(list) ? list as unknown[] : []) {
+      const bridge = b as { id?: unknown, channels?: unknown }
+      if (typeof bridge.id !== 'string') continue
+      for (const channelId of asList(bridge.channels)) if (typeof channelId === 'string') rooms.set(channelId, bridge.id)
+    }
+    return rooms
   }
 
   async play (channelId: string, media: string, playbackId: string): Promise<void> {

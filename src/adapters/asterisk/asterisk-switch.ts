@@ -17,8 +17,8 @@ import type { Logger } from 'pino'
 import { HotlineError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type {
-  CollectOptions, CollectResult, DialOutcome, DialRequest, HangupReason, InboundCall,
-  LegListener, PlayOptions, PlayOutcome, SwitchPort, SwitchState, SwitchStatus
+  CollectOptions, CollectResult, DialOutcome, DialRequest, FoundLeg, HangupReason, InboundCall,
+  LegListener, LegTag, PlayOptions, PlayOutcome, SwitchPort, SwitchState, SwitchStatus
 } from '../../ports/switch.js'
 import { AriBridges } from './ari-bridges.js'
 import { AriConnection } from './ari-connection.js'
@@ -27,6 +27,7 @@ import { GoingAway } from './ari-going-away.js'
 import {
   type AriEvent, argsOf, bridgeOf, causeOf, channelOf, playbackOf, stringField
 } from './ari-events.js'
+import { findLegs, tagVariables } from './ari-inventory.js'
 import { AriMedia } from './ari-media.js'
 import { RequestGate } from './ari-requests.js'
 import { type AriRest, isGone } from './ari-rest.js'
@@ -200,6 +201,21 @@ export class AsteriskSwitch implements SwitchPort {
 
   async leaveConference (legId: string, room: string): Promise<void> {
     await this.#bridges.leave(legId, room)
+  }
+
+  async tagLeg (legId: string, tag: LegTag): Promise<void> {
+    const rest = this.#restOrThrow()
+    for (const [name, value] of Object.entries(tagVariables(tag))) await rest.setVariable(legId, name, value)
+  }
+
+  async findLegs (): Promise<FoundLeg[]> {
+    return await findLegs(this.#restOrThrow(), {
+      app: this.#options.app,
+      tracker: this.#tracker,
+      lineNumbers: this.#options.lineNumbers,
+      offer: (call) => { this.#bus.emit('inbound', call) },
+      now: () => this.#options.clock.now()
+    })
   }
 
   async hangup (legId: string, reason: HangupReason = 'normal'): Promise<void> {

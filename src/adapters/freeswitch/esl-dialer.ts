@@ -30,6 +30,7 @@ import type { DialOutcome, DialRequest, VendorCause } from '../../ports/switch.j
 import { fillDialTemplate as buildDialString } from '../dial-target.js'
 import { dialOutcomeOf, q850Of } from './causes.js'
 import type { EslClient } from './esl-client.js'
+import { tagVariables } from './esl-inventory.js'
 import type { LegRegistry } from './leg-registry.js'
 
 export interface EslDialerDeps {
@@ -99,7 +100,8 @@ export class EslDialer {
       `originate_timeout=${timeoutSec}`,
       `origination_caller_id_number=${request.callerIdNumber}`,
       `origination_caller_id_name=${request.callerIdNumber}`,
-      'ignore_early_media=true'
+      'ignore_early_media=true',
+      ...(request.tag === undefined ? [] : tagVariables(request.tag))
     ].join(',')
     const started = clock.now()
     legs.track(legId)

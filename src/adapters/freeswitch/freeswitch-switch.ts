@@ -22,12 +22,13 @@ import type { Logger } from 'pino'
 import { HotlineError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
 import type {
-  CollectOptions, CollectResult, DialOutcome, DialRequest, HangupReason, InboundCall,
-  LegListener, PlayOptions, PlayOutcome, SwitchPort, SwitchStatus
+  CollectOptions, CollectResult, DialOutcome, DialRequest, FoundLeg, HangupReason, InboundCall,
+  LegListener, LegTag, PlayOptions, PlayOutcome, SwitchPort, SwitchStatus
 } from '../../ports/switch.js'
 import { HANGUP_REASON_CAUSE, hangupCauseOf, q850Of } from './causes.js'
 import { EslClient, type EslEvent } from './esl-client.js'
 import { EslDialer } from './esl-dialer.js'
+import { TAG_VARIABLES, checkedTag, findLegs } from './esl-inventory.js'
 import { EslMedia } from './esl-media.js'
 import { reconcileLegs, restartedSince } from './esl-reconcile.js'
 import { LegRegistry } from './leg-registry.js'
@@ -188,6 +189,25 @@ export class FreeswitchSwitch implements SwitchPort {
     // `-ERR No such channel!` means it is gone already, which is what we wanted.
     const reply = await client.api(`uuid_kill ${legId} ${cause}`)
     if (reply.startsWith('-ERR')) this.#killed.delete(legId)
+  }
+
+  async tagLeg (legId: string, tag: LegTag): Promise<void> {
+    const client = this.#connected()
+    const { controllerId, callId } = checkedTag(tag)
+    for (const [name, value] of [[TAG_VARIABLES.controllerId, controllerId], [TAG_VARIABLES.callId, callId]] as const) {
+      const reply = await client.api(`uuid_setvar ${legId} ${name} ${value}`)
+      if (!reply.startsWith('+OK')) throw new HotlineError('HC_CALL_GONE', `tagging leg ${legId}: ${reply.trim()}`, { switchCause: reply.trim() })
+    }
+  }
+
+  async findLegs (): Promise<FoundLeg[]> {
+    return await findLegs(this.#connected(), {
+      legs: this.#legs,
+      dialling: (legId) => this.#dialer.has(legId),
+      lineNumbers: this.#options.lineNumbers,
+      offer: (call) => { this.#bus.emit('inbound', call) },
+      now: () => this.#options.clock.now()
+    })
   }
 
   async close (): Promise<void> {

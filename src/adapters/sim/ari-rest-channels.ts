@@ -135,6 +135,8 @@ function originate (projector: AriProjector, options: ChannelRouteOptions, req: 
     ...(app === undefined ? {} : { app }),
     args: listParam(req, 'appArgs')
   })
+  // The variables are the channel's from its creation (GET /channels/{id}/variable reads them).
+  for (const [name, value] of Object.entries(variables)) channel.vars.set(name, value)
   projector.expect(channel)
   if (app !== undefined && projector.apps.json(app) !== undefined) projector.apps.subscribeChannel(app, channel.id)
   return ok(channel.json(), () => {

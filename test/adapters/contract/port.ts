@@ -60,23 +60,33 @@ export async function portBehindProxy (t: Test, protocol: 'esl' | 'ari', options
   const sim = embedded.sim
   if (sim === undefined) throw new Error('no simulator')
   const proxy = await TcpProxy.start({ host: '127.0.0.1', port: sim.port })
-  const password = simConfig.switch.sim.password
-  const config = resolveAppConfig({
-    switch: protocol === 'esl'
-      ? { kind: 'freeswitch', freeswitch: { host: '127.0.0.1', port: proxy.port }, requestTimeoutMs: options.requestTimeoutMs ?? 1000, reconnect }
-      : { kind: 'asterisk', asterisk: { url: `http://127.0.0.1:${proxy.port}` }, requestTimeoutMs: options.requestTimeoutMs ?? 1000, reconnect }
-  }, 'contract test behind a proxy', { ESL_PASSWORD: password, ARI_PASSWORD: password })
-  const built = await buildSwitch(config, { clock: systemClock, logger })
+  // The port is closed first (teardowns run in the order they were added), then the rest.
+  const sw = await portTo(t, protocol, proxy.port, simConfig.switch.sim.password, options.requestTimeoutMs)
   t.teardown(async () => {
-    await built.port.close()
     await embedded.port.close()
     await proxy.close()
     await sim.close()
     sim.model.close()
   })
+  return { sw, sim, proxy }
+}
+
+/**
+ * A port built as for a real switch (`kind: freeswitch` / `asterisk`) to a simulator's `port`
+ * (or a proxy in front of it), connected; closed when the test ends. Another controller's port.
+ */
+export async function portTo (t: Test, protocol: 'esl' | 'ari', port: number, password: string, requestTimeoutMs = 1000): Promise<SwitchPort> {
+  const reconnect = { initialDelayMs: 20, maxDelayMs: 100 }
+  const config = resolveAppConfig({
+    switch: protocol === 'esl'
+      ? { kind: 'freeswitch', freeswitch: { host: '127.0.0.1', port }, requestTimeoutMs, reconnect }
+      : { kind: 'asterisk', asterisk: { url: `http://127.0.0.1:${port}` }, requestTimeoutMs, reconnect }
+  }, 'contract test port', { ESL_PASSWORD: password, ARI_PASSWORD: password })
+  const built = await buildSwitch(config, { clock: systemClock, logger: pino({ level: 'silent' }) })
+  t.teardown(async () => { await built.port.close() })
   void built.port.start()
   await eventually(() => built.port.status().state === 'ready' ? true : undefined, 'connected')
-  return { sw: built.port, sim, proxy }
+  return built.port
 }
 
 /** Resolves once the port has been disconnected and is ready again. */

@@ -1,0 +1,64 @@
+// What is in the Stasis application that the adapter does not follow, asked after each
+// (re)connect. Channels stay in Stasis when the application's WebSocket dies (Stasis() does not
+// return), and a controller that connects again under the same application name hears their
+// events again; what happened meanwhile is asked: `GET /applications/{app}` (the channels the
+// application holds), `GET /channels` and `GET /bridges` (state, extension, room), and each
+// unknown channel's tag (`GET /channels/{id}/variable?variable=HC_CALL`, 404 when never set).
+//
+//  - a channel with a tag was a call's leg under some controller: followed from now on and
+//    returned, for the call's new owner to decide;
+//  - an untagged channel to a line number is a caller whose controller died before taking the
+//    call: offered.
+
+import { HotlineError } from '../../errors.js'
+import type { FoundLeg, InboundCall, LegTag } from '../../ports/switch.js'
+import type { AriRest } from './ari-rest.js'
+import type { LegTracker } from './leg-tracker.js'
+
+export const TAG_VARIABLES = { controllerId: 'HC_CONTROLLER', callId: 'HC_CALL' } as const
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+export function tagVariables (tag: LegTag): Record<string, string> {
+  for (const value of [tag.controllerId, tag.callId]) {
+    if (!SAFE_ID.test(value)) throw new HotlineError('HC_SWITCH_COMMAND', `a leg tag may hold letters, digits and . _ : - only: ${JSON.stringify(value)}`)
+  }
+  return { [TAG_VARIABLES.controllerId]: tag.controllerId, [TAG_VARIABLES.callId]: tag.callId }
+}
+
+export interface InventoryDeps {
+  app: string
+  tracker: LegTracker
+  lineNumbers: readonly string[]
+  offer: (call: InboundCall) => void
+  now: () => number
+}
+
+export async function findLegs (rest: AriRest, deps: InventoryDeps): Promise<FoundLeg[]> {
+  const held = new Set((await rest.application(deps.app)).channelIds)
+  const channels = (await rest.listChannels()).filter((c) => held.has(c.id) && !deps.tracker.has(c.id))
+  if (channels.length === 0) return []
+  const rooms = await rest.channelBridges()
+  const found: FoundLeg[] = []
+  for (const channel of channels) {
+    const callId = await rest.getVariable(channel.id, TAG_VARIABLES.callId)
+    const controllerId = callId === undefined ? undefined : await rest.getVariable(channel.id, TAG_VARIABLES.controllerId)
+    const inbound = deps.lineNumbers.includes(channel.exten)
+    if (callId !== undefined && callId !== '' && controllerId !== undefined && controllerId !== '') {
+      deps.tracker.track(channel.id, inbound ? 'inbound' : 'dialed')
+      deps.tracker.stasisStarted(channel.id)
+      const room = rooms.get(channel.id)
+      found.push({
+        legId: channel.id,
+        tag: { controllerId, callId },
+        direction: inbound ? 'inbound' : 'outbound',
+        answered: channel.state === 'Up',
+        ...(room === undefined ? {} : { room })
+      })
+    } else if (inbound && !deps.tracker.has(channel.id)) {
+      deps.tracker.track(channel.id, 'inbound')
+      deps.offer({ legId: channel.id, from: channel.callerNumber, to: channel.exten, at: deps.now() })
+    }
+  }
+  return found
+}

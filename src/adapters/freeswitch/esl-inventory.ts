@@ -1,0 +1,88 @@
+// What is on FreeSWITCH that the adapter does not follow, asked after each (re)connect.
+// Events raised while no controller listened are gone (nothing is replayed), so the switch is
+// asked: `show channels as json` (mod_commands; one row per channel, `{"row_count": 0}` when
+// none), then each unknown channel's tag (`uuid_getvar <uuid> hc_call`, `_undef_` when unset).
+//
+//  - a channel with a tag was a call's leg under some controller (this one before a restart,
+//    or a dead peer): followed from now on and returned, for the call's new owner to decide;
+//  - an inbound channel to a line number, parked and without a tag, is a caller who came in
+//    while no controller listened (or whose controller died before taking the call): offered.
+
+import { HotlineError } from '../../errors.js'
+import type { FoundLeg, InboundCall, LegTag } from '../../ports/switch.js'
+import type { EslClient } from './esl-client.js'
+import type { LegRegistry } from './leg-registry.js'
+
+export const TAG_VARIABLES = { controllerId: 'hc_controller', callId: 'hc_call' } as const
+
+/** Ids go into originate variables and API arguments: nothing that could end or split them. */
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+export function checkedTag (tag: LegTag): LegTag {
+  for (const value of [tag.controllerId, tag.callId]) {
+    if (!SAFE_ID.test(value)) throw new HotlineError('HC_SWITCH_COMMAND', `a leg tag may hold letters, digits and . _ : - only: ${JSON.stringify(value)}`)
+  }
+  return tag
+}
+
+/** The tag as originate variables (`{…}` of a dial string). */
+export function tagVariables (tag: LegTag): string[] {
+  const { controllerId, callId } = checkedTag(tag)
+  return [`${TAG_VARIABLES.controllerId}=${controllerId}`, `${TAG_VARIABLES.callId}=${callId}`]
+}
+
+interface ChannelRow {
+  uuid?: string
+  direction?: string
+  dest?: string
+  cid_num?: string
+  application?: string
+  application_data?: string
+  callstate?: string
+}
+
+export interface InventoryDeps {
+  legs: LegRegistry
+  /** Legs a dial in flight follows itself. */
+  dialling: (legId: string) => boolean
+  lineNumbers: readonly string[]
+  offer: (call: InboundCall) => void
+  now: () => number
+}
+
+/** mod_commands uuid_getvar: the value, or undefined for `_undef_` and errors. */
+async function variable (client: EslClient, legId: string, name: string): Promise<string | undefined> {
+  const value = (await client.api(`uuid_getvar ${legId} ${name}`)).trim()
+  return value === '' || value === '_undef_' || value.startsWith('-ERR') ? undefined : value
+}
+
+export async function findLegs (client: EslClient, deps: InventoryDeps): Promise<FoundLeg[]> {
+  const text = (await client.api('show channels as json')).trim()
+  if (!text.startsWith('{')) throw new HotlineError('HC_SWITCH_COMMAND', `show channels answered: ${text.slice(0, 80)}`, { switchCause: text })
+  const rows = (JSON.parse(text) as { rows?: ChannelRow[] }).rows ?? []
+  const found: FoundLeg[] = []
+  for (const row of rows) {
+    const legId = row.uuid
+    if (legId === undefined || deps.legs.has(legId) || deps.dialling(legId)) continue
+    const callId = await variable(client, legId, TAG_VARIABLES.callId)
+    const controllerId = callId === undefined ? undefined : await variable(client, legId, TAG_VARIABLES.controllerId)
+    if (callId !== undefined && controllerId !== undefined) {
+      deps.legs.track(legId)
+      const room = row.application === 'conference' ? row.application_data?.split('@')[0] : undefined
+      found.push({
+        legId,
+        tag: { controllerId, callId },
+        direction: row.direction === 'inbound' ? 'inbound' : 'outbound',
+        answered: row.callstate === 'ACTIVE' || row.callstate === 'HELD',
+        ...(room === undefined || room === '' ? {} : { room })
+      })
+      continue
+    }
+    const to = row.dest ?? ''
+    if (row.direction === 'inbound' && row.application === 'park' && deps.lineNumbers.includes(to) && !deps.legs.has(legId)) {
+      deps.legs.track(legId)
+      deps.offer({ legId, from: row.cid_num ?? '', to, at: deps.now() })
+    }
+  }
+  return found
+}
