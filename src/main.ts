@@ -1,5 +1,6 @@
 // Process entry: config → controller → listen → drain on SIGTERM/SIGINT.
 
+import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
@@ -36,6 +37,7 @@ async function main (): Promise<void> {
   })
   const controller = await startController({
     config: app,
+    controllerId: config.app.controller.id ?? hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 64),
     simInstall,
     calendar: config.calendar,
     ivr: { flowsDir, flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AriServer } from './adapters/sim/ari-server.js'
 import { EslServer } from './adapters/sim/esl-server.js'
+import type { SimCallHandle } from './adapters/sim/model-types.js'
 import { SimSwitch } from './adapters/sim/sim-switch.js'
 import { type SimTraffic, seededRandom, startSimTraffic } from './adapters/sim/traffic.js'
 import { ConfigError, configDirOf, formatProblem, loadConfig } from './config/index.js'
@@ -66,20 +67,51 @@ async function main (): Promise<void> {
     conferences: model.conferences().length,
     traffic: traffic.stats()
   })
+  // Callers placed on the control API, by channel id: what they heard and how they ended.
+  const placed = new Map<string, { call: SimCallHandle, ended?: { cause: string, side: string } }>()
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     const reply = (code: number, body: unknown): void => {
       res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body))
     }
     const url = new URL(req.url ?? '/', 'http://sim')
+    const callId = /^\/calls\/([^/]+)$/.exec(url.pathname)?.[1]
     if (req.method === 'GET' && url.pathname === '/status') {
       reply(200, status())
+    } else if (req.method === 'POST' && url.pathname === '/calls') {
+      const from = url.searchParams.get('from') ?? ''
+      if (!/^\d{3,20}$/.test(from)) {
+        reply(400, { error: 'from: the caller\'s number, digits only' })
+        return
+      }
+      try {
+        const call = model.placeCall({ from, to: url.searchParams.get('to') ?? config.app.switch.hotlineNumber })
+        const entry: { call: SimCallHandle, ended?: { cause: string, side: string } } = { call }
+        placed.set(call.channel.id, entry)
+        void call.ended.then((end) => { entry.ended = { cause: end.cause, side: end.side } })
+        reply(201, { id: call.channel.id })
+      } catch (err) {
+        reply(503, { error: (err as Error).message })
+      }
+    } else if (req.method === 'GET' && callId !== undefined) {
+      const entry = placed.get(decodeURIComponent(callId))
+      if (entry === undefined) {
+        reply(404, { error: 'no call placed with that id' })
+        return
+      }
+      const { call } = entry
+      reply(200, {
+        id: call.channel.id,
+        answerState: call.channel.answerState,
+        heard: call.heard.map((h) => h.replace(/^.*[/:]/, '').replace(/\.wav$/, '')),
+        ...(entry.ended === undefined ? {} : { ended: entry.ended })
+      })
     } else if (req.method === 'POST' && url.pathname === '/restart') {
       const downMs = Number(url.searchParams.get('downMs') ?? '1000')
       logger.warn({ downMs }, 'restarting the simulated switch (asked on the control API)')
       model.restart({ downMs: Number.isFinite(downMs) ? downMs : 1000 })
         .then((up) => { reply(200, { up }) }, (err: unknown) => { reply(500, { error: String(err) }) })
     } else {
-      reply(404, { error: 'GET /status or POST /restart?downMs=N' })
+      reply(404, { error: 'GET /status, POST /restart?downMs=N, POST /calls?from=N, GET /calls/{id}' })
     }
   })
   await new Promise<void>((resolve) => control.listen(options.controlPort, '127.0.0.1', resolve))

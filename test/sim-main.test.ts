@@ -1,15 +1,15 @@
 // `npm run sim`: the simulated switch as its own process. Its options, and on each protocol: a
 // controller connects to it as to a real switch and is offered its callers; the controller
 // goes away and the switch lives on with its calls; another controller connects.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { SIM_USAGE, simOptions } from '../src/wiring/sim-options.js'
-import type { SimStatus } from '../src/sim-main.js'
 import { startController } from '../src/wiring/controller.js'
 import { resolveAppConfig } from '../src/config/app-config.js'
 import { createLogger } from '../src/logger.js'
 import { eventually } from './helpers/sim.js'
+import { startSimProcess } from './helpers/processes.js'
 
 const ROOT = new URL('../', import.meta.url).pathname
 const PASSWORD = 'sim-secret-0123'
@@ -29,34 +29,6 @@ void t.test('options: flags over the environment over the defaults; bad values n
   t.throws(() => simOptions(['--bogus'], {}), /bogus/)
   t.match(SIM_USAGE, /--calls-per-hour N/)
 })
-
-interface RunningSim { child: ChildProcess, port: number, controlPort: number, status: () => Promise<SimStatus> }
-
-async function startSimProcess (t: Test, args: string[]): Promise<RunningSim> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim-main.ts', ...args], {
-    cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  t.teardown(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM')
-      await once(child, 'exit')
-    }
-  })
-  const ready = await new Promise<{ port: number, controlPort: number }>((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      const line = out.split('\n').find((l) => l.includes('"sim":"listening"'))
-      if (line !== undefined) resolve(JSON.parse(line) as { port: number, controlPort: number })
-    })
-    child.once('exit', (code) => { reject(new Error(`the simulator exited ${String(code)}: ${stderr}`)) })
-  })
-  const status = async (): Promise<SimStatus> =>
-    await (await fetch(`http://127.0.0.1:${ready.controlPort}/status`)).json() as SimStatus
-  return { child, ...ready, status }
-}
 
 for (const protocol of ['esl', 'ari'] as const) {
   void t.test(`${protocol}: controllers come and go; the switch and its calls stay`, async (t) => {

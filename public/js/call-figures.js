@@ -7,7 +7,7 @@ import { duration, pct } from './common.js'
 /** The tiles, by data-figure (after the page's prefix), in the pages' order. */
 export const CALL_TILES = ['offered', 'served', 'by-design', 'abandoned', 'queue-abandon-rate', 'cut', 'failed', 'refused']
 
-const CUT_WORDS = [['drainDeadline', '停机超时'], ['switchLost', '交换机断开'], ['shutdown', '关闭']]
+const CUT_WORDS = [['drainDeadline', '停机超时'], ['switchLost', '交换机断开'], ['shutdown', '关闭'], ['controllerRestarted', '控制器重启']]
 
 /**
  * What each tile shows for `c` (undefined: the figures could not be read): its text, the raw

@@ -28,6 +28,8 @@ export interface AcdDeps {
   clock: Clock
   /** Caller ID agents' phones show: the hotline's number, never the caller's. */
   callerIdNumber: string
+  /** Written on the legs it dials (LegTag). */
+  controllerId?: string
   /** How often a waiting caller asks the store for an agent anyway; default 500 ms. */
   pollMs?: number
   /** A queue entry not touched for this long is dropped (its controller died); default 30 s. */

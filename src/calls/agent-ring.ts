@@ -21,6 +21,8 @@ export interface RingDeps {
   agents: Agents
   /** Caller ID agents' phones show: the hotline's number, never the caller's. */
   callerIdNumber: string
+  /** Written on the agent's leg with the call's id, so it can be found again (LegTag). */
+  controllerId?: string
 }
 
 /** Outcomes that say the agent let the call go (the agent's doing, not the line's). */
@@ -38,7 +40,8 @@ export async function ringAgent (
       target: { number: agent.extension, trunk: 'agent' },
       callerIdNumber: deps.callerIdNumber,
       ringTimeoutMs: group.ringTimeoutSec * 1000,
-      signal
+      signal,
+      ...(deps.controllerId === undefined ? {} : { tag: { controllerId: deps.controllerId, callId } })
     })
   } catch (err) {
     // The switch failed, not the agent: they may take the next call.

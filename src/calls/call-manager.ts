@@ -13,6 +13,7 @@ import type { CallRecord } from '../domain/call-record.js'
 import type { InboundCall, SwitchPort } from '../ports/switch.js'
 import { HotlineError } from '../errors.js'
 import type { TransferRecord } from '../domain/transfer-record.js'
+import { recoverCalls } from './recovery.js'
 import { CallSession, type CallSummary } from './call-session.js'
 import { type AgentCall, type LineServices, type ScriptChoice } from './call-context.js'
 import type { LiveCallView, Requester } from './call-context.js'
@@ -48,7 +49,28 @@ export class CallManager {
   }
 
   start (): void {
-    this.#stop = this.#deps.switch.onInboundCall((call) => { this.#take(call) })
+    const { switch: sw } = this.#deps
+    const stopCalls = sw.onInboundCall((call) => { this.#take(call) })
+    // Each connect: what the switch holds that nobody here follows (calls left by this
+    // controller before a restart, callers parked while it was away).
+    const stopStatus = sw.onStatus((status) => { if (status.state === 'ready') this.#recover() })
+    if (sw.status().state === 'ready') this.#recover()
+    this.#stop = () => { stopCalls(); stopStatus() }
+  }
+
+  #recovering: Promise<void> | undefined
+
+  #recover (): void {
+    if (this.#recovering !== undefined || this.#draining) return
+    const { logger } = this.#deps
+    this.#recovering = recoverCalls({
+      ...this.#deps,
+      log: logger,
+      isRunning: (callId) => [...this.#sessions.values()].some((s) => s.session.callId === callId),
+      written: (record) => { this.#written(record) }
+    }).catch((err: unknown) => {
+      logger.warn({ err }, 'finding the calls left on the switch failed; asked again at the next connect')
+    }).finally(() => { this.#recovering = undefined })
   }
 
   get draining (): boolean {

@@ -142,6 +142,9 @@ export class CallSession {
     this.#log.info({ from: this.#call.from, to: this.#call.to }, 'call offered')
     this.#stopListening = this.#deps.switch.onLegEvent(this.#call.legId, (e) => { this.#onLegEvent(e) })
     this.#save()
+    // Whose the leg is, on the switch: found again by this controller after a restart.
+    this.#deps.switch.tagLeg(this.#call.legId, { controllerId: this.#deps.controllerId, callId: this.callId })
+      .catch((err: unknown) => { this.#log.warn({ err }, 'tagging the caller\'s leg failed') })
     let scriptEnd: { reason: string } | undefined
     let error: unknown
     try {

@@ -18,7 +18,7 @@ import type { Logger } from 'pino'
 import type { HuntEntry } from '../domain/directory.js'
 import { isHotlineError } from '../errors.js'
 import type { Clock } from '../ports/clock.js'
-import type { DialOutcome, SwitchPort } from '../ports/switch.js'
+import type { DialOutcome, LegTag, SwitchPort } from '../ports/switch.js'
 import type { TransferAttempt } from '../domain/transfer-record.js'
 
 export interface HuntDeps {
@@ -52,6 +52,8 @@ export interface HuntRequest {
   /** Aborted when the caller hangs up (or the transfer is dropped): the dial in progress is cancelled. */
   signal: AbortSignal
   log: Logger
+  /** Written on every leg it dials (LegTag). */
+  tag?: LegTag
   /** Told as each dial starts. */
   onDialStart?: (dial: DialStart) => void
   /** Told of each dial's end, in order (awaited: the record is written before the next dial). */
@@ -97,7 +99,7 @@ export async function hunt (deps: HuntDeps, request: HuntRequest): Promise<HuntR
       }
       request.onDialStart?.({ index, number: entry.number, label: entry.label, startedAt, ringTimeoutMs })
       log.info({ index, number: entry.number, ringTimeoutMs }, 'transfer: dialling')
-      const outcome = await dialOnce(deps, entry.number, ringTimeoutMs, signal)
+      const outcome = await dialOnce(deps, entry.number, ringTimeoutMs, signal, request.tag)
       if (outcome.kind === 'answered' && signal.aborted) {
         // Answered in the same moment the caller hung up: nobody to put them through to. The
         // number did answer, and the record says so (the department did its part).
@@ -152,14 +154,15 @@ async function switchUp (deps: HuntDeps, waitMs: number, signal: AbortSignal): P
 }
 
 /** One dial; an error from the switch (not connected, command refused) is a failed attempt. */
-async function dialOnce (deps: HuntDeps, number: string, ringTimeoutMs: number, signal: AbortSignal): Promise<DialOutcome> {
+async function dialOnce (deps: HuntDeps, number: string, ringTimeoutMs: number, signal: AbortSignal, tag?: LegTag): Promise<DialOutcome> {
   const started = deps.clock.now()
   try {
     return await deps.switch.dial({
       target: { number, trunk: 'department' },
       callerIdNumber: deps.callerIdNumber,
       ringTimeoutMs,
-      signal
+      signal,
+      ...(tag === undefined ? {} : { tag })
     })
   } catch (err) {
     const ringMs = deps.clock.now() - started

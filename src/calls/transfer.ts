@@ -48,6 +48,8 @@ export interface TransfersDeps {
   log: Logger
   /** How long the hunt waits for a lost switch connection to come back (default: the number's ring time). */
   switchWaitMs?: number
+  /** Written with the call's id on every leg the hunt dials (LegTag). */
+  controllerId?: string
 }
 
 export interface TransferEvents {
@@ -103,6 +105,7 @@ export class Transfers extends EventEmitter<TransferEvents> {
       entries: run.matter.hunt,
       signal,
       log: run.log,
+      ...(this.#deps.controllerId === undefined ? {} : { tag: { controllerId: this.#deps.controllerId, callId: run.record.callId } }),
       onDialStart: (dial) => { run.ringing = dial },
       onAttempt: async (attempt) => {
         run.ringing = undefined

@@ -127,6 +127,11 @@ export const AppConfigSchema = Type.Object({
       })
     })
   }),
+  controller: section({
+    // This controller's name, stable across restarts: the legs it handles carry it on the switch
+    // (LegTag), so after a crash the restarted controller finds its calls. Default: the host name.
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' }))
+  }),
   shutdown: section({
     drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })
   }),

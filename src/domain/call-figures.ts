@@ -12,7 +12,7 @@ import { type AbandonPhase, CALL_FINAL_STATES, type CallFinalState, type CallRec
 import { dateKey, localDayNumber, localMidnight, parseDateKey } from './calendar-time.js'
 
 /** Why the controller or the switch cut a call before a person was reached (calls/call-end.ts `Cut`). */
-export type CutReason = 'drain-deadline' | 'switch-lost' | 'shutdown'
+export type CutReason = 'drain-deadline' | 'switch-lost' | 'shutdown' | 'controller-restarted'
 
 /** The reason of a completed call whose caller reached a person; any other is "by design". */
 export const SERVED_REASON = 'served'
@@ -47,12 +47,13 @@ const KEYS: Readonly<Record<CallCountKey, true>> = {
   queued: true,
   'cut:drain-deadline': true,
   'cut:switch-lost': true,
-  'cut:shutdown': true
+  'cut:shutdown': true,
+  'cut:controller-restarted': true
 }
 
 export const CALL_COUNT_KEYS: readonly CallCountKey[] = Object.keys(KEYS) as CallCountKey[]
 
-const CUT_REASONS: ReadonlySet<string> = new Set<CutReason>(['drain-deadline', 'switch-lost', 'shutdown'])
+const CUT_REASONS: ReadonlySet<string> = new Set<CutReason>(['drain-deadline', 'switch-lost', 'shutdown', 'controller-restarted'])
 
 /** What an ended call's increments are made from (a call record with its final state). */
 export type EndedCall = Pick<CallRecord, 'reason' | 'abandon' | 'queue'> & { finalState: CallFinalState }
@@ -133,7 +134,7 @@ export interface CallFigures {
   refused: number
   /** Ended by the controller or the switch before a person was reached. */
   cut: number
-  cutReasons: { drainDeadline: number, switchLost: number, shutdown: number }
+  cutReasons: { drainDeadline: number, switchLost: number, shutdown: number, controllerRestarted: number }
   /** Ended by a fault in the controller before a person was reached. */
   failed: number
   /** Calls that joined a queue to agents (once per call, however often it was requeued). */
@@ -174,7 +175,7 @@ export function callFigures (counts: Readonly<Record<string, number>>): CallFigu
     abandoned,
     refused: n('refused'),
     cut: n('cut'),
-    cutReasons: { drainDeadline: n('cut:drain-deadline'), switchLost: n('cut:switch-lost'), shutdown: n('cut:shutdown') },
+    cutReasons: { drainDeadline: n('cut:drain-deadline'), switchLost: n('cut:switch-lost'), shutdown: n('cut:shutdown'), controllerRestarted: n('cut:controller-restarted') },
     failed: n('failed'),
     queued,
     queueAbandonRate: queued === 0 ? null : queueAbandoned / queued,

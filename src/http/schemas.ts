@@ -32,7 +32,7 @@ export const CallFiguresSchema = Type.Object({
   }, { description: 'the caller hung up before reaching a person, by where: the IVR, the queue, an agent\'s phone ringing' }),
   refused: Type.Integer({ minimum: 0, description: 'never answered: the controller draining, the store unavailable' }),
   cut: Type.Integer({ minimum: 0, description: 'ended by the controller or the switch before a person was reached' }),
-  cutReasons: Type.Object({ drainDeadline: Count, switchLost: Count, shutdown: Count }),
+  cutReasons: Type.Object({ drainDeadline: Count, switchLost: Count, shutdown: Count, controllerRestarted: Count }),
   failed: Type.Integer({ minimum: 0, description: 'ended by a fault in the controller before a person was reached' }),
   queued: Type.Integer({ minimum: 0, description: 'calls that joined a queue to agents, once per call' }),
   queueAbandonRate: Ratio('(abandoned.queue + abandoned.ringingAgent) / queued; IVR abandons are not in it; null when no call queued'),

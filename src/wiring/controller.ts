@@ -144,7 +144,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     const problems = checkTicketSetup(config, directory)
     if (problems.length > 0) throw new ConfigError(problems)
     tickets = startTickets({ config, directory, calendar, clock, logger, metrics })
-    ivr = await startIvr({ ...options.ivr, calendar, tickets: options.ivr.tickets ?? tickets.service }, { config, store, switch: sw, clock, logger, prompts })
+    ivr = await startIvr({ ...options.ivr, calendar, tickets: options.ivr.tickets ?? tickets.service }, { config, store, switch: sw, clock, logger, prompts, controllerId })
     const flows = ivr.flows
     ivrPrompts = () => flows.prompts()
     // Every transfer request is counted once, when it leaves the hunt.

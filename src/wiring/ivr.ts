@@ -43,6 +43,8 @@ export interface IvrOptions {
 
 export async function startIvr (options: IvrOptions, deps: {
   config: AppConfig, store: Store, switch: SwitchPort, clock: Clock, logger: Logger, prompts: PromptHealth
+  /** Written on the legs the line dials (LegTag). */
+  controllerId?: string
 }): Promise<Ivr> {
   const { config, store, clock, logger } = deps
   const tokenProblems = checkTokenAgents(config.api.tokens, options.agents)
@@ -58,9 +60,10 @@ export async function startIvr (options: IvrOptions, deps: {
     calendar: options.calendar,
     clock,
     callerIdNumber: config.switch.hotlineNumber,
-    log: logger.child({ component: 'transfers' })
+    log: logger.child({ component: 'transfers' }),
+    controllerId: deps.controllerId
   })
-  const acd = new QueueAcd({ switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber })
+  const acd = new QueueAcd({ switch: deps.switch, store, agents, clock, callerIdNumber: config.switch.hotlineNumber, controllerId: deps.controllerId })
   const groups = options.agents.groups.map((g) => g.id)
   const flows = await FlowRegistry.open({
     dir: options.flowsDir,

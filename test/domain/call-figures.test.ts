@@ -17,7 +17,7 @@ const NONE: CallFigures = {
   abandoned: { total: 0, ivr: 0, queue: 0, ringingAgent: 0 },
   refused: 0,
   cut: 0,
-  cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0 },
+  cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0, controllerRestarted: 0 },
   failed: 0,
   queued: 0,
   queueAbandonRate: null,
@@ -98,7 +98,7 @@ void t.test('cut: by reason; a call cut while queued is queued but not abandoned
   t.strictSame(callIncrements(shutdown), { offered: 1, cut: 1, 'cut:shutdown': 1 })
   // 3 offered, 3 cut (one of each reason); 1 queued and none abandoned: 0 / 1 = 0.
   t.strictSame(figuresOf(t, drain, lost, shutdown), {
-    ...NONE, offered: 3, cut: 3, cutReasons: { drainDeadline: 1, switchLost: 1, shutdown: 1 }, queued: 1, queueAbandonRate: 0
+    ...NONE, offered: 3, cut: 3, cutReasons: { drainDeadline: 1, switchLost: 1, shutdown: 1, controllerRestarted: 0 }, queued: 1, queueAbandonRate: 0
   })
   t.strictSame(callIncrements({ finalState: 'cut', reason: 'something new' }), { offered: 1, cut: 1 }, 'an unknown reason: cut, no reason count')
 })
@@ -136,7 +136,7 @@ void t.test('a day of calls: sums, the queue abandon rate and the average abando
     abandoned: { total: 4, ivr: 1, queue: 2, ringingAgent: 1 },
     refused: 1,
     cut: 1,
-    cutReasons: { drainDeadline: 0, switchLost: 1, shutdown: 0 },
+    cutReasons: { drainDeadline: 0, switchLost: 1, shutdown: 0, controllerRestarted: 0 },
     failed: 1,
     queued: 8,
     queueAbandonRate: 0.375,

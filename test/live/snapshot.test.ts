@@ -240,7 +240,7 @@ void t.test("callsToday: today's call counts (Asia/Shanghai) from the store, eve
     abandoned: { total: 2, ivr: 0, queue: 1, ringingAgent: 1 },
     refused: 1,
     cut: 0,
-    cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0 },
+    cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0, controllerRestarted: 0 },
     failed: 0,
     queued: 3,
     queueAbandonRate: 2 / 3,

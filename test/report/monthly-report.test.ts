@@ -201,7 +201,7 @@ void t.test("the month's calls: how they ended, from the day counts of its days"
     abandoned: { total: 4, ivr: 1, queue: 2, ringingAgent: 1 },
     refused: 1,
     cut: 1,
-    cutReasons: { drainDeadline: 0, switchLost: 1, shutdown: 0 },
+    cutReasons: { drainDeadline: 0, switchLost: 1, shutdown: 0, controllerRestarted: 0 },
     failed: 1,
     queued: 5,
     queueAbandonRate: 0.6,

@@ -11,7 +11,7 @@ import { PROTOCOLS, heardPrompt, startTestController } from '../helpers/controll
 
 const NO_CALLS = {
   offered: 0, completed: 0, served: 0, completedByDesign: 0, abandoned: { total: 0, ivr: 0, queue: 0, ringingAgent: 0 },
-  refused: 0, cut: 0, cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0 }, failed: 0, queued: 0,
+  refused: 0, cut: 0, cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0, controllerRestarted: 0 }, failed: 0, queued: 0,
   queueAbandonRate: null, queueAbandonAvgWaitMs: null, addsUp: true
 }
 
@@ -57,7 +57,7 @@ for (const protocol of PROTOCOLS) {
     const summary = controller.calls.recent().find((s) => s.legId === caller.channel.id)
     t.match(summary, { finalState: 'cut', reason: 'drain-deadline' })
     t.strictSame(callFigures(await store.callCounts([callDay(summary?.startedAt ?? 0)])), {
-      ...NO_CALLS, offered: 1, cut: 1, cutReasons: { drainDeadline: 1, switchLost: 0, shutdown: 0 }
+      ...NO_CALLS, offered: 1, cut: 1, cutReasons: { drainDeadline: 1, switchLost: 0, shutdown: 0, controllerRestarted: 0 }
     })
   })
 }

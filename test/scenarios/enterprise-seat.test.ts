@@ -39,7 +39,7 @@ async function dayFigures (c: TestController, startedAt: number) {
 /** The figures of a day with no calls: the base each whole call below adds to. */
 const NO_CALLS = {
   offered: 0, completed: 0, served: 0, completedByDesign: 0, abandoned: { total: 0, ivr: 0, queue: 0, ringingAgent: 0 },
-  refused: 0, cut: 0, cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0 }, failed: 0, queued: 0,
+  refused: 0, cut: 0, cutReasons: { drainDeadline: 0, switchLost: 0, shutdown: 0, controllerRestarted: 0 }, failed: 0, queued: 0,
   queueAbandonRate: null, queueAbandonAvgWaitMs: null, addsUp: true
 }
 

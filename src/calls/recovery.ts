@@ -1,0 +1,104 @@
+// After each connect to the switch: the calls this controller left behind when it stopped
+// without draining (killed, crashed) and started again under the same id. Their legs carry the
+// controller's and the call's ids (LegTag), so the switch still knows them; what the call was
+// doing is gone with the process. Each such call is ended cleanly: the legs the controller
+// dialled (an agent, a specialist) are hung up, the caller is taken out of the room, told the
+// call cannot go on, and hung up; its record ends `cut`, `controller-restarted`. Records of
+// this controller that no call in this process owns and no leg answers to are ended the same
+// way, so none stays "in progress" for ever. Legs of other controllers are left to them.
+
+import type { Logger } from 'pino'
+import { callDay, callIncrements } from '../domain/call-figures.js'
+import type { CallRecord } from '../domain/call-record.js'
+import type { Metrics } from '../metrics.js'
+import type { Clock } from '../ports/clock.js'
+import type { Store } from '../ports/store.js'
+import type { FoundLeg, SwitchPort } from '../ports/switch.js'
+
+/** What the caller hears before a call that cannot go on is hung up. */
+export const SERVICE_INTERRUPTED_PROMPT = 'service-interrupted'
+export const RESTARTED_REASON = 'controller-restarted'
+
+/** Bounds on each step: a leg that does not answer a command must not hold the others. */
+const LEAVE_ROOM_MS = 3000
+const APOLOGY_MS = 20_000
+const MAX_REAPED = 1000
+
+export interface RecoveryDeps {
+  switch: SwitchPort
+  store: Store
+  controllerId: string
+  clock: Clock
+  metrics: Metrics
+  log: Logger
+  /** A call this process runs now (its session is alive). */
+  isRunning: (callId: string) => boolean
+  /** Told of each record written. */
+  written: (record: CallRecord) => void
+}
+
+async function bounded (work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
+}
+
+export async function recoverCalls (deps: RecoveryDeps): Promise<void> {
+  const found = await deps.switch.findLegs()
+  const left = new Map<string, FoundLeg[]>()
+  for (const leg of found) {
+    if (leg.tag.controllerId !== deps.controllerId || deps.isRunning(leg.tag.callId)) continue
+    left.set(leg.tag.callId, [...(left.get(leg.tag.callId) ?? []), leg])
+  }
+  await Promise.all([...left].map(async ([callId, legs]) => { await endLeftCall(deps, callId, legs) }))
+  const records = await deps.store.listCalls({ active: true, limit: MAX_REAPED })
+  for (const record of records) {
+    if (record.controllerId !== deps.controllerId || deps.isRunning(record.callId) || left.has(record.callId)) continue
+    await finish(deps, record)
+  }
+}
+
+async function endLeftCall (deps: RecoveryDeps, callId: string, legs: FoundLeg[]): Promise<void> {
+  const { switch: sw } = deps
+  const log = deps.log.child({ callId })
+  log.warn({ legs: legs.length }, 'a call this controller left when it stopped: ending it with an apology')
+  await Promise.all(legs.filter((l) => l.direction === 'outbound').map(async (leg) => {
+    await sw.hangup(leg.legId, 'normal').catch((err: unknown) => { log.warn({ err, legId: leg.legId }, 'hanging up a leg left behind failed') })
+  }))
+  const caller = legs.find((l) => l.direction === 'inbound')
+  if (caller !== undefined) {
+    if (caller.answered) {
+      if (caller.room !== undefined) await bounded(sw.leaveConference(caller.legId, caller.room), LEAVE_ROOM_MS)
+      await bounded(sw.play(caller.legId, SERVICE_INTERRUPTED_PROMPT), APOLOGY_MS)
+    }
+    await sw.hangup(caller.legId, 'normal').catch((err: unknown) => { log.warn({ err }, 'hanging up the caller left behind failed') })
+  }
+  const record = await deps.store.getCall(callId).catch(() => undefined)
+  if (record !== undefined) await finish(deps, record)
+}
+
+/** The record's one final state, unless it has one: cut by the controller's restart. */
+async function finish (deps: RecoveryDeps, record: CallRecord): Promise<void> {
+  if (record.finalState !== undefined) return
+  const at = deps.clock.now()
+  const ended: CallRecord = {
+    ...record,
+    finalState: 'cut',
+    reason: RESTARTED_REASON,
+    endedBy: 'controller',
+    endedAt: at,
+    state: 'ended',
+    stateSince: at,
+    states: [...(record.states ?? []), { state: 'ended', at }]
+  }
+  try {
+    await deps.store.addCallCounts(callDay(ended.startedAt), callIncrements({ ...ended, finalState: 'cut' }))
+    await deps.store.putCall(ended)
+    deps.metrics.callsEnded.inc({ final_state: 'cut', reason: RESTARTED_REASON, ended_by: 'controller' })
+    deps.log.info({ callId: record.callId, finalState: 'cut', reason: RESTARTED_REASON }, 'call ended')
+    deps.written(ended)
+  } catch (err) {
+    // Asked again after the next connect.
+    deps.log.warn({ err, callId: record.callId }, 'ending a call left behind failed; tried again at the next connect')
+  }
+}
