@@ -5,7 +5,8 @@
 // dialled (an agent, a specialist) are hung up, the caller is taken out of the room, told the
 // call cannot go on, and hung up; its record ends `cut`, `controller-restarted`. Records of
 // this controller that no call in this process owns and no leg answers to are ended the same
-// way, so none stays "in progress" for ever. Legs of other controllers are left to them.
+// way, so none stays "in progress" for ever; agents left on those calls are made ready. Legs
+// of other controllers are left to them.
 
 import type { Logger } from 'pino'
 import { callDay, callIncrements } from '../domain/call-figures.js'
@@ -52,9 +53,28 @@ export async function recoverCalls (deps: RecoveryDeps): Promise<void> {
   }
   await Promise.all([...left].map(async ([callId, legs]) => { await endLeftCall(deps, callId, legs) }))
   const records = await deps.store.listCalls({ active: true, limit: MAX_REAPED })
+  const ended = new Set(left.keys())
   for (const record of records) {
     if (record.controllerId !== deps.controllerId || deps.isRunning(record.callId) || left.has(record.callId)) continue
     await finish(deps, record)
+    ended.add(record.callId)
+  }
+  await freeAgents(deps, ended)
+}
+
+/**
+ * Agents left ringing, on the call or in wrap-up for a call ended here: their timers died with
+ * the process, so nothing would ever move them. They are made ready (only from the state they
+ * were left in, for that call: an agent who changed state meanwhile keeps it).
+ */
+async function freeAgents (deps: RecoveryDeps, callIds: ReadonlySet<string>): Promise<void> {
+  if (callIds.size === 0) return
+  for (const agent of await deps.store.listAgents()) {
+    if (agent.callId === undefined || !callIds.has(agent.callId)) continue
+    const freed = await deps.store.setAgentState(agent.id, {
+      to: 'ready', expect: ['ringing', 'on-call', 'wrap-up'], expectCallId: agent.callId, at: deps.clock.now()
+    }).catch(() => undefined)
+    if (freed !== undefined) deps.log.info({ agentId: agent.id, was: agent.state, callId: agent.callId }, 'agent freed from a call ended after a restart')
   }
 }
 

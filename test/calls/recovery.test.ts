@@ -36,6 +36,10 @@ void t.test('its own calls ended cleanly; others left alone; each ended once', a
     { legId: 'caller-peer', tag: { controllerId: 'ctl-b', callId: 'peer' }, direction: 'inbound', answered: true }
   ]
   sw.rooms.set('call-left', new Set(['caller-left', 'agent-left']))
+  for (const [id, state, callId] of [['agent01', 'on-call', 'left'], ['agent02', 'wrap-up', 'gone'], ['agent03', 'on-call', 'running'], ['agent04', 'ringing', 'peer']] as const) {
+    await store.upsertAgent({ id, name: id, extension: '8001', groups: ['enterprise-seat'] }, AT)
+    await store.setAgentState(id, { to: state, callId, at: AT })
+  }
   const written: string[] = []
   const deps = {
     switch: sw, store, controllerId: 'ctl-a', clock: systemClock, metrics, log: pino({ level: 'silent' }),
@@ -52,6 +56,8 @@ void t.test('its own calls ended cleanly; others left alone; each ended once', a
   t.equal((await store.getCall('peer'))?.finalState, undefined, 'a peer\'s call is the peer\'s')
   t.match(await store.getCall('done'), { finalState: 'completed' }, 'an ended record stays as it was')
   t.same(written.sort(), ['gone', 'left'])
+  const states = Object.fromEntries((await store.listAgents()).map((a) => [a.id, a.state]))
+  t.same(states, { agent01: 'ready', agent02: 'ready', agent03: 'on-call', agent04: 'ringing' }, 'freed from the calls ended here only')
   const figures = callFigures(await store.callCounts([callDay(AT)]))
   t.match(figures, { offered: 2, cut: 2, cutReasons: { controllerRestarted: 2 }, addsUp: true })
 
