@@ -5,7 +5,7 @@
 // secrets in the environment, ring timeouts in directory.yaml); no endpoint, sound or
 // setting exists here that the shipped configuration lacks.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { Test } from 'tap'
@@ -43,6 +43,11 @@ export interface RealSwitch {
   controller(t: Test, at: string, options?: { via?: number }): Promise<RealController>
   /** A caller on its own SIPp, run to its end. */
   call(from: string, script: CallerScript, timeoutMs: number): Promise<SippResult>
+  /**
+   * What a controller process (`src/main.ts`) needs to drive this switch: the environment, and
+   * a copy of config/ whose sound prefix is this switch's sounds folder (HOTLINE_CONFIG_DIR).
+   */
+  processEnv(): Promise<Record<string, string>>
 }
 
 /** A JSON body off the wire, read field by field by the tests. */
@@ -172,6 +177,23 @@ export async function realSwitch (t: Test, vendor: SwitchVendor, options: Option
     }
   }
 
+  const processEnv = async (): Promise<Record<string, string>> => {
+    const configDir = join(dir, 'controller-config')
+    await cp(join(ROOT, 'config'), configDir, { recursive: true })
+    const settings = join(configDir, 'default.yaml')
+    await writeFile(settings, (await readFile(settings, 'utf8'))
+      .replace(/^ {2}soundPrefix: \/usr\/share\/freeswitch\/sounds\/hotline12345\/$/m, `  soundPrefix: ${join(dir, 'sounds')}/`))
+    return {
+      ...env,
+      HOTLINE_CONFIG_DIR: configDir,
+      SWITCH_KIND: vendor,
+      ESL_HOST: LOOPBACK,
+      ESL_PORT: String(ports.control),
+      ARI_URL: `http://${LOOPBACK}:${ports.control}`,
+      API_TOKENS: `${AGENT_TOKEN}:agent:agent01,${SUPERVISOR_TOKEN}:supervisor`
+    }
+  }
+
   const call = async (from: string, script: CallerScript, timeoutMs: number): Promise<SippResult> => {
     const file = join(dir, `caller-${from}.xml`)
     await writeFile(file, callerScenario(from, app.switch.hotlineNumber, script))
@@ -183,5 +205,5 @@ export async function realSwitch (t: Test, vendor: SwitchVendor, options: Option
     })
   }
 
-  return { sw, app, env, ports, controller, call }
+  return { sw, app, env, ports, controller, call, processEnv }
 }

@@ -11,6 +11,7 @@ import type { SwitchVendor } from '../../src/ports/switch.js'
 import { eventually as poll } from '../helpers/sim.js'
 import { AGENT_TOKEN, type RealController, type RealSwitch, SUPERVISOR_TOKEN, realSwitch } from './line.js'
 import { TcpProxy } from '../adapters/contract/tcp-proxy.js'
+import { startControllerProcess } from '../helpers/processes.js'
 import type { CallerScript } from './sipp-scenarios.js'
 import { absent } from './switches.js'
 
@@ -295,6 +296,24 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     t.match(summary.choices, { priority: 'second' }, 'the caller went through the menu')
     t.not(summary.finalState, 'failed', 'the missing prompt did not end the call')
     t.ok(ctl.lines.some((l) => l.msg.startsWith('prompt missing on the switch') && l.prompt === 'welcome'))
+  })
+
+  await t.test('the controller killed mid-IVR and started again: the caller is told and hung up, nothing left', async (t) => {
+    const env = { ...await line.processEnv(), CONTROLLER_ID: `ctl-real-${vendor}` }
+    const first = await startControllerProcess(t, env)
+    const caller = line.call('13812340009', { keys: [] }, 120_000)
+    await eventually(() => first.lines.some((l) => l.msg === 'playing prompt' && l.prompt === 'welcome') ? true : undefined, 'the caller in the IVR', 20_000)
+    first.child.kill('SIGKILL')
+    t.equal(await first.exited, 'SIGKILL')
+    t.equal(await channelsLeft(line), 1, 'the caller stranded on the switch with no controller')
+    const second = await startControllerProcess(t, env)
+    const done = await caller
+    t.equal(done.code, 0, `the switch hung the caller up:\n${done.stdout.slice(-1500)}`)
+    const ended = second.lines.find((l) => l.msg === 'a call this controller left when it stopped: ending it with an apology')
+    t.ok(ended !== undefined, 'the restarted controller found the call by its tag')
+    t.notOk(second.lines.some((l) => l.msg === 'prompt missing on the switch; the call goes on as if it had been played' && l.prompt === 'service-interrupted'),
+      'the apology exists on the switch')
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
   })
 
   // Last: it restarts the switch.
