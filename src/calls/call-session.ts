@@ -142,13 +142,14 @@ export class CallSession {
     this.#log.info({ from: this.#call.from, to: this.#call.to }, 'call offered')
     this.#stopListening = this.#deps.switch.onLegEvent(this.#call.legId, (e) => { this.#onLegEvent(e) })
     this.#save()
-    // Whose the leg is, on the switch: found again by this controller after a restart.
-    this.#deps.switch.tagLeg(this.#call.legId, { controllerId: this.#deps.controllerId, callId: this.callId })
-      .catch((err: unknown) => { this.#log.warn({ err }, 'tagging the caller\'s leg failed') })
     let scriptEnd: { reason: string } | undefined
     let error: unknown
     try {
       this.#move('answering')
+      // Whose the leg is, on the switch, before anything else happens to it: a controller
+      // killed at any moment after the answer leaves a leg it finds again when it restarts.
+      await this.#deps.switch.tagLeg(this.#call.legId, { controllerId: this.#deps.controllerId, callId: this.callId })
+        .catch((err: unknown) => { if (!isHotlineError(err, 'HC_CALL_GONE')) this.#log.warn({ err }, 'tagging the caller\'s leg failed') })
       await this.#deps.switch.answer(this.#call.legId)
       // Hung up as the answer went through: no flow for a caller who is gone.
       if (this.#abort.signal.aborted) throw abortError(this.#abort.signal)
