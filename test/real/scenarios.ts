@@ -301,12 +301,17 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
   await t.test('the controller killed mid-IVR and started again: the caller is told and hung up, nothing left', async (t) => {
     const env = { ...await line.processEnv(), CONTROLLER_ID: `ctl-real-${vendor}` }
     const first = await startControllerProcess(t, env)
+    const logs: Array<Array<Record<string, unknown>>> = [first.lines]
+    t.teardown(() => {
+      if (!t.passing()) t.comment(logs.map((lines, i) => `controller ${i + 1}:\n${lines.slice(-60).map((l) => JSON.stringify(l)).join('\n')}`).join('\n'))
+    })
     const caller = line.call('13812340009', { keys: [] }, 120_000)
     await eventually(() => first.lines.some((l) => l.msg === 'playing prompt' && l.prompt === 'welcome') ? true : undefined, 'the caller in the IVR', 20_000)
     first.child.kill('SIGKILL')
     t.equal(await first.exited, 'SIGKILL')
     t.equal(await channelsLeft(line), 1, 'the caller stranded on the switch with no controller')
     const second = await startControllerProcess(t, env)
+    logs.push(second.lines)
     const done = await caller
     t.equal(done.code, 0, `the switch hung the caller up:\n${done.stdout.slice(-1500)}`)
     const ended = second.lines.find((l) => l.msg === 'a call this controller left when it stopped: ending it with an apology')
