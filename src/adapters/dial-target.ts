@@ -3,7 +3,7 @@
 // (FreeSWITCH) or an endpoint (Asterisk).
 
 import { HotlineError } from '../errors.js'
-import type { DialTarget } from '../ports/switch.js'
+import type { DialTarget, LegTag } from '../ports/switch.js'
 
 const DIGITS = /^[0-9]{3,20}$/
 
@@ -23,4 +23,15 @@ export function fillDialTemplate (template: string, target: DialTarget): string 
     throw new HotlineError('HC_DIAL_TARGET', 'dial template has no {number} placeholder')
   }
   return template.replaceAll('{number}', target.number)
+}
+
+/** Ids a leg tag may hold: they go into originate variables and API arguments, so nothing that could end or split them. */
+const TAG_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The tag as it was given, once both ids are checked (HC_SWITCH_COMMAND otherwise). */
+export function checkedTag (tag: LegTag): LegTag {
+  for (const value of [tag.controllerId, tag.callId]) {
+    if (!TAG_ID.test(value)) throw new HotlineError('HC_SWITCH_COMMAND', `a leg tag may hold letters, digits and . _ : - only: ${JSON.stringify(value)}`)
+  }
+  return tag
 }

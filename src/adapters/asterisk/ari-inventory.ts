@@ -10,20 +10,16 @@
 //  - an untagged channel to a line number is a caller whose controller died before taking the
 //    call: offered.
 
-import { HotlineError } from '../../errors.js'
+import { checkedTag } from '../dial-target.js'
 import type { FoundLeg, InboundCall, LegTag } from '../../ports/switch.js'
 import type { AriRest } from './ari-rest.js'
 import type { LegTracker } from './leg-tracker.js'
 
 export const TAG_VARIABLES = { controllerId: 'HC_CONTROLLER', callId: 'HC_CALL' } as const
 
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
-
 export function tagVariables (tag: LegTag): Record<string, string> {
-  for (const value of [tag.controllerId, tag.callId]) {
-    if (!SAFE_ID.test(value)) throw new HotlineError('HC_SWITCH_COMMAND', `a leg tag may hold letters, digits and . _ : - only: ${JSON.stringify(value)}`)
-  }
-  return { [TAG_VARIABLES.controllerId]: tag.controllerId, [TAG_VARIABLES.callId]: tag.callId }
+  const { controllerId, callId } = checkedTag(tag)
+  return { [TAG_VARIABLES.controllerId]: controllerId, [TAG_VARIABLES.callId]: callId }
 }
 
 export interface InventoryDeps {

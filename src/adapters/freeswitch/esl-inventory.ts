@@ -10,25 +10,25 @@
 
 import { HotlineError } from '../../errors.js'
 import type { FoundLeg, InboundCall, LegTag } from '../../ports/switch.js'
+import { checkedTag } from '../dial-target.js'
 import type { EslClient } from './esl-client.js'
 import type { LegRegistry } from './leg-registry.js'
 
 export const TAG_VARIABLES = { controllerId: 'hc_controller', callId: 'hc_call' } as const
 
-/** Ids go into originate variables and API arguments: nothing that could end or split them. */
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/
-
-export function checkedTag (tag: LegTag): LegTag {
-  for (const value of [tag.controllerId, tag.callId]) {
-    if (!SAFE_ID.test(value)) throw new HotlineError('HC_SWITCH_COMMAND', `a leg tag may hold letters, digits and . _ : - only: ${JSON.stringify(value)}`)
-  }
-  return tag
-}
-
 /** The tag as originate variables (`{…}` of a dial string). */
 export function tagVariables (tag: LegTag): string[] {
   const { controllerId, callId } = checkedTag(tag)
   return [`${TAG_VARIABLES.controllerId}=${controllerId}`, `${TAG_VARIABLES.callId}=${callId}`]
+}
+
+/** `uuid_setvar` of each tag variable; a leg gone is HC_CALL_GONE. */
+export async function writeTag (client: EslClient, legId: string, tag: LegTag): Promise<void> {
+  const { controllerId, callId } = checkedTag(tag)
+  for (const [name, value] of [[TAG_VARIABLES.controllerId, controllerId], [TAG_VARIABLES.callId, callId]] as const) {
+    const reply = (await client.api(`uuid_setvar ${legId} ${name} ${value}`)).trim()
+    if (!reply.startsWith('+OK')) throw new HotlineError('HC_CALL_GONE', `tagging leg ${legId}: ${reply}`, { switchCause: reply })
+  }
 }
 
 interface ChannelRow {

@@ -28,7 +28,7 @@ import type {
 import { HANGUP_REASON_CAUSE, hangupCauseOf, q850Of } from './causes.js'
 import { EslClient, type EslEvent } from './esl-client.js'
 import { EslDialer } from './esl-dialer.js'
-import { TAG_VARIABLES, checkedTag, findLegs } from './esl-inventory.js'
+import { findLegs, writeTag } from './esl-inventory.js'
 import { EslMedia } from './esl-media.js'
 import { reconcileLegs, restartedSince } from './esl-reconcile.js'
 import { LegRegistry } from './leg-registry.js'
@@ -192,12 +192,7 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   async tagLeg (legId: string, tag: LegTag): Promise<void> {
-    const client = this.#connected()
-    const { controllerId, callId } = checkedTag(tag)
-    for (const [name, value] of [[TAG_VARIABLES.controllerId, controllerId], [TAG_VARIABLES.callId, callId]] as const) {
-      const reply = await client.api(`uuid_setvar ${legId} ${name} ${value}`)
-      if (!reply.startsWith('+OK')) throw new HotlineError('HC_CALL_GONE', `tagging leg ${legId}: ${reply.trim()}`, { switchCause: reply.trim() })
-    }
+    await writeTag(this.#connected(), legId, tag)
   }
 
   async findLegs (): Promise<FoundLeg[]> {
