@@ -80,11 +80,15 @@ async function transferEnds (ctl: RealController, callId: string, timeoutMs: num
   }, 'the hunt ends', timeoutMs)
 }
 
+/**
+ * Channels alive on the switch. FreeSWITCH: `status` counts the sessions in the core; `show channels`
+ * reads the channel table of its SQL store, which was seen to answer "0 total" for a live parked call.
+ */
 async function channelsLeft (line: RealSwitch): Promise<number> {
   const text = line.sw.vendor === 'freeswitch'
-    ? await line.sw.cli('show channels count')
+    ? await line.sw.cli('status')
     : await line.sw.cli('core show channels count')
-  return Number(/(\d+) (total|active channels?)/.exec(text)?.[1] ?? 'NaN')
+  return Number(/^(\d+) (session\(s\) - peak|active channels?)/m.exec(text)?.[1] ?? 'NaN')
 }
 
 /** The switch has a leg to `number` behind the department trunk, ringing. */
