@@ -10,6 +10,7 @@ import { demoTokenBanner, makeDemoTokens } from './wiring/demo-tokens.js'
 import { createLogger } from './logger.js'
 import { installProcessPolicy } from './wiring/process-policy.js'
 import { loadSimInstall } from './wiring/switch-factory.js'
+import { ShiftedClock } from './ports/clock.js'
 
 // src/main.ts sits one level below the repository root, dist/src/main.js two.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..').replace(/[\\/]dist$/, '')
@@ -21,12 +22,30 @@ function refuse (err: ConfigError): never {
   process.exit(78)
 }
 
+/**
+ * CLOCK_START (an ISO 8601 instant with its offset): the controller lives from that instant on,
+ * at real speed — a drill of the after-hours line at noon, a holiday rehearsed on a weekday,
+ * tests and the chaos harness on a working Wednesday. Never set in production.
+ */
+function clockStart (): ShiftedClock | undefined {
+  const text = process.env.CLOCK_START
+  if (text === undefined || text === '') return undefined
+  const at = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(text) ? Date.parse(text) : Number.NaN
+  if (Number.isNaN(at)) {
+    process.stderr.write(`configuration refused:\n  CLOCK_START: ${JSON.stringify(text)} is not an ISO 8601 instant with its offset (e.g. 2025-03-12T10:00:00+08:00)\n`)
+    process.exit(78)
+  }
+  return new ShiftedClock(at)
+}
+
 async function main (): Promise<void> {
+  const clock = clockStart()
   const config = await loadConfig(configDir, process.env).catch((err: unknown) => {
     if (err instanceof ConfigError) refuse(err)
     throw err
   })
   const logger = createLogger({ level: config.app.log.level })
+  if (clock !== undefined) logger.warn({ now: new Date(clock.now()).toISOString() }, 'CLOCK_START: the controller\'s clock is not the system\'s (a drill or a test)')
   const demo = config.app.switch.kind === 'sim' && config.app.api.tokens.length === 0
   // The loaded config is frozen: a copy carries the demo tokens.
   const app = demo ? { ...config.app, api: { ...config.app.api, tokens: makeDemoTokens(config.agents) } } : config.app
@@ -39,6 +58,7 @@ async function main (): Promise<void> {
     config: app,
     controllerId: config.app.controller.id ?? hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 64),
     simInstall,
+    ...(clock === undefined ? {} : { clock }),
     calendar: config.calendar,
     ivr: { flowsDir, flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },
     logger
