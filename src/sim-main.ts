@@ -75,6 +75,7 @@ async function main (): Promise<void> {
     }
     const url = new URL(req.url ?? '/', 'http://sim')
     const callId = /^\/calls\/([^/]+)$/.exec(url.pathname)?.[1]
+    const hangupId = /^\/calls\/([^/]+)\/hangup$/.exec(url.pathname)?.[1]
     if (req.method === 'GET' && url.pathname === '/status') {
       reply(200, status())
     } else if (req.method === 'POST' && url.pathname === '/calls') {
@@ -83,8 +84,19 @@ async function main (): Promise<void> {
         reply(400, { error: 'from: the caller\'s number, digits only' })
         return
       }
+      const keys = (url.searchParams.get('keys') ?? '').split(',').filter((k) => k !== '').map((k) => /^(\d{1,7}):([0-9*#]{1,20})$/.exec(k))
+      const hangupAfter = url.searchParams.get('hangupAfterMs')
+      if (keys.some((k) => k === null) || (hangupAfter !== null && !/^\d{1,8}$/.test(hangupAfter))) {
+        reply(400, { error: 'keys: MS:DIGITS,… (after the answer); hangupAfterMs: a whole number' })
+        return
+      }
       try {
-        const call = model.placeCall({ from, to: url.searchParams.get('to') ?? config.app.switch.hotlineNumber })
+        const call = model.placeCall({
+          from,
+          to: url.searchParams.get('to') ?? config.app.switch.hotlineNumber,
+          dtmf: keys.map((k) => ({ afterAnswerMs: Number(k?.[1]), digits: k?.[2] ?? '' })),
+          ...(hangupAfter === null ? {} : { hangupAfterMs: Number(hangupAfter) })
+        })
         const entry: { call: SimCallHandle, ended?: { cause: string, side: string } } = { call }
         placed.set(call.channel.id, entry)
         void call.ended.then((end) => { entry.ended = { cause: end.cause, side: end.side } })
@@ -105,13 +117,21 @@ async function main (): Promise<void> {
         heard: call.heard.map((h) => h.replace(/^.*[/:]/, '').replace(/\.wav$/, '')),
         ...(entry.ended === undefined ? {} : { ended: entry.ended })
       })
+    } else if (req.method === 'POST' && hangupId !== undefined) {
+      const entry = placed.get(decodeURIComponent(hangupId))
+      if (entry === undefined) {
+        reply(404, { error: 'no call placed with that id' })
+        return
+      }
+      entry.call.hangup()
+      reply(200, { id: entry.call.channel.id })
     } else if (req.method === 'POST' && url.pathname === '/restart') {
       const downMs = Number(url.searchParams.get('downMs') ?? '1000')
       logger.warn({ downMs }, 'restarting the simulated switch (asked on the control API)')
       model.restart({ downMs: Number.isFinite(downMs) ? downMs : 1000 })
         .then((up) => { reply(200, { up }) }, (err: unknown) => { reply(500, { error: String(err) }) })
     } else {
-      reply(404, { error: 'GET /status, POST /restart?downMs=N, POST /calls?from=N, GET /calls/{id}' })
+      reply(404, { error: 'GET /status, POST /restart?downMs=N, POST /calls?from=N[&keys=MS:DIGITS,…][&hangupAfterMs=N], GET /calls/{id}, POST /calls/{id}/hangup' })
     }
   })
   await new Promise<void>((resolve) => control.listen(options.controlPort, '127.0.0.1', resolve))

@@ -54,6 +54,8 @@ export interface ControllerProcess {
   lines: Array<Record<string, unknown>>
   /** Resolves with the exit code or signal. */
   exited: Promise<string>
+  /** Its HTTP API: a request with a bearer token, the status and the JSON body. */
+  api: <T>(method: string, path: string, token: string, body?: unknown) => Promise<{ status: number, body: T }>
 }
 
 /** `src/main.ts` with `env` over this process's; resolves once its switch connection is up. */
@@ -77,7 +79,19 @@ export async function startControllerProcess (t: Test, env: Record<string, strin
   t.teardown(async () => { await stop(child) })
   await eventually(() => {
     if (child.exitCode !== null) throw new Error(`the controller exited ${child.exitCode}: ${stderr}`)
-    return lines.some((l) => l.msg === 'ESL connected and subscribed' || l.msg === 'ARI events socket connected and app reclaimed') ? true : undefined
+    return lines.some((l) => l.msg === 'ESL connected and subscribed' || l.msg === 'ARI events socket connected and app reclaimed') &&
+      lines.some((l) => l.msg === 'controller listening')
+      ? true
+      : undefined
   }, 'the controller connected to the switch', 60_000)
-  return { child, lines, exited }
+  const address = String(lines.find((l) => l.msg === 'controller listening')?.address)
+  const api = async <T>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number, body: T }> => {
+    const res = await fetch(`${address}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    return { status: res.status, body: await res.json().catch(() => undefined) as T }
+  }
+  return { child, lines, exited, api }
 }

@@ -27,13 +27,16 @@ export async function startSim (t: Test, options: Partial<SimSwitchOptions> = {}
   return { model, esl, host, port, password: SIM_PASSWORD }
 }
 
-/** Resolves with the first value `poll` returns that is not undefined (checked every 5 ms). */
-export async function eventually<T> (poll: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
+/**
+ * Resolves with the first value `poll` returns that is not undefined (checked every `everyMs`,
+ * 5 by default; an HTTP API with a rate limit is asked less often).
+ */
+export async function eventually<T> (poll: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000, everyMs = 5): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await poll()
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
   }
 }
