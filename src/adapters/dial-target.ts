@@ -3,7 +3,7 @@
 // (FreeSWITCH) or an endpoint (Asterisk).
 
 import { HotlineError } from '../errors.js'
-import type { DialTarget, LegTag } from '../ports/switch.js'
+import { type DialTarget, LEG_ROLES, type LegTag } from '../ports/switch.js'
 
 const DIGITS = /^[0-9]{3,20}$/
 
@@ -33,5 +33,13 @@ export function checkedTag (tag: LegTag): LegTag {
   for (const value of [tag.controllerId, tag.callId]) {
     if (!TAG_ID.test(value)) throw new HotlineError('HC_SWITCH_COMMAND', `a leg tag may hold letters, digits and . _ : - only: ${JSON.stringify(value)}`)
   }
+  if (tag.role !== undefined && !LEG_ROLES.includes(tag.role)) throw new HotlineError('HC_SWITCH_COMMAND', `no leg role ${JSON.stringify(tag.role)}`)
   return tag
+}
+
+/** The tag read back from a leg's variables: undefined unless both ids are there and well formed. */
+export function readTag (controllerId: string | undefined, callId: string | undefined, role: string | undefined): LegTag | undefined {
+  if (controllerId === undefined || callId === undefined || !TAG_ID.test(controllerId) || !TAG_ID.test(callId)) return undefined
+  const known = LEG_ROLES.find((r) => r === role)
+  return { controllerId, callId, ...(known === undefined ? {} : { role: known }) }
 }

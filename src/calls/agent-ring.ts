@@ -41,7 +41,7 @@ export async function ringAgent (
       callerIdNumber: deps.callerIdNumber,
       ringTimeoutMs: group.ringTimeoutSec * 1000,
       signal,
-      ...(deps.controllerId === undefined ? {} : { tag: { controllerId: deps.controllerId, callId } })
+      ...(deps.controllerId === undefined ? {} : { tag: { controllerId: deps.controllerId, callId, role: 'agent' } })
     })
   } catch (err) {
     // The switch failed, not the agent: they may take the next call.

@@ -10,11 +10,11 @@ import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
 import type { CallRecord } from '../domain/call-record.js'
-import type { InboundCall, SwitchPort } from '../ports/switch.js'
+import type { FoundLeg, InboundCall, SwitchPort } from '../ports/switch.js'
 import { HotlineError } from '../errors.js'
 import type { TransferRecord } from '../domain/transfer-record.js'
 import { recoverCalls } from './recovery.js'
-import { CallSession, type CallSummary } from './call-session.js'
+import { CallSession, type CallSummary, type TakeOver } from './call-session.js'
 import { type AgentCall, type LineServices, type ScriptChoice } from './call-context.js'
 import type { LiveCallView, Requester } from './call-context.js'
 
@@ -66,8 +66,9 @@ export class CallManager {
     this.#recovering = recoverCalls({
       ...this.#deps,
       log: logger,
-      isRunning: (callId) => [...this.#sessions.values()].some((s) => s.session.callId === callId),
-      written: (record) => { this.#written(record) }
+      isRunning: (callId) => this.#sessions.has(callId),
+      written: (record) => { this.#written(record) },
+      ...(this.#deps.line === undefined ? {} : { takeOver: (takeOver: TakeOver, caller: FoundLeg) => this.#takeOver(takeOver, caller) })
     }).catch((err: unknown) => {
       logger.warn({ err }, 'finding the calls left on the switch failed; asked again at the next connect')
     }).finally(() => { this.#recovering = undefined })
@@ -230,9 +231,22 @@ export class CallManager {
       this.#refuse(call, 'shutting down')
       return
     }
-    const session = new CallSession(call, this.#deps.pickScript(), {
+    this.#follow(new CallSession(call, this.#deps.pickScript(), {
       ...this.#deps, onRecordWritten: (record) => { this.#written(record) }
-    })
+    }))
+  }
+
+  /** A call left by a stopped controller that goes on here, as its owner from now on. */
+  #takeOver (takeOver: TakeOver, caller: FoundLeg): boolean {
+    if (this.#draining || this.#sessions.has(takeOver.record.callId)) return false
+    const call: InboundCall = { legId: caller.legId, from: caller.from ?? '', to: '', at: takeOver.record.startedAt }
+    this.#follow(new CallSession(call, this.#deps.pickScript(), {
+      ...this.#deps, onRecordWritten: (record) => { this.#written(record) }
+    }, takeOver))
+    return true
+  }
+
+  #follow (session: CallSession): void {
     const done = session.run().then((summary) => {
       this.#recent.push(summary)
       if (this.#recent.length > 200) this.#recent.shift()

@@ -20,7 +20,7 @@ import type { CallRecord, QueueVisit } from '../domain/call-record.js'
 import type { InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
 import { type CallEnd, type CallSummary, type Cut, endOf } from './call-end.js'
 import { type CallState, transition } from '../domain/call-state.js'
-import { Conversation } from './conversation.js'
+import { type AnsweredAgent, Conversation, type ResumedConversation } from './conversation.js'
 import type { TransferRecord } from '../domain/transfer-record.js'
 import type { AgentCall, CallContext, LineServices, LiveCallView, QueueAsk, QueueResult, Requester, ScriptChoice } from './call-context.js'
 
@@ -43,8 +43,25 @@ export interface CallSessionDeps {
   onRecordWritten?: (record: CallRecord) => void
 }
 
+/** What the caller hears as a call taken over ends, the person they talked with gone. */
+export const TAKEN_OVER_GOODBYE = 'goodbye'
+
+/**
+ * A call found on the switch after its controller stopped, that can go on (recovery.ts): its
+ * stored record, the agent it was with, and what the conversation's legs are doing now.
+ */
+export interface TakeOver {
+  record: CallRecord
+  agent: AnsweredAgent
+  /** Legs of the call no part of it holds any more (a second agent leg, an old dial): hung up. */
+  stray: string[]
+  found: Omit<ResumedConversation, 'transfer'> & {
+    transfer?: Omit<NonNullable<ResumedConversation['transfer']>, 'run'> & { record: TransferRecord }
+  }
+}
+
 export class CallSession {
-  readonly callId = randomUUID()
+  readonly callId: string
   readonly #call: InboundCall
   readonly #deps: CallSessionDeps
   readonly #choice: ScriptChoice
@@ -61,14 +78,31 @@ export class CallSession {
   #cut: Cut | undefined
   #conversation: Conversation | undefined
   #stopListening: () => void = () => undefined
+  readonly #takeOver: TakeOver | undefined
   /** Record writes, in order; a failed write is logged, never fatal to the call. */
   #writes: Promise<void> = Promise.resolve()
 
-  constructor (call: InboundCall, choice: ScriptChoice, deps: CallSessionDeps) {
+  /** `takeOver`: a call another controller (or this one before a restart) ran, going on here. */
+  constructor (call: InboundCall, choice: ScriptChoice, deps: CallSessionDeps, takeOver?: TakeOver) {
     this.#call = call
     this.#choice = choice
     this.#deps = deps
+    this.#takeOver = takeOver
+    this.callId = takeOver?.record.callId ?? randomUUID()
     this.#log = deps.logger.child({ callId: this.callId, leg: call.legId, flow: choice.flowId })
+    if (takeOver !== undefined) {
+      const { record } = takeOver
+      const at = deps.clock.now()
+      this.#record = {
+        ...structuredClone(record),
+        controllerId: deps.controllerId,
+        takenOver: [...(record.takenOver ?? []), { from: record.controllerId, by: deps.controllerId, at }]
+      }
+      this.#state = record.state ?? 'with-agent'
+      this.#answeredAt = record.servedAt
+      this.#offer = { agentId: takeOver.agent.agentId, group: takeOver.agent.group, at: record.servedAt ?? at }
+      return
+    }
     this.#record = {
       callId: this.callId,
       legId: call.legId,
@@ -136,33 +170,77 @@ export class CallSession {
 
   /** Runs the call to its end; never throws. */
   async run (): Promise<CallSummary> {
-    const { metrics, clock } = this.#deps
+    const { metrics } = this.#deps
     metrics.callsInProgress.inc()
     metrics.callsInState.inc({ state: this.#state })
-    this.#log.info({ from: this.#call.from, to: this.#call.to }, 'call offered')
+    if (this.#takeOver === undefined) this.#log.info({ from: this.#call.from, to: this.#call.to }, 'call offered')
     this.#stopListening = this.#deps.switch.onLegEvent(this.#call.legId, (e) => { this.#onLegEvent(e) })
     this.#save()
     let scriptEnd: { reason: string } | undefined
     let error: unknown
     try {
-      this.#move('answering')
-      // Whose the leg is, on the switch, before anything else happens to it: a controller
-      // killed at any moment after the answer leaves a leg it finds again when it restarts.
-      await this.#deps.switch.tagLeg(this.#call.legId, { controllerId: this.#deps.controllerId, callId: this.callId })
-        .catch((err: unknown) => { if (!isHotlineError(err, 'HC_CALL_GONE')) this.#log.warn({ err }, 'tagging the caller\'s leg failed') })
-      await this.#deps.switch.answer(this.#call.legId)
-      // Hung up as the answer went through: no flow for a caller who is gone.
-      if (this.#abort.signal.aborted) throw abortError(this.#abort.signal)
-      this.#answeredAt = clock.now()
-      this.#log.info('answered')
-      this.#move('in-ivr')
-      scriptEnd = await this.#choice.script(this.#context(), this.#abort.signal)
+      scriptEnd = this.#takeOver === undefined ? await this.#start() : await this.#goOn(this.#takeOver)
     } catch (err) {
       error = err
       // A command refused because the leg is gone is the caller gone, even before the hangup
       // event (FreeSWITCH: a menu's completion can arrive before CHANNEL_HANGUP_COMPLETE).
       if (isHotlineError(err, 'HC_CALL_GONE') && this.#cut === undefined) this.#callerGone()
     }
+    return await this.#finish(scriptEnd, error)
+  }
+
+  /** A new call: tagged, answered, then its flow. */
+  async #start (): Promise<{ reason: string }> {
+    this.#move('answering')
+    // Whose the leg is, on the switch, before anything else happens to it: a controller
+    // killed at any moment after the answer leaves a leg it finds again when it restarts.
+    await this.#deps.switch.tagLeg(this.#call.legId, { controllerId: this.#deps.controllerId, callId: this.callId })
+      .catch((err: unknown) => { if (!isHotlineError(err, 'HC_CALL_GONE')) this.#log.warn({ err }, 'tagging the caller\'s leg failed') })
+    await this.#deps.switch.answer(this.#call.legId)
+    // Hung up as the answer went through: no flow for a caller who is gone.
+    if (this.#abort.signal.aborted) throw abortError(this.#abort.signal)
+    this.#answeredAt = this.#deps.clock.now()
+    this.#log.info('answered')
+    this.#move('in-ivr')
+    return await this.#choice.script(this.#context(), this.#abort.signal)
+  }
+
+  /**
+   * A call taken over: its legs tagged as this controller's, its conversation watched to the
+   * end as if it had begun here; then the caller is thanked and hung up (where the flow was
+   * after the conversation died with the controller that ran it).
+   */
+  async #goOn (takeOver: TakeOver): Promise<{ reason: string }> {
+    const { switch: sw, controllerId } = this.#deps
+    const line = this.#deps.line
+    if (line === undefined) throw new HotlineError('HC_CONFIG_INVALID', 'no agents on this line to go on with')
+    this.#log.warn({ previousController: takeOver.record.controllerId, state: this.#state }, 'taking over a call left by a stopped controller')
+    // The caller's leg first: refused if the caller went meanwhile (HC_CALL_GONE ends the call).
+    await sw.tagLeg(this.#call.legId, { controllerId, callId: this.callId })
+    const { found, agent } = takeOver
+    await Promise.all(takeOver.stray.map(async (legId) => { await sw.hangup(legId, 'normal').catch(() => undefined) }))
+    const retag = async (legId: string, role: 'agent' | 'specialist'): Promise<void> => {
+      await sw.tagLeg(legId, { controllerId, callId: this.callId, role }).catch((err: unknown) => { this.#log.debug({ err, legId }, 'retagging a leg failed') })
+    }
+    if (found.agentUp) await retag(agent.legId, 'agent')
+    if (found.transfer?.specialist !== undefined) await retag(found.transfer.specialist.legId, 'specialist')
+    const run = found.transfer === undefined ? undefined : line.transfers.resume(found.transfer.record, this.#log)
+    const conversation = this.#conversation = this.#newConversation(agent)
+    try {
+      const { transfer, ...rest } = found
+      await conversation.resume({ ...rest, ...(transfer === undefined || run === undefined ? {} : { transfer: { ...transfer, run } }) })
+    } finally {
+      this.#conversation = undefined
+      this.#offer = undefined
+    }
+    this.#move('in-ivr')
+    await this.#play(TAKEN_OVER_GOODBYE, this.#abort.signal)
+    return { reason: 'served' }
+  }
+
+  /** The call's one end, from what happened: the final state written, the figures counted. */
+  async #finish (scriptEnd: { reason: string } | undefined, error: unknown): Promise<CallSummary> {
+    const { metrics, clock } = this.#deps
     const end = endOf({
       state: this.#state,
       gone: this.#gone,
@@ -300,17 +378,7 @@ export class CallSession {
         this.#move('in-ivr')
         return outcome
       }
-      const conversation = new Conversation({
-        callId: this.callId,
-        callerLegId: this.#call.legId,
-        callerNumber: this.#call.from,
-        choices: () => ({ ...this.#record.choices }),
-        signal,
-        log: this.#log,
-        state: () => this.#state,
-        move: (to) => { this.#move(to) },
-        play: async (prompt, s) => { await this.#play(prompt, s) }
-      }, { ...line, switch: this.#deps.switch, clock, metrics: this.#deps.metrics }, outcome)
+      const conversation = this.#newConversation(outcome)
       this.#conversation = conversation
       let how: 'talked' | 'agent-gone'
       try {
@@ -329,6 +397,22 @@ export class CallSession {
       this.#move('in-ivr')
       return { kind: 'served', agentId: outcome.agentId, waitedMs: outcome.waitedMs, talkedMs: clock.now() - outcome.answeredAt }
     }
+  }
+
+  #newConversation (agent: AnsweredAgent): Conversation {
+    const { line, clock, metrics } = this.#deps
+    if (line === undefined) throw new HotlineError('HC_CONFIG_INVALID', 'no agents on this line')
+    return new Conversation({
+      callId: this.callId,
+      callerLegId: this.#call.legId,
+      callerNumber: this.#call.from,
+      choices: () => ({ ...this.#record.choices }),
+      signal: this.#abort.signal,
+      log: this.#log,
+      state: () => this.#state,
+      move: (to) => { this.#move(to) },
+      play: async (prompt, s) => { await this.#play(prompt, s) }
+    }, { ...line, switch: this.#deps.switch, clock, metrics }, agent)
   }
 
   #visit (change: Partial<QueueVisit>): void {

@@ -55,6 +55,29 @@ export interface AnsweredAgent {
   group: string
 }
 
+/**
+ * A conversation taken over from a controller that stopped (recovery.ts): what its legs are
+ * doing on the switch now. The caller's leg is up and answered; the rest may be gone.
+ */
+export interface ResumedConversation {
+  /** When the caller was first put through (the record's servedAt). */
+  connectedAt: number
+  callerInRoom: boolean
+  /** The agent's leg is still up. */
+  agentUp: boolean
+  /** The agent had left the call before it was taken over (when, if known). */
+  agentLeftBefore?: number
+  transfer?: ResumedTransfer
+}
+
+export interface ResumedTransfer {
+  run: TransferRun
+  /** The specialist's answered leg: talking, or answered while no controller watched. */
+  specialist?: { legId: string, inRoom: boolean }
+  /** Dialled legs of the hunt that had not answered: hung up, the hunt dials that number again. */
+  ringing: string[]
+}
+
 export class Conversation {
   readonly room: string
   readonly #host: ConversationHost
@@ -90,11 +113,11 @@ export class Conversation {
    * caller hangs up (or the call is cut).
    */
   async run (): Promise<'talked' | 'agent-gone'> {
-    const { switch: sw, clock } = this.#deps
+    const { switch: sw } = this.#deps
     const host = this.#host
     const log = host.log.child({ agentId: this.#agent.agentId })
     this.#stops.push(sw.onLegEvent(this.#agent.legId, (e) => { this.#onAgentLeg(e) }))
-    try {
+    return await this.#guarded(log, async () => {
       await sw.joinConference(host.callerLegId, this.room)
       this.#callerInRoom = true
       const joined = await sw.joinConference(this.#agent.legId, this.room).then(() => true, (err: unknown) => {
@@ -108,15 +131,62 @@ export class Conversation {
         this.#callerInRoom = false
         return 'agent-gone'
       }
-      this.#connectedAt = clock.now()
+      this.#connectedAt = this.#deps.clock.now()
       host.move('with-agent')
       log.info({ room: this.room }, 'caller connected to agent')
-      await this.#until(() => this.#over())
-      log.info({ talkedMs: clock.now() - this.#connectedAt }, 'conversation over: the caller goes on alone')
-      // Out of the room, so the flow's prompts reach the caller.
-      if (this.#callerInRoom) await sw.leaveConference(host.callerLegId, this.room)
-      this.#callerInRoom = false
-      return 'talked'
+      return await this.#converse(log)
+    })
+  }
+
+  /**
+   * Goes on with a conversation found on the switch after its controller stopped: the caller's
+   * leg in the room (put back if it was out), the agent's if still up, the specialist's, or the
+   * hunt from the number it was dialling. Lasts until nobody but the caller is left, as run().
+   */
+  async resume (found: ResumedConversation): Promise<'talked'> {
+    const { switch: sw, clock } = this.#deps
+    const host = this.#host
+    const log = host.log.child({ agentId: this.#agent.agentId })
+    this.#connectedAt = found.connectedAt
+    this.#callerInRoom = found.callerInRoom
+    if (found.agentLeftBefore !== undefined) {
+      this.#agentLeftAt = found.agentLeftBefore
+      this.#agentLegUp = false
+      this.#agentEnded = true
+    } else if (found.agentUp) {
+      this.#stops.push(sw.onLegEvent(this.#agent.legId, (e) => { this.#onAgentLeg(e) }))
+    } else {
+      this.#agentLegUp = false
+    }
+    return await this.#guarded(log, async () => {
+      if (!this.#callerInRoom) {
+        await sw.joinConference(host.callerLegId, this.room)
+        this.#callerInRoom = true
+      }
+      // The agent hung up while no controller watched: their part is over now.
+      if (found.agentLeftBefore === undefined && !found.agentUp) this.#track(this.#agentGone('hung-up'))
+      if (found.transfer !== undefined) await this.#resumeTransfer(found.transfer)
+      log.info({ room: this.room, agentUp: this.#agentLegUp, state: host.state(), sinceMs: clock.now() - found.connectedAt }, 'conversation taken over')
+      return await this.#converse(log)
+    })
+  }
+
+  /** Until nobody but the caller is left; then the caller is out of the room, for the flow. */
+  async #converse (log: Logger): Promise<'talked'> {
+    const { switch: sw, clock } = this.#deps
+    await this.#until(() => this.#over())
+    log.info({ talkedMs: clock.now() - this.#connectedAt }, 'conversation over: the caller goes on alone')
+    // Out of the room, so the flow's prompts reach the caller.
+    if (this.#callerInRoom) await sw.leaveConference(this.#host.callerLegId, this.room)
+    this.#callerInRoom = false
+    return 'talked'
+  }
+
+  /** Runs the conversation's body; whatever way it ends, every leg it holds is let go once. */
+  async #guarded<T> (log: Logger, body: () => Promise<T>): Promise<T> {
+    const host = this.#host
+    try {
+      return await body()
     } catch (err) {
       if (host.signal.aborted) throw abortError(host.signal)
       throw err
@@ -277,6 +347,53 @@ export class Conversation {
   }
 
   // --- a transfer ---------------------------------------------------------------------------
+
+  /** A transfer found part way: its specialist back in the room, or its hunt going on. */
+  async #resumeTransfer (found: ResumedTransfer): Promise<void> {
+    const { switch: sw } = this.#deps
+    const { run } = found
+    this.#runs.push(run)
+    await Promise.all(found.ringing.map(async (legId) => {
+      await sw.hangup(legId, 'normal').catch((err: unknown) => { run.log.warn({ err, legId }, 'hanging up a dial left behind failed') })
+    }))
+    if (run.phase === 'talking') {
+      const legId = found.specialist?.legId
+      if (legId === undefined) {
+        run.specialistLeg = undefined
+        this.#specialistUp = true
+        this.#specialistGone(run, 'the specialist hung up while no controller watched')
+        return
+      }
+      run.specialistLeg = legId
+      this.#specialistUp = true
+      this.#stops.push(sw.onLegEvent(legId, (event) => {
+        if (event.type !== 'hangup') return
+        this.#specialistUp = false
+        this.#specialistGone(run, 'the specialist hung up')
+      }))
+      if (!found.specialist?.inRoom) await sw.joinConference(legId, this.room)
+      return
+    }
+    const entry = run.matter.hunt[run.from]
+    const { clock } = this.#deps
+    if (found.specialist !== undefined && entry !== undefined) {
+      // The number answered while no controller watched: put through now.
+      const attempt = { number: entry.number, matterId: run.matter.id, departmentId: run.matter.departmentId, index: run.from, startedAt: clock.now(), ringMs: 0, outcome: 'answered' as const }
+      run.record.attempts.push(attempt)
+      this.#track(this.#specialistAnswered(run, found.specialist.legId, attempt, this.#host.signal))
+      return
+    }
+    if (found.specialist !== undefined) await sw.hangup(found.specialist.legId, 'normal').catch(() => undefined)
+    if (found.ringing.length > 0 && entry !== undefined) {
+      // Its dial was lost with the controller: not the number's failure; it is dialled again.
+      run.record.attempts.push({
+        number: entry.number, matterId: run.matter.id, departmentId: run.matter.departmentId, index: run.from,
+        startedAt: clock.now(), ringMs: 0, outcome: 'lost', cause: 'the controller stopped during the dial'
+      })
+      await run.save()
+    }
+    this.#track(this.#transfer(run))
+  }
 
   async #transfer (run: TransferRun): Promise<void> {
     const host = this.#host

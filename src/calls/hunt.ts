@@ -49,6 +49,8 @@ export interface HuntRequest {
   departmentId: string
   /** The matter's hunt list, in order. */
   entries: readonly HuntEntry[]
+  /** The index to start at (a hunt taken over part way); the numbers before it were tried. */
+  from?: number
   /** Aborted when the caller hangs up (or the transfer is dropped): the dial in progress is cancelled. */
   signal: AbortSignal
   log: Logger
@@ -80,6 +82,7 @@ export async function hunt (deps: HuntDeps, request: HuntRequest): Promise<HuntR
   // A number whose every dial the switch lost was never really tried.
   let untried = 0
   for (const [index, entry] of request.entries.entries()) {
+    if (index < (request.from ?? 0)) continue
     const ringTimeoutMs = entry.ringTimeoutSec * 1000
     for (let tries = 0; ; tries++) {
       if (signal.aborted) return { kind: 'cancelled' }

@@ -1,20 +1,26 @@
 // After each connect to the switch: the calls this controller left behind when it stopped
 // without draining (killed, crashed) and started again under the same id. Their legs carry the
-// controller's and the call's ids (LegTag), so the switch still knows them; what the call was
-// doing is gone with the process. Each such call is ended cleanly: the legs the controller
-// dialled (an agent, a specialist) are hung up, the caller is taken out of the room, told the
-// call cannot go on, and hung up; its record ends `cut`, `controller-restarted`. Records of
-// this controller that no call in this process owns and no leg answers to are ended the same
-// way, so none stays "in progress" for ever; agents left on those calls are made ready. Legs
-// of other controllers are left to them.
+// controller's and the call's ids (LegTag), so the switch still knows them; the store has
+// their records. A call whose caller is talking with a person goes on here (planTakeOver: the
+// agent reattached, the specialist watched to the end, the hunt carried on from the number it
+// was dialling). Any other is ended cleanly: the legs the controller dialled (an agent, a
+// specialist) are hung up, the caller is taken out of the room, told the call cannot go on,
+// and hung up; its record ends `cut`, `controller-restarted` (completed, `served`, if the
+// caller had reached a person), and a transfer left open ends `cancelled`. Records of this
+// controller that no call in this process owns and no leg answers to are ended the same way,
+// so none stays "in progress" for ever; agents left on those calls are made ready. Legs of
+// other controllers are left to them.
 
 import type { Logger } from 'pino'
 import { callDay, callIncrements } from '../domain/call-figures.js'
 import type { CallRecord } from '../domain/call-record.js'
+import { WITH_A_PERSON } from '../domain/call-state.js'
+import type { TransferRecord } from '../domain/transfer-record.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
 import type { FoundLeg, SwitchPort } from '../ports/switch.js'
+import type { TakeOver } from './call-session.js'
 
 /** What the caller hears before a call that cannot go on is hung up. */
 export const SERVICE_INTERRUPTED_PROMPT = 'service-interrupted'
@@ -36,6 +42,8 @@ export interface RecoveryDeps {
   isRunning: (callId: string) => boolean
   /** Told of each record written. */
   written: (record: CallRecord) => void
+  /** Goes on with a call that can (absent: none can, e.g. no agents on this line); false if it did not start. */
+  takeOver?: (takeOver: TakeOver, caller: FoundLeg) => boolean
 }
 
 async function bounded (work: Promise<unknown>, ms: number): Promise<void> {
@@ -51,9 +59,20 @@ export async function recoverCalls (deps: RecoveryDeps): Promise<void> {
     if (leg.tag.controllerId !== deps.controllerId || deps.isRunning(leg.tag.callId)) continue
     left.set(leg.tag.callId, [...(left.get(leg.tag.callId) ?? []), leg])
   }
-  await Promise.all([...left].map(async ([callId, legs]) => { await endLeftCall(deps, callId, legs) }))
+  const takenOver = new Set<string>()
+  await Promise.all([...left].map(async ([callId, legs]) => {
+    const record = await deps.store.getCall(callId).catch(() => undefined)
+    const transfers = record === undefined ? [] : await openTransfers(deps, record)
+    const plan = record === undefined ? undefined : planTakeOver(record, legs, transfers.at(-1), deps.clock.now())
+    const caller = legs.find((l) => l.direction === 'inbound')
+    if (plan !== undefined && caller !== undefined && deps.takeOver?.(plan, caller) === true) {
+      takenOver.add(callId)
+      return
+    }
+    await endLeftCall(deps, callId, legs, transfers)
+  }))
   const records = await deps.store.listCalls({ active: true, limit: MAX_REAPED })
-  const ended = new Set(left.keys())
+  const ended = new Set([...left.keys()].filter((id) => !takenOver.has(id)))
   for (const record of records) {
     if (record.controllerId !== deps.controllerId || deps.isRunning(record.callId) || left.has(record.callId)) continue
     await finish(deps, record)
@@ -78,7 +97,53 @@ async function freeAgents (deps: RecoveryDeps, callIds: ReadonlySet<string>): Pr
   }
 }
 
-async function endLeftCall (deps: RecoveryDeps, callId: string, legs: FoundLeg[]): Promise<void> {
+/** The call's transfers still open (hunting, or connected and not ended), oldest first. */
+async function openTransfers (deps: RecoveryDeps, record: CallRecord): Promise<TransferRecord[]> {
+  const all = await deps.store.listTransfers({ since: record.startedAt, until: deps.clock.now() + 1 }).catch(() => [])
+  return all.filter((t) => t.callId === record.callId && (t.state === 'hunting' || (t.state === 'connected' && t.endedAt === undefined)))
+}
+
+/**
+ * Whether a call left behind can go on, and how: the caller's leg answered and the record
+ * with a person (an agent, a specialist, or a hunt the agent asked for), and somebody still
+ * there to talk with. Undefined: it cannot, and is ended with the apology.
+ */
+export function planTakeOver (record: CallRecord, legs: readonly FoundLeg[], transfer: TransferRecord | undefined, now: number): TakeOver | undefined {
+  const caller = legs.find((l) => l.direction === 'inbound')
+  const visit = record.queue
+  if (record.finalState !== undefined || caller?.answered !== true || record.state === undefined || !WITH_A_PERSON.has(record.state)) return undefined
+  if (visit?.agentId === undefined) return undefined
+  const agentLeg = legs.find((l) => l.tag.role === 'agent' && l.answered)
+  const specialists = legs.filter((l) => l.tag.role === 'specialist')
+  const answered = specialists.find((l) => l.answered)
+  const agentLeftBefore = record.state === 'with-specialist' ? (transfer?.agentLeftAt ?? now) : undefined
+  const agentUp = agentLeftBefore === undefined && agentLeg !== undefined
+  const hunting = transfer?.state === 'hunting'
+  if (!agentUp && (transfer === undefined || (answered === undefined && !hunting))) return undefined
+  const kept = new Set([caller.legId, ...(agentUp && agentLeg !== undefined ? [agentLeg.legId] : []), ...(transfer === undefined ? [] : specialists.map((l) => l.legId))])
+  return {
+    record,
+    stray: legs.filter((l) => !kept.has(l.legId)).map((l) => l.legId),
+    agent: { agentId: visit.agentId, legId: agentLeg?.legId ?? '', group: visit.group },
+    found: {
+      connectedAt: record.servedAt ?? now,
+      callerInRoom: caller.room !== undefined,
+      agentUp,
+      ...(agentLeftBefore === undefined ? {} : { agentLeftBefore }),
+      ...(transfer === undefined
+        ? {}
+        : {
+            transfer: {
+              record: transfer,
+              ...(answered === undefined ? {} : { specialist: { legId: answered.legId, inRoom: answered.room !== undefined } }),
+              ringing: specialists.filter((l) => !l.answered).map((l) => l.legId)
+            }
+          })
+    }
+  }
+}
+
+async function endLeftCall (deps: RecoveryDeps, callId: string, legs: FoundLeg[], transfers: readonly TransferRecord[]): Promise<void> {
   const { switch: sw } = deps
   const log = deps.log.child({ callId })
   log.warn({ legs: legs.length }, 'a call this controller left when it stopped: ending it with an apology')
@@ -93,18 +158,29 @@ async function endLeftCall (deps: RecoveryDeps, callId: string, legs: FoundLeg[]
     }
     await sw.hangup(caller.legId, 'normal').catch((err: unknown) => { log.warn({ err }, 'hanging up the caller left behind failed') })
   }
+  const at = deps.clock.now()
+  for (const transfer of transfers) {
+    const ended: TransferRecord = transfer.state === 'hunting' ? { ...transfer, state: 'cancelled', endedAt: at } : { ...transfer, endedAt: at }
+    await deps.store.putTransfer(ended).catch((err: unknown) => { log.warn({ err, transferId: transfer.id }, 'ending a transfer left behind failed') })
+  }
   const record = await deps.store.getCall(callId).catch(() => undefined)
   if (record !== undefined) await finish(deps, record)
 }
 
-/** The record's one final state, unless it has one: cut by the controller's restart. */
+/**
+ * The record's one final state, unless it has one: cut by the controller's restart — or, for
+ * a caller who had reached a person, completed and served (call-end.ts: whoever ends it).
+ */
 async function finish (deps: RecoveryDeps, record: CallRecord): Promise<void> {
   if (record.finalState !== undefined) return
   const at = deps.clock.now()
+  const served = record.servedAt !== undefined
+  const finalState = served ? 'completed' : 'cut'
+  const reason = served ? 'served' : RESTARTED_REASON
   const ended: CallRecord = {
     ...record,
-    finalState: 'cut',
-    reason: RESTARTED_REASON,
+    finalState,
+    reason,
     endedBy: 'controller',
     endedAt: at,
     state: 'ended',
@@ -112,10 +188,10 @@ async function finish (deps: RecoveryDeps, record: CallRecord): Promise<void> {
     states: [...(record.states ?? []), { state: 'ended', at }]
   }
   try {
-    await deps.store.addCallCounts(callDay(ended.startedAt), callIncrements({ ...ended, finalState: 'cut' }))
+    await deps.store.addCallCounts(callDay(ended.startedAt), callIncrements({ ...ended, finalState }))
     await deps.store.putCall(ended)
-    deps.metrics.callsEnded.inc({ final_state: 'cut', reason: RESTARTED_REASON, ended_by: 'controller' })
-    deps.log.info({ callId: record.callId, finalState: 'cut', reason: RESTARTED_REASON }, 'call ended')
+    deps.metrics.callsEnded.inc({ final_state: finalState, reason, ended_by: 'controller' })
+    deps.log.info({ callId: record.callId, finalState, reason }, 'call ended')
     deps.written(ended)
   } catch (err) {
     // Asked again after the next connect.

@@ -91,6 +91,26 @@ export class Transfers extends EventEmitter<TransferEvents> {
     return run
   }
 
+  /**
+   * A transfer another process started, from its record (a call taken over after its
+   * controller stopped): `hunting` goes on from the number that was being dialled (`next`),
+   * `connected` has its specialist in the room. Undefined for a matter no longer in the directory.
+   */
+  resume (record: TransferRecord, log: Logger): TransferRun | undefined {
+    const matter = this.#deps.directory.matter(record.matterId)
+    if (matter === undefined) return undefined
+    const run = new TransferRun(structuredClone(record), matter, log.child({ transferId: record.id, matterId: matter.id }), this)
+    if (record.state === 'connected') {
+      run.phase = 'talking'
+    } else {
+      // The number being dialled when the controller stopped: the one after the last attempt,
+      // or the same one again if the switch lost that attempt.
+      const last = record.attempts.at(-1)
+      run.from = last === undefined ? 0 : last.outcome === 'lost' ? last.index : last.index + 1
+    }
+    return run
+  }
+
   /** Waits for the records still being written. */
   async close (): Promise<void> {
     await Promise.allSettled([...this.#writes.values()])
@@ -103,9 +123,10 @@ export class Transfers extends EventEmitter<TransferEvents> {
       matterId: run.matter.id,
       departmentId: run.matter.departmentId,
       entries: run.matter.hunt,
+      from: run.from,
       signal,
       log: run.log,
-      ...(this.#deps.controllerId === undefined ? {} : { tag: { controllerId: this.#deps.controllerId, callId: run.record.callId } }),
+      ...(this.#deps.controllerId === undefined ? {} : { tag: { controllerId: this.#deps.controllerId, callId: run.record.callId, role: 'specialist' } }),
       onDialStart: (dial) => { run.ringing = dial },
       onAttempt: async (attempt) => {
         run.ringing = undefined
@@ -147,6 +168,8 @@ export class TransferRun {
   phase: TransferPhase = 'hunting'
   ringing: DialStart | undefined
   specialistLeg: string | undefined
+  /** Where the hunt starts in the matter's list (past 0 for a hunt taken over part way). */
+  from = 0
   readonly abort = new AbortController()
 
   constructor (

@@ -65,6 +65,8 @@ export interface CallRecord {
   endedBy?: CallEndedBy
   /** For an abandoned call: where the caller was and how long they had waited there. */
   abandon?: { phase: AbandonPhase, waitedMs: number }
+  /** Each time another controller (or this one, restarted) took the call over, and from whom. */
+  takenOver?: Array<{ from: string, by: string, at: number }>
 }
 
 export type AgentState = 'logged-out' | 'ready' | 'ringing' | 'on-call' | 'wrap-up' | 'not-ready'

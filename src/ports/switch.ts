@@ -44,7 +44,13 @@ export interface DialRequest {
 export interface LegTag {
   controllerId: string
   callId: string
+  /** What a dialled leg is to the call (FreeSWITCH `hc_role`, Asterisk `HC_ROLE`); none on the caller's. */
+  role?: LegRole
 }
+
+/** A leg the controller dialled: an agent's phone, or a department's number in a hunt. */
+export type LegRole = 'agent' | 'specialist'
+export const LEG_ROLES: readonly LegRole[] = ['agent', 'specialist']
 
 /** A leg on the switch with a tag, that the port did not follow until findLegs() found it. */
 export interface FoundLeg {
@@ -53,6 +59,8 @@ export interface FoundLeg {
   /** `inbound`: a caller's leg; `outbound`: one a controller dialled (an agent, a specialist). */
   direction: 'inbound' | 'outbound'
   answered: boolean
+  /** The caller's number as the switch reports it (inbound legs; personal data: mask before logging). */
+  from?: string
   /** The conference room (Asterisk: mixing bridge) it is in, if any. */
   room?: string
 }

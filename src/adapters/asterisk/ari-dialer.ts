@@ -66,9 +66,15 @@ export interface DialerDeps {
 
 export class AriDialer {
   readonly #deps: DialerDeps
+  /** Legs of dials not ended yet: the dial follows them, not the inventory. */
+  readonly #inFlight = new Set<string>()
 
   constructor (deps: DialerDeps) {
     this.#deps = deps
+  }
+
+  has (legId: string): boolean {
+    return this.#inFlight.has(legId)
   }
 
   async dial (request: DialRequest): Promise<DialOutcome> {
@@ -83,6 +89,7 @@ export class AriDialer {
     const timeoutSec = Math.max(1, Math.ceil(request.ringTimeoutMs / 1000))
     const started = clock.now()
     tracker.track(legId, 'dialed')
+    this.#inFlight.add(legId)
 
     return await new Promise<DialOutcome>((resolve, reject) => {
       let settled = false
@@ -102,6 +109,7 @@ export class AriDialer {
       const finish = (result: DialOutcome | Error): void => {
         if (settled) return
         settled = true
+        this.#inFlight.delete(legId)
         for (const timer of timers) clearTimeout(timer)
         unwatch()
         signal?.removeEventListener('abort', onAbort)

@@ -10,21 +10,27 @@
 //  - an untagged channel to a line number is a caller whose controller died before taking the
 //    call: offered.
 
-import { checkedTag } from '../dial-target.js'
+import { checkedTag, readTag } from '../dial-target.js'
 import type { FoundLeg, InboundCall, LegTag } from '../../ports/switch.js'
 import type { AriRest } from './ari-rest.js'
 import type { LegTracker } from './leg-tracker.js'
 
-export const TAG_VARIABLES = { controllerId: 'HC_CONTROLLER', callId: 'HC_CALL' } as const
+export const TAG_VARIABLES = { controllerId: 'HC_CONTROLLER', callId: 'HC_CALL', role: 'HC_ROLE' } as const
 
 export function tagVariables (tag: LegTag): Record<string, string> {
-  const { controllerId, callId } = checkedTag(tag)
-  return { [TAG_VARIABLES.controllerId]: controllerId, [TAG_VARIABLES.callId]: callId }
+  const { controllerId, callId, role } = checkedTag(tag)
+  return {
+    [TAG_VARIABLES.controllerId]: controllerId,
+    [TAG_VARIABLES.callId]: callId,
+    ...(role === undefined ? {} : { [TAG_VARIABLES.role]: role })
+  }
 }
 
 export interface InventoryDeps {
   app: string
   tracker: LegTracker
+  /** Legs a dial in flight follows itself. */
+  dialling: (legId: string) => boolean
   lineNumbers: readonly string[]
   offer: (call: InboundCall) => void
   now: () => number
@@ -32,7 +38,9 @@ export interface InventoryDeps {
 
 export async function findLegs (rest: AriRest, deps: InventoryDeps): Promise<FoundLeg[]> {
   const held = new Set((await rest.application(deps.app)).channelIds)
-  const channels = (await rest.listChannels()).filter((c) => held.has(c.id) && !deps.tracker.has(c.id))
+  // Every tagged leg is returned each time, also one an earlier look found (a peer's then,
+  // perhaps a dead one's now); a leg a dial in flight follows is that dial's.
+  const channels = (await rest.listChannels()).filter((c) => held.has(c.id) && !deps.dialling(c.id))
   if (channels.length === 0) return []
   const rooms = await rest.channelBridges()
   const found: FoundLeg[] = []
@@ -40,15 +48,20 @@ export async function findLegs (rest: AriRest, deps: InventoryDeps): Promise<Fou
     const callId = await rest.getVariable(channel.id, TAG_VARIABLES.callId)
     const controllerId = callId === undefined ? undefined : await rest.getVariable(channel.id, TAG_VARIABLES.controllerId)
     const inbound = deps.lineNumbers.includes(channel.exten)
-    if (callId !== undefined && callId !== '' && controllerId !== undefined && controllerId !== '') {
-      deps.tracker.track(channel.id, inbound ? 'inbound' : 'dialed')
-      deps.tracker.stasisStarted(channel.id)
+    const role = controllerId === undefined || inbound ? undefined : await rest.getVariable(channel.id, TAG_VARIABLES.role)
+    const tag = readTag(controllerId, callId, role)
+    if (tag !== undefined) {
+      if (!deps.tracker.has(channel.id)) {
+        deps.tracker.track(channel.id, inbound ? 'inbound' : 'dialed')
+        deps.tracker.stasisStarted(channel.id)
+      }
       const room = rooms.get(channel.id)
       found.push({
         legId: channel.id,
-        tag: { controllerId, callId },
+        tag,
         direction: inbound ? 'inbound' : 'outbound',
         answered: channel.state === 'Up',
+        ...(inbound ? { from: channel.callerNumber } : {}),
         ...(room === undefined ? {} : { room })
       })
     } else if (inbound && !deps.tracker.has(channel.id)) {

@@ -212,6 +212,7 @@ export class AsteriskSwitch implements SwitchPort {
     return await findLegs(this.#restOrThrow(), {
       app: this.#options.app,
       tracker: this.#tracker,
+      dialling: (legId) => this.#dialer.has(legId),
       lineNumbers: this.#options.lineNumbers,
       offer: (call) => { this.#bus.emit('inbound', call) },
       now: () => this.#options.clock.now()

@@ -10,22 +10,30 @@
 
 import { HotlineError } from '../../errors.js'
 import type { FoundLeg, InboundCall, LegTag } from '../../ports/switch.js'
-import { checkedTag } from '../dial-target.js'
+import { checkedTag, readTag } from '../dial-target.js'
 import type { EslClient } from './esl-client.js'
 import type { LegRegistry } from './leg-registry.js'
 
-export const TAG_VARIABLES = { controllerId: 'hc_controller', callId: 'hc_call' } as const
+export const TAG_VARIABLES = { controllerId: 'hc_controller', callId: 'hc_call', role: 'hc_role' } as const
+
+/** The tag's channel variables, checked: [name, value] pairs. */
+function tagPairs (tag: LegTag): Array<[string, string]> {
+  const { controllerId, callId, role } = checkedTag(tag)
+  return [
+    [TAG_VARIABLES.controllerId, controllerId],
+    [TAG_VARIABLES.callId, callId],
+    ...(role === undefined ? [] : [[TAG_VARIABLES.role, role] as [string, string]])
+  ]
+}
 
 /** The tag as originate variables (`{…}` of a dial string). */
 export function tagVariables (tag: LegTag): string[] {
-  const { controllerId, callId } = checkedTag(tag)
-  return [`${TAG_VARIABLES.controllerId}=${controllerId}`, `${TAG_VARIABLES.callId}=${callId}`]
+  return tagPairs(tag).map(([name, value]) => `${name}=${value}`)
 }
 
 /** `uuid_setvar` of each tag variable; a leg gone is HC_CALL_GONE. */
 export async function writeTag (client: EslClient, legId: string, tag: LegTag): Promise<void> {
-  const { controllerId, callId } = checkedTag(tag)
-  for (const [name, value] of [[TAG_VARIABLES.controllerId, controllerId], [TAG_VARIABLES.callId, callId]] as const) {
+  for (const [name, value] of tagPairs(tag)) {
     const reply = (await client.api(`uuid_setvar ${legId} ${name} ${value}`)).trim()
     if (!reply.startsWith('+OK')) throw new HotlineError('HC_CALL_GONE', `tagging leg ${legId}: ${reply}`, { switchCause: reply })
   }
@@ -63,17 +71,23 @@ export async function findLegs (client: EslClient, deps: InventoryDeps): Promise
   const found: FoundLeg[] = []
   for (const row of rows) {
     const legId = row.uuid
-    if (legId === undefined || deps.legs.has(legId) || deps.dialling(legId)) continue
+    // A leg a dial in flight follows is that dial's until it ends; any other tagged leg is
+    // returned each time, also one an earlier look found (a peer's then, perhaps a dead one's now).
+    if (legId === undefined || deps.dialling(legId)) continue
     const callId = await variable(client, legId, TAG_VARIABLES.callId)
     const controllerId = callId === undefined ? undefined : await variable(client, legId, TAG_VARIABLES.controllerId)
-    if (callId !== undefined && controllerId !== undefined) {
+    const inbound = row.direction === 'inbound'
+    const role = controllerId === undefined || inbound ? undefined : await variable(client, legId, TAG_VARIABLES.role)
+    const tag = readTag(controllerId, callId, role)
+    if (tag !== undefined) {
       deps.legs.track(legId)
       const room = row.application === 'conference' ? row.application_data?.split('@')[0] : undefined
       found.push({
         legId,
-        tag: { controllerId, callId },
-        direction: row.direction === 'inbound' ? 'inbound' : 'outbound',
+        tag,
+        direction: inbound ? 'inbound' : 'outbound',
         answered: row.callstate === 'ACTIVE' || row.callstate === 'HELD',
+        ...(inbound ? { from: row.cid_num ?? '' } : {}),
         ...(room === undefined || room === '' ? {} : { room })
       })
       continue

@@ -20,11 +20,12 @@ for (const protocol of PROTOCOLS) {
     await first.answer(call.legId)
     await first.tagLeg(call.legId, TAG)
     sim.model.defineEndpoint('02100000071', { kind: 'answer', afterMs: 50 })
-    const agent = await first.dial({ target: { number: '02100000071' }, callerIdNumber: '12345', ringTimeoutMs: 5000, tag: TAG })
+    const agent = await first.dial({ target: { number: '02100000071' }, callerIdNumber: '12345', ringTimeoutMs: 5000, tag: { ...TAG, role: 'specialist' } })
     if (agent.kind !== 'answered') throw new Error(`dial ended ${agent.kind}`)
     await first.joinConference(call.legId, 'call-call-1')
     await first.joinConference(agent.legId, 'call-call-1')
     await t.rejects(first.tagLeg(call.legId, { controllerId: 'ctl a;x', callId: 'c' }), { code: 'HC_SWITCH_COMMAND' }, 'nothing that could end or split a command')
+    await t.rejects(first.tagLeg(call.legId, { ...TAG, role: 'x y' as 'agent' }), { code: 'HC_SWITCH_COMMAND' }, 'a role from the list only')
 
     first.destroy()
     const parked = sim.model.placeCall({ from: '13800000072', to: '12345' })
@@ -36,12 +37,16 @@ for (const protocol of PROTOCOLS) {
     second.onInboundCall((c) => offeredAgain.push(c))
     const found = await second.findLegs()
     t.same(found.map((l) => l.legId).sort(), [call.legId, agent.legId].sort(), 'the tagged legs, and only those')
-    t.match(found.find((l) => l.legId === call.legId), { tag: TAG, direction: 'inbound', answered: true, room: 'call-call-1' })
-    t.match(found.find((l) => l.legId === agent.legId), { tag: TAG, direction: 'outbound', answered: true, room: 'call-call-1' })
+    t.match(found.find((l) => l.legId === call.legId), { tag: TAG, direction: 'inbound', answered: true, room: 'call-call-1', from: '13800000071' })
+    t.same(found.find((l) => l.legId === call.legId)?.tag, TAG, 'no role on the caller\'s leg')
+    t.match(found.find((l) => l.legId === agent.legId), { tag: { ...TAG, role: 'specialist' }, direction: 'outbound', answered: true, room: 'call-call-1' })
+    t.equal(found.find((l) => l.legId === agent.legId)?.from, undefined)
     if (protocol === 'esl') {
       t.match(offeredAgain, [{ legId: parked.channel.id, from: '13800000072', to: '12345' }], 'the caller parked meanwhile is offered')
     }
-    t.same(await second.findLegs(), [], 'found once: followed from then on')
+    const again = await second.findLegs()
+    t.same(again.map((l) => l.legId).sort(), [call.legId, agent.legId].sort(), 'found again at each look (a peer\'s legs may be a dead one\'s later)')
+    t.notOk(offeredAgain.length > 1, 'a parked caller is offered once')
 
     // Followed: its events reach the new port, and it can be driven.
     const ended = new Promise<string>((resolve) => { second.onLegEvent(agent.legId, (e) => { if (e.type === 'hangup') resolve(e.cause) }) })

@@ -1,0 +1,136 @@
+// A controller killed with SIGKILL while a caller talks with an agent, or while the agent's
+// transfer hunts a department's numbers, on a switch that outlives it (the standalone
+// simulator) and a Redis store. Started again under the same CONTROLLER_ID it finds the legs
+// by their tags and the call in the store, and the call goes on: the agent is reattached (and
+// can still transfer), the hunt carries on from the number it was dialling, and the call ends
+// once, served, with the take-over in its record. Nothing is left on the switch.
+import t, { type Test } from 'tap'
+import { RedisStore } from '../../src/adapters/redis/redis-store.js'
+import type { TransferRecord } from '../../src/domain/transfer-record.js'
+import { PROTOCOLS } from '../helpers/controller.js'
+import { type ControllerProcess, type SimProcess, startControllerProcess, startSimProcess } from '../helpers/processes.js'
+import { startRedis } from '../helpers/redis.js'
+import { eventually } from '../helpers/sim.js'
+
+const PASSWORD = 'takeover-secret-0123'
+const AGENT = 'takeover-agent01-token-0123'
+/** A working Wednesday: the enterprise seat is open. */
+const WORKING = '2025-03-12T10:00:00+08:00'
+/** Welcome, priority 1 (handling), category 1 (税务), matter 1 (发票领用): to the queue. */
+const TO_QUEUE = '9500:1,12500:1,15500:1'
+/** The API allows 600 requests a minute per token. */
+const API_POLL_MS = 200
+
+interface PlacedCall { id: string, answerState: string, heard: string[], ended?: { cause: string, side: string } }
+type Json = Record<string, unknown>
+
+async function line (t: Test, protocol: string, simArgs: string[]): Promise<{ sim: SimProcess, start: () => Promise<ControllerProcess>, store: RedisStore }> {
+  const redis = await startRedis()
+  t.teardown(() => redis.stop())
+  const sim = await startSimProcess(t, ['--protocol', protocol, '--port', '0', '--password', PASSWORD, '--calls-per-hour', '0', ...simArgs])
+  const env: Record<string, string> = {
+    ...(protocol === 'esl'
+      ? { SWITCH_KIND: 'freeswitch', ESL_HOST: '127.0.0.1', ESL_PORT: String(sim.port), ESL_PASSWORD: PASSWORD }
+      : { SWITCH_KIND: 'asterisk', ARI_URL: `http://127.0.0.1:${sim.port}`, ARI_PASSWORD: PASSWORD }),
+    STORE_KIND: 'redis', REDIS_URL: redis.url, CONTROLLER_ID: 'ctl-takeover', API_TOKENS: `${AGENT}:agent:agent01`
+  }
+  const store = new RedisStore({ url: redis.url, onError: () => {} })
+  t.teardown(() => store.close())
+  // Every controller started lives on the same working Wednesday, from where the last one was.
+  const began = Date.now()
+  const start = async (): Promise<ControllerProcess> => await startControllerProcess(t, { ...env, CLOCK_START: new Date(Date.parse(WORKING) + Date.now() - began).toISOString() })
+  return { sim, start, store }
+}
+
+/** The agent logged in ready, a caller keyed to the queue, and the agent's call id once they talk. */
+async function callWithAgent (sim: SimProcess, ctl: ControllerProcess): Promise<{ placed: string, callId: string }> {
+  const login = await ctl.api('POST', '/api/agents/agent01/login', AGENT, { ready: true })
+  if (login.status !== 200) throw new Error(`login: ${login.status}`)
+  const placed = await sim.control<{ id: string }>('POST', `/calls?from=13800000082&keys=${TO_QUEUE}`)
+  const callId = await eventually(async () => {
+    const res = await ctl.api<{ callId?: string, answeredAt?: number }>('GET', '/api/agents/agent01/call', AGENT)
+    return res.status === 200 && res.body.answeredAt !== undefined ? res.body.callId : undefined
+  }, 'the agent talking with the caller', 60_000, API_POLL_MS)
+  return { placed: placed.body.id, callId }
+}
+
+async function view (ctl: ControllerProcess, callId: string): Promise<Json | undefined> {
+  const res = await ctl.api<Json>('GET', `/api/calls/${callId}`, AGENT)
+  return res.status === 200 ? res.body : undefined
+}
+
+/** The controllers' last log lines, when the test fails. */
+function logsOnFailure (t: Test, controllers: ControllerProcess[]): void {
+  t.teardown(() => {
+    if (!t.passing()) t.comment(controllers.map((c, i) => `controller ${i + 1}:\n${c.lines.slice(-80).map((l) => JSON.stringify(l)).join('\n')}`).join('\n'))
+  })
+}
+
+async function killed (t: Test, ctl: ControllerProcess): Promise<void> {
+  ctl.child.kill('SIGKILL')
+  t.equal(await ctl.exited, 'SIGKILL')
+}
+
+for (const protocol of PROTOCOLS) {
+  void t.test(`${protocol}: killed mid-conversation, restarted: the agent reattached, can still transfer; served once`, async (t) => {
+    const { sim, start, store } = await line(t, protocol, ['--answer', 'default=1'])
+    const first = await start()
+    const { placed, callId } = await callWithAgent(sim, first)
+    await killed(t, first)
+    const caller = async (): Promise<PlacedCall> => (await sim.control<PlacedCall>('GET', `/calls/${placed}`)).body
+    t.equal((await caller()).ended, undefined, 'the caller still on the line')
+
+    const second = await start()
+    logsOnFailure(t, [first, second])
+    const taken = await eventually(async () => { const v = await view(second, callId); return v?.state === 'with-agent' && (v.agent as Json | undefined)?.present === true ? v : undefined }, 'the call with the agent again', 20_000, API_POLL_MS)
+    t.match(taken, { agent: { id: 'agent01', present: true } }, 'the agent reattached')
+    t.ok(second.lines.some((l) => l.msg === 'taking over a call left by a stopped controller' && l.callId === callId))
+    t.equal((await caller()).ended, undefined, 'the caller was never hung up')
+
+    const asked = await second.api<Json>('POST', `/api/calls/${callId}/transfer`, AGENT, { matterId: 'tax-invoice' })
+    t.equal(asked.status, 202, 'the reattached agent transfers the call')
+    await eventually(async () => (await view(second, callId))?.state === 'three-way' ? true : undefined, 'the specialist in the call', 40_000, API_POLL_MS)
+    t.equal((await second.api('POST', `/api/calls/${callId}/leave`, AGENT, {})).status, 200, 'the agent leaves')
+    t.equal((await sim.control('POST', `/calls/${placed}/hangup`)).status, 200)
+
+    const record = await eventually(async () => { const r = await store.getCall(callId); return r?.finalState === undefined ? undefined : r }, 'the call ends', 20_000)
+    t.match(record, { finalState: 'completed', reason: 'served', endedBy: 'caller', controllerId: 'ctl-takeover' })
+    t.match(record.takenOver, [{ from: 'ctl-takeover', by: 'ctl-takeover' }], 'the take-over recorded')
+    await eventually(async () => { const s = await sim.status(); return s.channels === 0 && s.conferences === 0 ? true : undefined }, 'nothing left on the switch', 15_000)
+    t.same((await store.listCalls({ active: true, limit: 10 })).map((r) => r.callId), [], 'no record left in progress')
+  })
+
+  void t.test(`${protocol}: killed mid-hunt, restarted: the hunt goes on from the number it was dialling`, async (t) => {
+    // Nobody at the tax bureau answers: busy or ringing out, so the hunt is long enough to be cut.
+    const { sim, start, store } = await line(t, protocol, ['--answer', 'default=0', '--seed', '7'])
+    const first = await start()
+    const { placed, callId } = await callWithAgent(sim, first)
+    t.equal((await first.api('POST', `/api/calls/${callId}/transfer`, AGENT, { matterId: 'tax-invoice' })).status, 202)
+    await eventually(() => first.lines.some((l) => l.msg === 'transfer: dialling') ? true : undefined, 'the hunt dialling', 20_000)
+    await killed(t, first)
+
+    const second = await start()
+    logsOnFailure(t, [first, second])
+    const ended = await eventually(async () => {
+      const v = await view(second, callId) as { transfers?: TransferRecord[] } | undefined
+      const last = v?.transfers?.at(-1)
+      return last !== undefined && last.state !== 'hunting' ? last : undefined
+    }, 'the hunt over', 90_000, API_POLL_MS)
+    t.match(ended, { state: 'all-failed' }, 'nobody answered: the department\'s failure, with its ticket')
+    t.ok(ended.ticketId, 'a transfer-failed ticket raised')
+    const counted = ended.attempts.filter((a) => a.outcome !== 'lost').map((a) => a.index)
+    t.same(counted, [0, 1, 2], 'each number counted once, in order')
+    t.ok(ended.attempts.every((a, i) => i === 0 || a.index >= (ended.attempts[i - 1]?.index ?? 0)), 'never back up the list')
+    await eventually(async () => (await view(second, callId))?.state === 'with-agent' ? true : undefined, 'the caller back with the agent', 30_000, API_POLL_MS)
+    const lastOf = (msg: string): number => first.lines.findLastIndex((l) => l.msg === msg)
+    if (lastOf('transfer: dialling') > lastOf('transfer: not answered')) {
+      t.match(ended.attempts.find((a) => a.outcome === 'lost'), { index: first.lines[lastOf('transfer: dialling')]?.index }, 'the dial cut by the kill is recorded lost, then dialled again')
+    }
+    t.equal((await sim.control('POST', `/calls/${placed}/hangup`)).status, 200)
+    const record = await eventually(async () => { const r = await store.getCall(callId); return r?.finalState === undefined ? undefined : r }, 'the call ends', 20_000)
+    t.match(record, { finalState: 'completed', reason: 'served', endedBy: 'caller' })
+    const stored = await store.getTransfer(ended.id)
+    t.match(stored, { state: 'all-failed' }, 'the stored transfer ended once')
+    await eventually(async () => { const s = await sim.status(); return s.channels === 0 && s.conferences === 0 ? true : undefined }, 'nothing left on the switch', 15_000)
+  })
+}
