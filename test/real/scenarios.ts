@@ -11,7 +11,8 @@ import type { SwitchVendor } from '../../src/ports/switch.js'
 import { eventually as poll } from '../helpers/sim.js'
 import { AGENT_TOKEN, type RealController, type RealSwitch, SUPERVISOR_TOKEN, realSwitch } from './line.js'
 import { TcpProxy } from '../adapters/contract/tcp-proxy.js'
-import { startControllerProcess } from '../helpers/processes.js'
+import { type ControllerProcess, startControllerProcess } from '../helpers/processes.js'
+import { startRedis } from '../helpers/redis.js'
 import type { CallerScript } from './sipp-scenarios.js'
 import { absent } from './switches.js'
 
@@ -44,6 +45,9 @@ async function eventually<T> (check: () => T | undefined | Promise<T | undefined
   }, what, timeoutMs)
 }
 
+/** A controller's HTTP API: one in this process, or one run as a process of its own. */
+type Api = Pick<RealController, 'api'>
+
 interface CallView {
   state: string
   choices: Record<string, string>
@@ -51,7 +55,7 @@ interface CallView {
 }
 
 /** The call agent01 is talking on, once the conversation has begun (what the console waits for). */
-async function agentsCall (ctl: RealController): Promise<string> {
+async function agentsCall (ctl: Api): Promise<string> {
   const callId = await eventually(async () => {
     const res = await ctl.api('GET', '/api/agents/agent01/call', AGENT_TOKEN)
     return res.status === 200 && typeof res.body?.callId === 'string' ? res.body.callId as string : undefined
@@ -64,14 +68,14 @@ async function agentsCall (ctl: RealController): Promise<string> {
 }
 
 /** Waits until the call's conversation is in `state` (the record of a hunt can say connected before the room does). */
-async function conversationIs (ctl: RealController, callId: string, state: string): Promise<void> {
+async function conversationIs (ctl: Api, callId: string, state: string): Promise<void> {
   await eventually(async () => {
     const res = await ctl.api('GET', `/api/calls/${callId}`, AGENT_TOKEN)
     return res.status === 200 && res.body?.state === state ? true : undefined
   }, `the call ${state}`, 15_000)
 }
 
-async function transferEnds (ctl: RealController, callId: string, timeoutMs: number): Promise<CallView> {
+async function transferEnds (ctl: Api, callId: string, timeoutMs: number): Promise<CallView> {
   return await eventually(async () => {
     const res = await ctl.api('GET', `/api/calls/${callId}`, AGENT_TOKEN)
     const view = res.body as CallView
@@ -119,7 +123,7 @@ async function agentLegEnds (line: RealSwitch): Promise<void> {
   await line.sw.cli(`channel request hangup ${name}`)
 }
 
-async function login (ctl: RealController): Promise<void> {
+async function login (ctl: Api): Promise<void> {
   const res = await ctl.api('POST', '/api/agents/agent01/login', AGENT_TOKEN, { ready: true })
   if (res.status !== 200) throw new Error(`login: ${res.status}`)
 }
@@ -325,6 +329,64 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     t.notOk(second.lines.some((l) => l.msg === 'prompt missing on the switch; the call goes on as if it had been played' && l.prompt === 'service-interrupted'),
       'the apology exists on the switch')
     await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+  })
+
+  await t.test('the controller killed mid-conversation, then mid-hunt, started again each time: the call goes on, served once', async (t) => {
+    // The call's record must outlive the controller: Redis, as in production.
+    const redis = await startRedis()
+    t.teardown(() => redis.stop())
+    const env = { ...await line.processEnv(), CONTROLLER_ID: `ctl-real-${vendor}`, STORE_KIND: 'redis', REDIS_URL: redis.url }
+    // Each start lives on the working Wednesday, from where the one before was.
+    const began = Date.now()
+    const start = async (): Promise<ControllerProcess> => await startControllerProcess(t, { ...env, CLOCK_START: new Date(Date.parse(WORKING) + Date.now() - began).toISOString() })
+    const kill = async (ctl: ControllerProcess): Promise<void> => {
+      ctl.child.kill('SIGKILL')
+      t.equal(await ctl.exited, 'SIGKILL')
+    }
+    const controllers = [await start()]
+    t.teardown(() => {
+      if (!t.passing()) t.comment(controllers.map((c, i) => `controller ${i + 1}:\n${c.lines.slice(-60).map((l) => JSON.stringify(l)).join('\n')}`).join('\n'))
+    })
+    await login(controllers[0] as ControllerProcess)
+    const caller = line.call('13812340010', { keys: TO_INVOICE, hangupAfterMs: 75_000 }, 150_000)
+    const callId = await agentsCall(controllers[0] as ControllerProcess)
+
+    await kill(controllers[0] as ControllerProcess)
+    const second = await start()
+    controllers.push(second)
+    await eventually(async () => {
+      const res = await second.api<{ agent?: { present?: boolean } }>('GET', `/api/calls/${callId}`, AGENT_TOKEN)
+      return res.body?.agent?.present === true ? true : undefined
+    }, 'the agent reattached', 20_000)
+    t.equal((await second.api('POST', `/api/calls/${callId}/transfer`, AGENT_TOKEN, { matterId: 'tax-invoice' })).status, 202, 'the reattached agent transfers')
+    await eventually(async () => await departmentRinging(line, INVOICE.rings) ? true : undefined, 'the second number rings', 30_000)
+
+    await kill(second)
+    const third = await start()
+    controllers.push(third)
+    const view = await transferEnds(third, callId, 40_000)
+    t.match(view.transfers.at(-1), {
+      state: 'connected',
+      attempts: [
+        { number: INVOICE.busy, outcome: 'busy' },
+        { number: INVOICE.rings, outcome: 'lost' },
+        { number: INVOICE.rings, outcome: 'no-answer' },
+        { number: INVOICE.answers, outcome: 'answered' }
+      ]
+    }, 'the hunt went on from the number ringing at the kill, which is not blamed for it')
+    await conversationIs(third, callId, 'three-way')
+    t.equal((await third.api('POST', `/api/calls/${callId}/leave`, AGENT_TOKEN, {})).status, 200, 'the agent leaves')
+    const done = await caller
+    t.equal(done.code, 0, `the caller's call went as scripted:\n${done.stdout.slice(-1500)}`)
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+    const record = await eventually(async () => {
+      const res = await third.api<{ state?: string }>('GET', `/api/calls/${callId}`, SUPERVISOR_TOKEN)
+      return res.body?.state === 'ended' ? true : undefined
+    }, 'the call ended', 15_000)
+    t.ok(record)
+    const ended = third.lines.find((l) => l.msg === 'call ended' && l.callId === callId)
+    t.match(ended, { finalState: 'completed', reason: 'served', endedBy: 'caller' }, 'served, once, by the last controller')
+    t.notOk(controllers.slice(0, 2).some((c) => c.lines.some((l) => l.msg === 'call ended' && l.callId === callId)), 'never ended by the controllers killed')
   })
 
   // Last: it restarts the switch.
