@@ -4,13 +4,14 @@
 // by their tags and the call in the store, and the call goes on: the agent is reattached (and
 // can still transfer), the hunt carries on from the number it was dialling, and the call ends
 // once, served, with the take-over in its record. Nothing is left on the switch.
-import t, { type Test } from 'tap'
+// One file per protocol (test/scenarios/controller-takeover-*.test.ts): each run is long.
+import type { Test } from 'tap'
 import { RedisStore } from '../../src/adapters/redis/redis-store.js'
 import type { TransferRecord } from '../../src/domain/transfer-record.js'
-import { PROTOCOLS } from '../helpers/controller.js'
-import { type ControllerProcess, type SimProcess, startControllerProcess, startSimProcess } from '../helpers/processes.js'
-import { startRedis } from '../helpers/redis.js'
-import { eventually } from '../helpers/sim.js'
+import type { Protocol } from './controller.js'
+import { type ControllerProcess, type SimProcess, startControllerProcess, startSimProcess } from './processes.js'
+import { startRedis } from './redis.js'
+import { eventually } from './sim.js'
 
 const PASSWORD = 'takeover-secret-0123'
 const AGENT = 'takeover-agent01-token-0123'
@@ -71,7 +72,8 @@ async function killed (t: Test, ctl: ControllerProcess): Promise<void> {
   t.equal(await ctl.exited, 'SIGKILL')
 }
 
-for (const protocol of PROTOCOLS) {
+/** Both scenarios on one protocol, as subtests of `t`. */
+export function takeoverScenarios (t: Test, protocol: Protocol): void {
   void t.test(`${protocol}: killed mid-conversation, restarted: the agent reattached, can still transfer; served once`, async (t) => {
     const { sim, start, store } = await line(t, protocol, ['--answer', 'default=1'])
     const first = await start()
