@@ -15,6 +15,9 @@ import { installProcessPolicy } from '../../src/wiring/process-policy.js'
 import { PROTOCOLS, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 
+// Two simulated hours of 36 s each, plus the drains: over a minute, more on a loaded machine.
+t.setTimeout(300_000)
+
 const TIME_SCALE = 0.01
 /** What `npm start` runs (config/default.yaml). */
 const CALLS_PER_HOUR = 180
