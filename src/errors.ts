@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'HC_CALL_STATE'
   | 'HC_DIAL_TEST_STATE'
   | 'HC_RATE_LIMITED'
+  /** A write with a fencing token older than the record's: another controller owns it now. */
+  | 'HC_FENCED'
   | 'HC_INTERNAL'
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -41,7 +43,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   HC_TICKET_STATE: 409,
   HC_TRANSFER_STATE: 409,
   HC_DIAL_TEST_STATE: 409,
-  HC_RATE_LIMITED: 429
+  HC_RATE_LIMITED: 429,
+  HC_FENCED: 409
 }
 
 export interface HotlineErrorOptions {

@@ -65,6 +65,11 @@ export interface CallRecord {
   endedBy?: CallEndedBy
   /** For an abandoned call: where the caller was and how long they had waited there. */
   abandon?: { phase: AbandonPhase, waitedMs: number }
+  /**
+   * The fencing token of the controller that owns the call (ports/leases.ts): the store refuses
+   * a write with a lower one (HC_FENCED), so a controller that lost the call cannot write over it.
+   */
+  fence?: number
   /** Each time another controller (or this one, restarted) took the call over, and from whom. */
   takenOver?: Array<{ from: string, by: string, at: number }>
 }

@@ -7,6 +7,7 @@
 // expected state, and assigning the longest-idle ready agent to the caller at the head of the
 // queue. That is what keeps two controllers from giving one agent two calls.
 
+import { HotlineError } from '../errors.js'
 import type { TransferStore } from './transfers.js'
 import type { AgentRecord, AgentState, CallRecord } from '../domain/call-record.js'
 
@@ -31,11 +32,17 @@ export interface StoreHealth {
   since: number
 }
 
+/** A call record write refused: the record is another controller's now (a higher fencing token). */
+export function fenced (record: CallRecord): HotlineError {
+  return new HotlineError('HC_FENCED', `call ${record.callId}: fencing token ${record.fence ?? 0} is older than the record's; another controller owns it`)
+}
+
 export interface Store extends TransferStore {
   /** Up or not, without a round trip (the memory store is always up). */
   health(): StoreHealth
   /** Only one controller runs a call: true for the first claimant of a leg, false after. */
   claimCall(legId: string, controllerId: string, at: number): Promise<boolean>
+  /** Refused (HC_FENCED) when the record was written with a higher fencing token than this one's. */
   putCall(record: CallRecord): Promise<void>
   getCall(callId: string): Promise<CallRecord | undefined>
   /** Newest first. */

@@ -125,6 +125,22 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     t.equal((await store.listCalls({ limit: 1 }))[0]?.finalState, 'failed', 'the list returns the latest record')
   })
 
+  void t.test('putCall: a fencing token lower than the record\'s is refused, nothing written', async (t) => {
+    const store = await open(t)
+    await store.putCall(call('c1', T0, { path: ['unfenced'] }))
+    await store.putCall(call('c1', T0, { path: ['first owner'], fence: 3 }))
+    const peer = call('c1', T0, { controllerId: 'ctl-b', path: ['taken over'], fence: 7 })
+    await store.putCall(peer)
+    await t.rejects(store.putCall(call('c1', T0, { path: ['paused owner'], fence: 3 })), { code: 'HC_FENCED' }, 'the old owner\'s token')
+    await t.rejects(store.putCall(call('c1', T0, { path: ['no token'] })), { code: 'HC_FENCED' }, 'a write without a token')
+    t.strictSame(await store.getCall('c1'), peer, 'the peer\'s record stands')
+    const ended = { ...peer, finalState: 'completed' as const, reason: 'served', endedAt: T0 + 10 }
+    await store.putCall(ended)
+    t.strictSame(await store.getCall('c1'), ended, 'the same token writes again')
+    await store.putCall(call('c2', T0 + 1, { fence: 1 }))
+    t.ok(await store.getCall('c2'), 'tokens are per call: a low one on another call is fine')
+  })
+
   void t.test('call records are trimmed to the configured maximum, oldest first', async (t) => {
     const store = await open(t, { maxCalls: 3 })
     for (let i = 1; i <= 5; i++) {

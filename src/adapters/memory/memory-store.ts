@@ -9,7 +9,7 @@
 
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
-import type { AgentStateChange, Store, StoreHealth } from '../../ports/store.js'
+import { type AgentStateChange, type Store, type StoreHealth, fenced } from '../../ports/store.js'
 import type { AgentRecord, AgentState, CallRecord } from '../../domain/call-record.js'
 import type { TransferRecord } from '../../domain/transfer-record.js'
 
@@ -38,6 +38,8 @@ interface StoredCall {
   json: string
   startedAt: number
   active: boolean
+  /** The highest fencing token written (ports/leases.ts). */
+  fence: number
 }
 
 interface StoredTransfer {
@@ -99,8 +101,10 @@ export class MemoryStore implements Store {
   putCall (record: CallRecord): Promise<void> {
     return this.#run(() => {
       const previous = this.#calls.get(record.callId)
+      if ((previous?.fence ?? 0) > (record.fence ?? 0)) throw fenced(record)
       if (previous !== undefined) removeKey(this.#callOrder, [previous.startedAt, record.callId])
       this.#calls.set(record.callId, {
+        fence: Math.max(previous?.fence ?? 0, record.fence ?? 0),
         json: JSON.stringify(record),
         startedAt: record.startedAt,
         active: record.finalState === undefined

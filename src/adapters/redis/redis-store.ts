@@ -10,7 +10,7 @@
 import type { Redis, RedisOptions } from 'ioredis'
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
-import { type AgentStateChange, type Store, type StoreHealth } from '../../ports/store.js'
+import { type AgentStateChange, type Store, type StoreHealth, fenced } from '../../ports/store.js'
 import { AGENT_STATES, type AgentRecord, type AgentState, type CallRecord } from '../../domain/call-record.js'
 import type { TransferRecord } from '../../domain/transfer-record.js'
 import { RedisConnection } from './redis-connection.js'
@@ -83,10 +83,11 @@ export class RedisStore implements Store {
   }
 
   async putCall (record: CallRecord): Promise<void> {
-    await this.#script('putCall',
-      [this.#key('call:', record.callId), this.#key('calls'), this.#key('calls:active')],
+    const written = await this.#script('putCall',
+      [this.#key('call:', record.callId), this.#key('calls'), this.#key('calls:active'), this.#key('call-fence:', record.callId)],
       [this.#prefix, record.callId, JSON.stringify(record), record.startedAt,
-        record.finalState === undefined ? '1' : '0', this.#maxCalls])
+        record.finalState === undefined ? '1' : '0', this.#maxCalls, record.fence ?? 0])
+    if (written === -1) throw fenced(record)
   }
 
   async getCall (callId: string): Promise<CallRecord | undefined> {

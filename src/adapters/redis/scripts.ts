@@ -57,14 +57,19 @@ export interface ScriptDefinition {
 
 export const SCRIPTS = {
   /**
-   * KEYS[1] call key, KEYS[2] calls, KEYS[3] calls:active.
-   * ARGV: prefix, callId, json, startedAt, active ('1'|'0'), maxCalls.
-   * Writes the record and its index entries together, then trims the oldest records, so a
-   * reader never finds an index entry without its record.
+   * KEYS[1] call key, KEYS[2] calls, KEYS[3] calls:active, KEYS[4] the call's fence key.
+   * ARGV: prefix, callId, json, startedAt, active ('1'|'0'), maxCalls, fence (0: none).
+   * Refuses a fence lower than the record's (returns -1). Writes the record and its index
+   * entries together, then trims the oldest records, so a reader never finds an index entry
+   * without its record.
    */
   putCall: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `
+local fence = tonumber(ARGV[7])
+local held = tonumber(redis.call('GET', KEYS[4]) or '0')
+if fence < held then return -1 end
+if fence > held then redis.call('SET', KEYS[4], ARGV[7]) end
 redis.call('SET', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
 if ARGV[5] == '1' then
@@ -76,12 +81,12 @@ local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6])
 if excess > 0 then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
   for _, id in ipairs(oldest) do
-    redis.call('DEL', ARGV[1] .. 'call:' .. id)
+    redis.call('DEL', ARGV[1] .. 'call:' .. id, ARGV[1] .. 'call-fence:' .. id)
     redis.call('ZREM', KEYS[3], id)
   end
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
 end
-return excess
+return math.max(excess, 0)
 `
   },
 
