@@ -61,7 +61,13 @@ async function main (): Promise<void> {
     ...(clock === undefined ? {} : { clock }),
     calendar: config.calendar,
     ivr: { flowsDir, flowId: config.app.ivr.flow, directory: config.directory, agents: config.agents },
-    logger
+    logger,
+    // A peer runs this controller's calls now: acting on them would fight it. Exit at once, not
+    // drain (the calls are not ours); the supervisor starts a fresh controller (EX_TEMPFAIL).
+    onLeaseTaken: (why) => {
+      logger.fatal({ why }, 'stopping: a peer took this controller\'s calls over')
+      process.exit(75)
+    }
   }).catch((err: unknown) => {
     if (err instanceof ConfigError) refuse(err)
     throw err

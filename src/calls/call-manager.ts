@@ -13,7 +13,7 @@ import type { CallRecord } from '../domain/call-record.js'
 import type { FoundLeg, InboundCall, SwitchPort } from '../ports/switch.js'
 import { HotlineError } from '../errors.js'
 import type { TransferRecord } from '../domain/transfer-record.js'
-import { recoverCalls } from './recovery.js'
+import { type RecoveryDeps, recoverCalls } from './recovery.js'
 import { CallSession, type CallSummary, type TakeOver } from './call-session.js'
 import { type AgentCall, type LineServices, type ScriptChoice } from './call-context.js'
 import type { LiveCallView, Requester } from './call-context.js'
@@ -31,6 +31,8 @@ export interface CallManagerDeps {
   prompts: PromptHealth
   /** The line's queue, agents and transfers (absent without the IVR). */
   line?: LineServices | undefined
+  /** This controller's fencing token (its lease, ports/leases.ts); 0 or absent: none yet. */
+  fence?: () => number
 }
 
 /** Told of every call record this controller wrote (a call started, moved, queued, ended). */
@@ -54,24 +56,59 @@ export class CallManager {
     // Each connect: what the switch holds that nobody here follows (calls left by this
     // controller before a restart, callers parked while it was away).
     const stopStatus = sw.onStatus((status) => { if (status.state === 'ready') this.#recover() })
-    if (sw.status().state === 'ready') this.#recover()
+    this.#recover()
     this.#stop = () => { stopCalls(); stopStatus() }
   }
 
   #recovering: Promise<void> | undefined
 
+  /**
+   * Looks for this controller's own calls left on the switch (after each connect, and once its
+   * lease is held: until then a peer may be taking them over).
+   */
+  recover (): void {
+    this.#recover()
+  }
+
   #recover (): void {
-    if (this.#recovering !== undefined || this.#draining) return
+    if (this.#recovering !== undefined || this.#draining || this.#deps.switch.status().state !== 'ready') return
     const { logger } = this.#deps
-    this.#recovering = recoverCalls({
-      ...this.#deps,
+    const fence = this.#deps.fence?.() ?? 0
+    if (this.#deps.fence !== undefined && fence === 0) {
+      logger.info('this controller\'s lease is not held yet: its calls left on the switch are looked for once it is')
+      return
+    }
+    this.#recovering = recoverCalls(this.#recoveryDeps(fence > 0 ? { fence } : {})).catch((err: unknown) => {
+      logger.warn({ err }, 'finding the calls left on the switch failed; asked again at the next connect')
+    }).finally(() => { this.#recovering = undefined })
+  }
+
+  /**
+   * Takes over the calls of a peer whose lease lapsed (lease-keeper.ts): the ones with a
+   * person go on here, the others are ended as after a restart; their records are written
+   * with `fence`, so the peer, if only paused, can no longer write them. Throws when it
+   * cannot (draining, the switch away), so the claim is dropped and made again.
+   */
+  async takeOverFrom (deadId: string, fence: number): Promise<void> {
+    if (this.#draining) throw new HotlineError('HC_SHUTTING_DOWN', 'draining: a peer\'s calls are left to another controller')
+    this.#deps.logger.warn({ deadController: deadId, fence }, 'taking over the calls of a controller whose lease lapsed')
+    await recoverCalls(this.#recoveryDeps({ owner: deadId, fence }))
+  }
+
+  #recoveryDeps (whose: { owner?: string, fence?: number }): RecoveryDeps {
+    const { switch: sw, store, controllerId, clock, metrics, logger } = this.#deps
+    return {
+      switch: sw,
+      store,
+      controllerId,
+      clock,
+      metrics,
+      ...whose,
       log: logger,
       isRunning: (callId) => this.#sessions.has(callId),
       written: (record) => { this.#written(record) },
       ...(this.#deps.line === undefined ? {} : { takeOver: (takeOver: TakeOver, caller: FoundLeg) => this.#takeOver(takeOver, caller) })
-    }).catch((err: unknown) => {
-      logger.warn({ err }, 'finding the calls left on the switch failed; asked again at the next connect')
-    }).finally(() => { this.#recovering = undefined })
+    }
   }
 
   get draining (): boolean {

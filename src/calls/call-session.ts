@@ -36,6 +36,8 @@ export interface CallSessionDeps {
   /** Prompts to the caller: a missing one is skipped, logged and counted. */
   prompts: PromptHealth
   line?: LineServices | undefined
+  /** The fencing token new call records are written with (this controller's lease). */
+  fence?: () => number
   /**
    * Told after each write of the call's record reached the store (the live pages refresh on
    * it); a throwing listener is ignored. Never told of a failed write.
@@ -52,6 +54,8 @@ export const TAKEN_OVER_GOODBYE = 'goodbye'
  */
 export interface TakeOver {
   record: CallRecord
+  /** The fencing token the record is written with from now on (a peer's claim, or the restarted controller's lease). */
+  fence?: number
   agent: AnsweredAgent
   /** Legs of the call no part of it holds any more (a second agent leg, an old dial): hung up. */
   stray: string[]
@@ -79,6 +83,8 @@ export class CallSession {
   #conversation: Conversation | undefined
   #stopListening: () => void = () => undefined
   readonly #takeOver: TakeOver | undefined
+  /** A write was refused: a peer owns the record now (ports/leases.ts). */
+  #fenced = false
   /** Record writes, in order; a failed write is logged, never fatal to the call. */
   #writes: Promise<void> = Promise.resolve()
 
@@ -96,6 +102,7 @@ export class CallSession {
       this.#record = {
         ...structuredClone(record),
         controllerId: deps.controllerId,
+        ...(takeOver.fence === undefined ? {} : { fence: takeOver.fence }),
         takenOver: [...(record.takenOver ?? []), { from: record.controllerId, by: deps.controllerId, at }]
       }
       this.#state = record.state ?? 'with-agent'
@@ -107,6 +114,7 @@ export class CallSession {
       callId: this.callId,
       legId: call.legId,
       controllerId: deps.controllerId,
+      ...(deps.fence === undefined || deps.fence() === 0 ? {} : { fence: deps.fence() }),
       caller: maskNumber(call.from),
       ...(choice.flowId === undefined ? {} : { flowId: choice.flowId }),
       ...(choice.flowVersion === undefined ? {} : { flowVersion: choice.flowVersion }),
@@ -458,15 +466,23 @@ export class CallSession {
     this.#move('ended')
   }
 
-  /** Queues a write of the record as it is now. */
+  /** Queues a write of the record as it is now; none once another controller owns the record. */
   #save (): void {
     const snapshot = structuredClone(this.#record)
     this.#writes = this.#writes
       .then(async () => {
+        if (this.#fenced) return
         await this.#deps.store.putCall(snapshot)
         this.#written(snapshot)
       })
-      .catch((err: unknown) => { this.#log.error({ err }, 'saving the call record failed') })
+      .catch((err: unknown) => {
+        if (isHotlineError(err, 'HC_FENCED')) {
+          this.#fenced = true
+          this.#log.error('the call\'s record is another controller\'s now (it took the call over): this controller writes it no more')
+          return
+        }
+        this.#log.error({ err }, 'saving the call record failed')
+      })
   }
 
   #written (record: CallRecord): void {

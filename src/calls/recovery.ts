@@ -12,6 +12,7 @@
 // other controllers are left to them.
 
 import type { Logger } from 'pino'
+import { isHotlineError } from '../errors.js'
 import { callDay, callIncrements } from '../domain/call-figures.js'
 import type { CallRecord } from '../domain/call-record.js'
 import { WITH_A_PERSON } from '../domain/call-state.js'
@@ -42,6 +43,10 @@ export interface RecoveryDeps {
   isRunning: (callId: string) => boolean
   /** Told of each record written. */
   written: (record: CallRecord) => void
+  /** Whose calls: this controller's own (the default, after a restart), or a dead peer's. */
+  owner?: string
+  /** The fencing token the records taken are written with (ports/leases.ts). */
+  fence?: number
   /** Goes on with a call that can (absent: none can, e.g. no agents on this line); false if it did not start. */
   takeOver?: (takeOver: TakeOver, caller: FoundLeg) => boolean
 }
@@ -53,17 +58,18 @@ async function bounded (work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 export async function recoverCalls (deps: RecoveryDeps): Promise<void> {
+  const owner = deps.owner ?? deps.controllerId
   const found = await deps.switch.findLegs()
   const left = new Map<string, FoundLeg[]>()
   for (const leg of found) {
-    if (leg.tag.controllerId !== deps.controllerId || deps.isRunning(leg.tag.callId)) continue
+    if (leg.tag.controllerId !== owner || deps.isRunning(leg.tag.callId)) continue
     left.set(leg.tag.callId, [...(left.get(leg.tag.callId) ?? []), leg])
   }
   const takenOver = new Set<string>()
   await Promise.all([...left].map(async ([callId, legs]) => {
     const record = await deps.store.getCall(callId).catch(() => undefined)
     const transfers = record === undefined ? [] : await openTransfers(deps, record)
-    const plan = record === undefined ? undefined : planTakeOver(record, legs, transfers.at(-1), deps.clock.now())
+    const plan = record === undefined ? undefined : planTakeOver(record, legs, transfers.at(-1), deps.clock.now(), deps.fence)
     const caller = legs.find((l) => l.direction === 'inbound')
     if (plan !== undefined && caller !== undefined && deps.takeOver?.(plan, caller) === true) {
       takenOver.add(callId)
@@ -74,7 +80,7 @@ export async function recoverCalls (deps: RecoveryDeps): Promise<void> {
   const records = await deps.store.listCalls({ active: true, limit: MAX_REAPED })
   const ended = new Set([...left.keys()].filter((id) => !takenOver.has(id)))
   for (const record of records) {
-    if (record.controllerId !== deps.controllerId || deps.isRunning(record.callId) || left.has(record.callId)) continue
+    if (record.controllerId !== owner || deps.isRunning(record.callId) || left.has(record.callId)) continue
     await finish(deps, record)
     ended.add(record.callId)
   }
@@ -108,7 +114,7 @@ async function openTransfers (deps: RecoveryDeps, record: CallRecord): Promise<T
  * with a person (an agent, a specialist, or a hunt the agent asked for), and somebody still
  * there to talk with. Undefined: it cannot, and is ended with the apology.
  */
-export function planTakeOver (record: CallRecord, legs: readonly FoundLeg[], transfer: TransferRecord | undefined, now: number): TakeOver | undefined {
+export function planTakeOver (record: CallRecord, legs: readonly FoundLeg[], transfer: TransferRecord | undefined, now: number, fence?: number): TakeOver | undefined {
   const caller = legs.find((l) => l.direction === 'inbound')
   const visit = record.queue
   if (record.finalState !== undefined || caller?.answered !== true || record.state === undefined || !WITH_A_PERSON.has(record.state)) return undefined
@@ -123,6 +129,7 @@ export function planTakeOver (record: CallRecord, legs: readonly FoundLeg[], tra
   const kept = new Set([caller.legId, ...(agentUp && agentLeg !== undefined ? [agentLeg.legId] : []), ...(transfer === undefined ? [] : specialists.map((l) => l.legId))])
   return {
     record,
+    ...(fence === undefined ? {} : { fence }),
     stray: legs.filter((l) => !kept.has(l.legId)).map((l) => l.legId),
     agent: { agentId: visit.agentId, legId: agentLeg?.legId ?? '', group: visit.group },
     found: {
@@ -179,6 +186,7 @@ async function finish (deps: RecoveryDeps, record: CallRecord): Promise<void> {
   const reason = served ? 'served' : RESTARTED_REASON
   const ended: CallRecord = {
     ...record,
+    ...(deps.fence === undefined ? {} : { controllerId: deps.controllerId, fence: deps.fence }),
     finalState,
     reason,
     endedBy: 'controller',
@@ -194,6 +202,10 @@ async function finish (deps: RecoveryDeps, record: CallRecord): Promise<void> {
     deps.log.info({ callId: record.callId, finalState, reason }, 'call ended')
     deps.written(ended)
   } catch (err) {
+    if (isHotlineError(err, 'HC_FENCED')) {
+      deps.log.info({ callId: record.callId }, 'a call left behind is another controller\'s now')
+      return
+    }
     // Asked again after the next connect.
     deps.log.warn({ err, callId: record.callId }, 'ending a call left behind failed; tried again at the next connect')
   }

@@ -130,7 +130,10 @@ export const AppConfigSchema = Type.Object({
   controller: section({
     // This controller's name, stable across restarts: the legs it handles carry it on the switch
     // (LegTag), so after a crash the restarted controller finds its calls. Default: the host name.
-    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' }))
+    id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' })),
+    // Its lease in the shared store (Redis): renewed every third of this; when it lapses a
+    // peer takes this controller's calls over (src/calls/lease-keeper.ts).
+    leaseTtlMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 6000 })
   }),
   shutdown: section({
     drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })

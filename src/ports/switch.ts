@@ -185,6 +185,19 @@ export interface SwitchPort {
    * onInboundCall as if they had just come in.
    */
   findLegs(): Promise<FoundLeg[]>
+  /**
+   * What a peer needs to hear this controller's legs should it die (ports/leases.ts): the
+   * Asterisk adapter's Stasis application; nothing on FreeSWITCH, whose event socket carries
+   * every channel's events to every controller.
+   */
+  peerInfo(): Readonly<Record<string, string>>
+  /**
+   * Starts hearing the legs of a dead peer, from what it said of itself (peerInfo), before its
+   * calls are taken over. Absent: this adapter cannot (Asterisk: a peer's channels stay in the
+   * peer's Stasis application, whose events only its own socket receives), so its controller
+   * takes no peer's calls over; they go on when that peer starts again.
+   */
+  adopt?(peer: Readonly<Record<string, string>>): Promise<void>
 
   /** Graceful: stop reconnecting, close the connection after requests in flight settle. */
   close(): Promise<void>

@@ -32,7 +32,8 @@ import { type Clock, systemClock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
 import type { SwitchPort } from '../ports/switch.js'
 import { startSimLife } from './sim-traffic.js'
-import { createStore } from './store-factory.js'
+import { createLeases, createStore } from './store-factory.js'
+import { LeaseKeeper } from '../calls/lease-keeper.js'
 import { buildSwitch } from './switch-factory.js'
 import { type EmbeddedSim } from '../features/context.js'
 
@@ -54,6 +55,11 @@ export interface ControllerOptions {
   simInstall?: SimInstall
   /** Working time for flows; watched for missing years (log + metric). */
   calendar?: WorkCalendar
+  /**
+   * This controller's lease lapsed and a peer took its calls over (a long pause, a partition
+   * from Redis): it must stop. Default: logged only (main.ts exits).
+   */
+  onLeaseTaken?: (why: string) => void
 }
 
 export class Controller {
@@ -158,7 +164,27 @@ export async function startController (options: ControllerOptions): Promise<Cont
     stats.start()
   }
   const pickScript = ivr?.pickScript ?? options.pickScript ?? (() => ({ script: firstCallScript }))
-  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line })
+  const leases = createLeases(config, logger, () => clock.now())
+  const keeper: LeaseKeeper = new LeaseKeeper({
+    leases,
+    controllerId,
+    ttlMs: config.controller.leaseTtlMs,
+    info: sw.peerInfo(),
+    log: logger.child({ component: 'lease' }),
+    // Only a switch on which a peer's legs can be heard (ports/switch.ts adopt).
+    canTakeOver: () => sw.adopt !== undefined && sw.status().state === 'ready' && !calls.draining,
+    takeOver: async (deadId, info, fence) => {
+      await sw.adopt?.(info)
+      await calls.takeOverFrom(deadId, fence)
+    },
+    onTaken: (why) => { options.onLeaseTaken?.(why) },
+    onAcquired: () => { calls.recover() }
+  })
+  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line, fence: () => keeper.fence })
+  // The lease first, so calls found after a restart are written with its fencing token; a
+  // store that does not answer delays nothing (the round gives up, the next one tries again).
+  keeper.start()
+  await keeper.round()
   calls.start()
   prompts.start()
   const live = createLiveSignals({ config, store, logger: logger.child({ component: 'live' }) })
@@ -197,6 +223,8 @@ export async function startController (options: ControllerOptions): Promise<Cont
     async () => { await ivr?.close() },
     // After the calls: they may still raise tickets while they finish.
     async () => { stats?.stop(); await tickets?.close() },
+    // A clean stop lets the lease go: the calls drained, there is nothing to take over.
+    async () => { await keeper.stop(true); await leases.close() },
     async () => { await sw.close() },
     // A store handed in belongs to the caller; one made here is closed here.
     async () => { if (options.store === undefined) await store.close() },

@@ -188,6 +188,18 @@ export class ScriptedSwitch implements SwitchPort {
     return await Promise.resolve(this.found.splice(0))
   }
 
+  /** Peers adopted (their peerInfo), in order. */
+  readonly adopted: Array<Readonly<Record<string, string>>> = []
+
+  peerInfo (): Readonly<Record<string, string>> {
+    return { app: 'scripted' }
+  }
+
+  async adopt (peer: Readonly<Record<string, string>>): Promise<void> {
+    this.adopted.push(peer)
+    await Promise.resolve()
+  }
+
   async hangup (legId: string): Promise<void> {
     // Counted as asked, before any await: a hangup nobody waits for is still seen.
     this.hungUp.push(legId)

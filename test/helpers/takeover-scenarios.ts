@@ -25,7 +25,9 @@ const API_POLL_MS = 200
 interface PlacedCall { id: string, answerState: string, heard: string[], ended?: { cause: string, side: string } }
 type Json = Record<string, unknown>
 
-async function line (t: Test, protocol: string, simArgs: string[]): Promise<{ sim: SimProcess, start: () => Promise<ControllerProcess>, store: RedisStore }> {
+type Start = (controllerId?: string) => Promise<ControllerProcess>
+
+async function line (t: Test, protocol: string, simArgs: string[], appOf: (controllerId: string) => string = () => 'hotline'): Promise<{ sim: SimProcess, start: Start, store: RedisStore }> {
   const redis = await startRedis()
   t.teardown(() => redis.stop())
   const sim = await startSimProcess(t, ['--protocol', protocol, '--port', '0', '--password', PASSWORD, '--calls-per-hour', '0', ...simArgs])
@@ -33,26 +35,42 @@ async function line (t: Test, protocol: string, simArgs: string[]): Promise<{ si
     ...(protocol === 'esl'
       ? { SWITCH_KIND: 'freeswitch', ESL_HOST: '127.0.0.1', ESL_PORT: String(sim.port), ESL_PASSWORD: PASSWORD }
       : { SWITCH_KIND: 'asterisk', ARI_URL: `http://127.0.0.1:${sim.port}`, ARI_PASSWORD: PASSWORD }),
-    STORE_KIND: 'redis', REDIS_URL: redis.url, CONTROLLER_ID: 'ctl-takeover', API_TOKENS: `${AGENT}:agent:agent01`
+    STORE_KIND: 'redis', REDIS_URL: redis.url, API_TOKENS: `${AGENT}:agent:agent01`,
+    // Peers notice a dead controller within this (6 s in production).
+    LEASE_TTL_MS: '2000'
   }
   const store = new RedisStore({ url: redis.url, onError: () => {} })
   t.teardown(() => store.close())
   // Every controller started lives on the same working Wednesday, from where the last one was.
   const began = Date.now()
-  const start = async (): Promise<ControllerProcess> => await startControllerProcess(t, { ...env, CLOCK_START: new Date(Date.parse(WORKING) + Date.now() - began).toISOString() })
+  const start: Start = async (controllerId = 'ctl-takeover') => await startControllerProcess(t, {
+    ...env,
+    CONTROLLER_ID: controllerId,
+    ...(protocol === 'ari' ? { ARI_APP: appOf(controllerId) } : {}),
+    CLOCK_START: new Date(Date.parse(WORKING) + Date.now() - began).toISOString()
+  })
   return { sim, start, store }
 }
 
-/** The agent logged in ready, a caller keyed to the queue, and the agent's call id once they talk. */
-async function callWithAgent (sim: SimProcess, ctl: ControllerProcess): Promise<{ placed: string, callId: string }> {
-  const login = await ctl.api('POST', '/api/agents/agent01/login', AGENT, { ready: true })
+/**
+ * The agent logged in ready, a caller keyed to the queue, and the agent's call id once they
+ * talk, with the controller that runs the call (of those given: each is offered every call).
+ */
+async function callWithAgent (sim: SimProcess, ...controllers: ControllerProcess[]): Promise<{ placed: string, callId: string, owner: ControllerProcess }> {
+  const [first] = controllers
+  if (first === undefined) throw new Error('no controller')
+  const login = await first.api('POST', '/api/agents/agent01/login', AGENT, { ready: true })
   if (login.status !== 200) throw new Error(`login: ${login.status}`)
   const placed = await sim.control<{ id: string }>('POST', `/calls?from=13800000082&keys=${TO_QUEUE}`)
-  const callId = await eventually(async () => {
-    const res = await ctl.api<{ callId?: string, answeredAt?: number }>('GET', '/api/agents/agent01/call', AGENT)
-    return res.status === 200 && res.body.answeredAt !== undefined ? res.body.callId : undefined
-  }, 'the agent talking with the caller', 60_000, API_POLL_MS)
-  return { placed: placed.body.id, callId }
+  return await eventually(async () => {
+    for (const ctl of controllers) {
+      const res = await ctl.api<{ callId?: string, answeredAt?: number }>('GET', '/api/agents/agent01/call', AGENT)
+      if (res.status !== 200 || res.body.answeredAt === undefined || res.body.callId === undefined) continue
+      // Answered comes a moment before both are in the room: only then can the agent transfer.
+      if ((await view(ctl, res.body.callId))?.state === 'with-agent') return { placed: placed.body.id, callId: res.body.callId, owner: ctl }
+    }
+    return undefined
+  }, 'the agent talking with the caller', 60_000, API_POLL_MS * controllers.length)
 }
 
 async function view (ctl: ControllerProcess, callId: string): Promise<Json | undefined> {
@@ -134,5 +152,41 @@ export function takeoverScenarios (t: Test, protocol: Protocol): void {
     const stored = await store.getTransfer(ended.id)
     t.match(stored, { state: 'all-failed' }, 'the stored transfer ended once')
     await eventually(async () => { const s = await sim.status(); return s.channels === 0 && s.conferences === 0 ? true : undefined }, 'nothing left on the switch', 15_000)
+  })
+}
+
+/**
+ * Two controllers on one switch and one Redis, the one running a call killed mid-conversation
+ * and not started again: its lease lapses and the other takes the call over (the agent
+ * reattached, still able to transfer), and the call ends once, served, in the survivor's name.
+ */
+export function peerTakeoverScenario (t: Test, protocol: Protocol): void {
+  void t.test(`${protocol}: a controller killed mid-conversation, never restarted: its peer takes the call over; served once`, async (t) => {
+    const { sim, start, store } = await line(t, protocol, ['--answer', 'default=1'], (id) => `hotline-${id}`)
+    const [a, b] = await Promise.all([start('ctl-a'), start('ctl-b')])
+    const { placed, callId, owner } = await callWithAgent(sim, a, b)
+    const survivor = owner === a ? b : a
+    const deadId = owner === a ? 'ctl-a' : 'ctl-b'
+    const survivorId = owner === a ? 'ctl-b' : 'ctl-a'
+    logsOnFailure(t, [owner, survivor])
+    await killed(t, owner)
+    const caller = async (): Promise<PlacedCall> => (await sim.control<PlacedCall>('GET', `/calls/${placed}`)).body
+
+    const taken = await eventually(async () => { const v = await view(survivor, callId); return v?.state === 'with-agent' && (v.agent as Json | undefined)?.present === true ? v : undefined }, 'the call with the agent on the peer', 30_000, API_POLL_MS)
+    t.match(taken, { agent: { id: 'agent01', present: true } }, 'the agent reattached by the peer')
+    t.ok(survivor.lines.some((l) => l.msg === 'a peer\'s lease lapsed: taking its calls over' && l.deadController === deadId), 'the lapse seen')
+    t.equal((await caller()).ended, undefined, 'the caller was never hung up')
+
+    t.equal((await survivor.api('POST', `/api/calls/${callId}/transfer`, AGENT, { matterId: 'tax-invoice' })).status, 202, 'the agent transfers through the peer')
+    await eventually(async () => (await view(survivor, callId))?.state === 'three-way' ? true : undefined, 'the specialist in the call', 40_000, API_POLL_MS)
+    t.equal((await survivor.api('POST', `/api/calls/${callId}/leave`, AGENT, {})).status, 200, 'the agent leaves')
+    t.equal((await sim.control('POST', `/calls/${placed}/hangup`)).status, 200)
+
+    const record = await eventually(async () => { const r = await store.getCall(callId); return r?.finalState === undefined ? undefined : r }, 'the call ends', 20_000)
+    t.match(record, { finalState: 'completed', reason: 'served', endedBy: 'caller', controllerId: survivorId })
+    t.match(record.takenOver, [{ from: deadId, by: survivorId }], 'the takeover recorded')
+    t.ok((record.fence ?? 0) > 0, 'written with the peer\'s fencing token')
+    await eventually(async () => { const s = await sim.status(); return s.channels === 0 && s.conferences === 0 ? true : undefined }, 'nothing left on the switch', 15_000)
+    t.same((await store.listCalls({ active: true, limit: 10 })).map((r) => r.callId), [], 'no record left in progress')
   })
 }

@@ -219,6 +219,10 @@ export class AsteriskSwitch implements SwitchPort {
     })
   }
 
+  peerInfo (): Readonly<Record<string, string>> {
+    return { app: this.#options.app }
+  }
+
   async hangup (legId: string, reason: HangupReason = 'normal'): Promise<void> {
     const rest = this.#connection.rest
     if (rest === undefined) return

@@ -205,6 +205,15 @@ export class FreeswitchSwitch implements SwitchPort {
     })
   }
 
+  peerInfo (): Readonly<Record<string, string>> {
+    return {}
+  }
+
+  /** Every channel's events reach every controller's event socket already: nothing to do. */
+  async adopt (): Promise<void> {
+    await Promise.resolve()
+  }
+
   async close (): Promise<void> {
     clearTimeout(this.#shutdownTimer)
     this.#reconnector.stop()

@@ -1,0 +1,110 @@
+// This controller's lease, and its watch over its peers' (ports/leases.ts). Every third of the
+// lease's time it renews its own and looks for peers whose lease lapsed; for each one it
+// manages to claim (one peer only, atomically) it takes the dead controller's calls over with
+// the claim's fencing token (recovery.ts, as after its own restart), then forgets it. A renewal
+// answered `taken` means a peer took this controller's calls while its lease had lapsed (a
+// long pause, a partition from the store): it must stop acting on them (onTaken).
+
+import type { Logger } from 'pino'
+import type { LeaseInfo, Leases } from '../ports/leases.js'
+
+export interface LeaseKeeperDeps {
+  leases: Leases
+  controllerId: string
+  ttlMs: number
+  info?: LeaseInfo
+  log: Logger
+  /** Only a controller that can act on the switch takes calls over. */
+  canTakeOver: () => boolean
+  /** Takes over the calls of `deadId`, whose lease lapsed, writing their records with `fence`. */
+  takeOver: (deadId: string, info: LeaseInfo, fence: number) => Promise<void>
+  /** A peer took this controller's calls over: they are not its own any more. */
+  onTaken: (why: string) => void
+  /** The lease is held (first time, or again after the store came back): this controller's own calls may be looked for. */
+  onAcquired?: (fence: number) => void
+}
+
+/** How long a claim keeps other peers, and the dead controller if it comes back, off its calls while they are taken over. */
+const CLAIM_HOLD_MS = 60_000
+/** How long after a takeover a controller that was only paused is told, at its renewal, that its calls are gone. */
+const TAKEN_MEMORY_MS = 10 * 60 * 1000
+
+export class LeaseKeeper {
+  readonly #deps: LeaseKeeperDeps
+  #fence = 0
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  #taken = false
+  #stopped = false
+
+  constructor (deps: LeaseKeeperDeps) {
+    this.#deps = deps
+  }
+
+  /** The fencing token of this controller's lease (0 until it is first acquired). */
+  get fence (): number {
+    return this.#fence
+  }
+
+  /** Acquires the lease (retried at each tick while the store is away) and starts the rounds. */
+  start (): void {
+    this.#timer = setInterval(() => { this.#tick() }, Math.max(50, Math.floor(this.#deps.ttlMs / 3)))
+    this.#timer.unref()
+    this.#tick()
+  }
+
+  /** One round now (tests; the timer runs them otherwise); resolves when it is over. */
+  async round (): Promise<void> {
+    this.#tick()
+    await this.#running
+  }
+
+  /** Stops the rounds; with `leave`, the lease is let go (a clean stop: nobody takes over). */
+  async stop (leave: boolean): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#timer)
+    await this.#running
+    if (leave && this.#fence > 0) await this.#deps.leases.leave(this.#deps.controllerId).catch(() => undefined)
+  }
+
+  #tick (): void {
+    if (this.#running !== undefined || this.#stopped || this.#taken) return
+    this.#running = this.#round()
+      .catch((err: unknown) => { this.#deps.log.warn({ err }, 'lease round failed; tried again at the next one') })
+      .finally(() => { this.#running = undefined })
+  }
+
+  async #round (): Promise<void> {
+    const { leases, controllerId, ttlMs, log } = this.#deps
+    if (this.#fence === 0) {
+      const fence = await leases.acquire(controllerId, ttlMs, this.#deps.info)
+      if (fence === undefined) {
+        log.warn('a peer is taking this controller\'s calls over; the lease is asked for again at the next round')
+        return
+      }
+      this.#fence = fence
+      log.info({ fence, ttlMs }, 'lease acquired')
+      this.#deps.onAcquired?.(fence)
+    } else if (await leases.renew(controllerId, ttlMs) === 'taken') {
+      this.#taken = true
+      log.error('this controller\'s lease lapsed and a peer took its calls over')
+      this.#deps.onTaken('a peer took this controller\'s calls over while its lease had lapsed')
+      return
+    }
+    if (!this.#deps.canTakeOver()) return
+    for (const dead of await leases.lapsed()) {
+      if (dead.controllerId === controllerId || this.#stopped) continue
+      const fence = await leases.claim(dead.controllerId, controllerId, CLAIM_HOLD_MS)
+      if (fence === undefined) continue
+      log.warn({ deadController: dead.controllerId, fence }, 'a peer\'s lease lapsed: taking its calls over')
+      try {
+        await this.#deps.takeOver(dead.controllerId, dead.info, fence)
+      } catch (err) {
+        log.warn({ err, deadController: dead.controllerId }, 'taking a peer\'s calls over failed; claimed again at a later round')
+        await leases.abandon(dead.controllerId)
+        continue
+      }
+      await leases.release(dead.controllerId, TAKEN_MEMORY_MS)
+    }
+  }
+}
