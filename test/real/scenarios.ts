@@ -389,6 +389,51 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     t.notOk(controllers.slice(0, 2).some((c) => c.lines.some((l) => l.msg === 'call ended' && l.callId === callId)), 'never ended by the controllers killed')
   })
 
+  await t.test('two controllers, the one running a call killed for good: the peer takes it over, served once', {
+    skip: vendor === 'asterisk' ? 'a peer cannot hear another controller\'s Stasis application yet (docs/reliability.md, "FreeSWITCH only, for now")' : false
+  }, async (t) => {
+    const redis = await startRedis()
+    t.teardown(() => redis.stop())
+    const env = { ...await line.processEnv(), STORE_KIND: 'redis', REDIS_URL: redis.url, LEASE_TTL_MS: '2000' }
+    const began = Date.now()
+    const start = async (id: string): Promise<ControllerProcess> => await startControllerProcess(t, { ...env, CONTROLLER_ID: id, CLOCK_START: new Date(Date.parse(WORKING) + Date.now() - began).toISOString() })
+    const controllers = await Promise.all([start(`ctl-real-${vendor}-a`), start(`ctl-real-${vendor}-b`)])
+    t.teardown(() => {
+      if (!t.passing()) t.comment(controllers.map((c, i) => `controller ${i + 1}:
+${c.lines.slice(-60).map((l) => JSON.stringify(l)).join('\n')}`).join('\n'))
+    })
+    const [a, b] = controllers
+    await login(a)
+    const caller = line.call('13812340011', { keys: TO_INVOICE, hangupAfterMs: 60_000 }, 150_000)
+    // Both are offered the call; the store gives it to one of them, which says so in its log.
+    const { callId, owner } = await eventually(() => {
+      for (const ctl of [a, b]) {
+        const connected = ctl.lines.find((l) => l.msg === 'caller connected to agent')
+        if (typeof connected?.callId === 'string') return { callId: connected.callId, owner: ctl }
+      }
+      return undefined
+    }, 'the call reaches agent01', 60_000)
+    await conversationIs(owner, callId, 'with-agent')
+    const peer = owner === a ? b : a
+    owner.child.kill('SIGKILL')
+    t.equal(await owner.exited, 'SIGKILL')
+
+    await eventually(async () => {
+      const res = await peer.api<{ agent?: { present?: boolean } }>('GET', `/api/calls/${callId}`, AGENT_TOKEN)
+      return res.body?.agent?.present === true ? true : undefined
+    }, 'the agent reattached by the peer', 30_000)
+    t.equal((await peer.api('POST', `/api/calls/${callId}/transfer`, AGENT_TOKEN, { matterId: 'tax-invoice' })).status, 202, 'the agent transfers through the peer')
+    t.match((await transferEnds(peer, callId, 40_000)).transfers.at(-1), { state: 'connected' }, 'the hunt, run by the peer, connects')
+    await conversationIs(peer, callId, 'three-way')
+    t.equal((await peer.api('POST', `/api/calls/${callId}/leave`, AGENT_TOKEN, {})).status, 200, 'the agent leaves')
+    const done = await caller
+    t.equal(done.code, 0, `the caller's call went as scripted:\n${done.stdout.slice(-1500)}`)
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+    const ended = await eventually(() => peer.lines.find((l) => l.msg === 'call ended' && l.callId === callId), 'the call ended by the peer', 15_000)
+    t.match(ended, { finalState: 'completed', reason: 'served', endedBy: 'caller' }, 'served, once, by the peer')
+    t.ok(peer.lines.some((l) => l.msg === 'taking over the calls of a controller whose lease lapsed'), 'taken over on the lease\'s lapse')
+  })
+
   // Last: it restarts the switch.
   await t.test('the switch restarted while a number rings: the call is cut by the switch, the dial not blamed on the number', async (t) => {
     const ctl = await line.controller(t, WORKING)
