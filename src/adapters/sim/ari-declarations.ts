@@ -132,6 +132,12 @@ function channelsApis (): Json[] {
         query('priority', 'int', 'Priority to continue to.'),
         query('label', 'string', 'Label to continue to.')
       ], stateErrors)),
+    api('/channels/{channelId}/move', 'Move the channel from one Stasis application to another',
+      op('POST', 'move', 'Move the channel from one Stasis application to another.', 'void', [
+        channelId,
+        query('app', 'string', 'The channel will be passed to this Stasis application.', { required: true }),
+        query('appArgs', 'string', 'The application arguments to pass to the Stasis application provided by \'app\'.')
+      ], notFound)),
     api('/channels/{channelId}/answer', 'Answer a channel',
       op('POST', 'answer', 'Answer a channel.', 'void', [channelId], stateErrors)),
     api('/channels/{channelId}/ring', 'Ringing indication',
@@ -245,7 +251,12 @@ const DECLARATIONS: Record<string, { description: string, apis: () => Json[], mo
       api('/applications', 'Stasis applications', op('GET', 'list', 'List all applications.', 'List[Application]')),
       api('/applications/{applicationName}', 'Stasis application',
         op('GET', 'get', 'Get details of an application.', 'Application',
-          [pathParam('applicationName', 'Application\'s name')], [[404, 'Application does not exist.']]))
+          [pathParam('applicationName', 'Application\'s name')], [[404, 'Application does not exist.']])),
+      api('/applications/{applicationName}/subscription', 'Stasis application',
+        op('POST', 'subscribe', 'Subscribe an application to a event source.', 'Application', [
+          pathParam('applicationName', 'Application\'s name'),
+          query('eventSource', 'string', 'URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}[/{resource}], deviceState:{deviceName}', { required: true, multiple: true })
+        ], [[400, 'Missing parameter.'], [404, 'Application does not exist.'], [422, 'Event source does not exist.']]))
     ],
     models: APPLICATION_MODELS
   }

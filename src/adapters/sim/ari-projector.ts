@@ -201,6 +201,24 @@ export class AriProjector implements BridgeEventSink {
    * dialplan has nothing after Stasis() but its end, so the channel is then hung up, as
    * Asterisk hangs up a channel whose dialplan runs out (and an ARI-made channel whose Stasis() returns).
    */
+  /**
+   * /channels/{id}/move, as the Stasis loop runs it (res_stasis.c stasis_app_exec): to an
+   * active app, StasisEnd to the old one and StasisStart with the new args to the new one; the
+   * channel stays in its bridge. To an app not active: ApplicationMoveFailed, nothing moves.
+   */
+  move (channel: AriChannel, app: string, args: string[]): void {
+    if (!channel.inStasis || channel.cause !== undefined) return
+    const from = channel.app
+    if (!this.apps.isActive(app)) {
+      if (from !== undefined) this.apps.send(from, { type: 'ApplicationMoveFailed', timestamp: ariTime(Date.now()), channel: channel.json(), destination: app, args })
+      return
+    }
+    this.#channelEvent(channel, 'StasisEnd')
+    if (from !== undefined) this.apps.unsubscribeChannel(from, channel.id)
+    channel.args = [...args]
+    this.#enterStasis(channel, app)
+  }
+
   continueInDialplan (channel: AriChannel): void {
     if (!channel.inStasis || channel.cause !== undefined) return
     this.#leaveStasis(channel)
@@ -319,11 +337,18 @@ export class AriProjector implements BridgeEventSink {
     this.#enterStasis(channel, app)
   }
 
+  /** The dialplan's HC_TURN: where the next caller's round of applications starts. */
+  #turn = 0
+
   /** The dialplan's Stasis() for a caller; the capture's extension runs it at priority 2. */
   #parked (modelChannel: SimChannel): void {
     const channel = this.channels.get(modelChannel.id)
     if (channel?.origin !== 'dialplan' || channel.inStasis || channel.cause !== undefined) return
-    const app = this.options.apps.find((name) => this.apps.isActive(name))
+    // The generated dialplan (src/switch-config/asterisk.ts): a turn counter picks the first
+    // application, then each is tried once in order; one not active fails Stasis() at once.
+    const apps = this.options.apps
+    this.#turn = (this.#turn + 1) % apps.length
+    const app = [...apps.slice(this.#turn), ...apps.slice(0, this.#turn)].find((name) => this.apps.isActive(name))
     if (app === undefined) {
       channel.cause = { code: CAUSE.NORMAL_CLEARING }
       this.model.hangup(channel.id, 'NORMAL_CLEARING', 'switch')

@@ -261,6 +261,16 @@ export function addChannelRoutes (router: AriRouter, projector: AriProjector, op
     const channel = control(projector, req, true)
     return isReply(channel) ? channel : noContent(() => { projector.continueInDialplan(channel) })
   })
+  // res/ari/resource_channels.c ast_ari_channels_move: queued to the channel's Stasis loop,
+  // 204 at once; an inactive target raises ApplicationMoveFailed (res_stasis.c).
+  router.add('POST', '/channels/{channelId}/move', (req) => {
+    const app = param(req, 'app')
+    if (app === undefined) return failure(400, 'Missing parameter app')
+    const channel = control(projector, req, false)
+    if (isReply(channel)) return channel
+    const args = (param(req, 'appArgs') ?? '').split(',').filter((a) => a !== '')
+    return noContent(() => { projector.move(channel, app, args) })
+  })
   router.add('POST', '/channels/{channelId}/answer', (req) => {
     const channel = control(projector, req, true)
     if (isReply(channel)) return channel

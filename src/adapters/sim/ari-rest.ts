@@ -160,6 +160,25 @@ export function addCommonRoutes (router: AriRouter, projector: AriProjector): vo
     const app = projector.apps.json(req.params.applicationName ?? '')
     return app === undefined ? failure(404, 'Application not found') : ok(app)
   })
+  // POST /applications/{app}/subscription?eventSource=…: the app also gets a channel's or a
+  // bridge's events (res/ari/resource_applications.c: 404 no such app, 422 no such source).
+  router.add('POST', '/applications/{applicationName}/subscription', (req) => {
+    const name = req.params.applicationName ?? ''
+    const sources = listParam(req, 'eventSource')
+    if (sources.length === 0) return failure(400, 'Missing parameter eventSource')
+    if (projector.apps.json(name) === undefined) return failure(404, 'Application not found')
+    for (const source of sources) {
+      const [kind, id = ''] = source.split(/:(.*)/s)
+      const known = kind === 'channel' ? projector.channels.get(id) !== undefined : kind === 'bridge' ? projector.bridges.get(id) !== undefined : false
+      if (!known) return failure(422, `Event source '${source}' not found`)
+    }
+    for (const source of sources) {
+      const [kind, id = ''] = source.split(/:(.*)/s)
+      if (kind === 'channel') projector.apps.subscribeChannel(name, id)
+      else projector.apps.subscribeBridge(name, id)
+    }
+    return ok(projector.apps.json(name))
+  })
   // GET /sounds[?lang=][&format=] and /sounds/{soundId}: what is installed. The prompts are
   // built as .ulaw, .alaw and .wav, which Asterisk lists as ulaw, alaw and slin (seen on
   // 22.10.1 with files under sounds/zh/).

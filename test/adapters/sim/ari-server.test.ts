@@ -88,6 +88,44 @@ void t.test('the dialplan tries its apps in order: the first active one gets the
   t.same([start.type, start.application, channelOf(start)], ['StasisStart', 'standby', call.channel.id])
 })
 
+void t.test('several apps: the dialplan\'s turn starts each call at the next one', async (t) => {
+  const { model, url } = await startAri(t, {}, { apps: ['hotline-a', 'hotline-b'] })
+  const a = await EventSocket.open(t, url, 'hotline-a')
+  const b = await EventSocket.open(t, url, 'hotline-b')
+  const first = model.placeCall({ from: '13812345678', to: '12345' })
+  t.equal(channelOf(await b.take('StasisStart')), first.channel.id, 'the first turn starts at the second app')
+  const second = model.placeCall({ from: '13812345679', to: '12345' })
+  t.equal(channelOf(await a.take('StasisStart')), second.channel.id, 'the next at the first')
+})
+
+void t.test('move: a channel in Stasis goes to another active app, in its bridge; to an inactive one it stays', async (t) => {
+  const w = await world(t, { apps: ['hotline', 'hotline-b'] })
+  const id = await answered(w)
+  const bridge = (await w.http.post('/bridges?type=mixing&name=room')).body.id as string
+  await w.http.post(`/bridges/${bridge}/addChannel?channel=${id}`)
+  await w.events.take('ChannelEnteredBridge', id)
+
+  t.equal((await w.http.post(`/channels/${id}/move?app=hotline-b`)).status, 204, 'accepted, though nobody has the app')
+  const failed = await w.events.take('ApplicationMoveFailed', id)
+  t.match(failed, { destination: 'hotline-b', application: 'hotline' }, 'the old app is told')
+  t.same((await w.http.get('/applications/hotline')).body.channel_ids, [id], 'the channel stays')
+
+  const b = await EventSocket.open(t, w.url, 'hotline-b')
+  t.equal((await w.http.post(`/channels/${id}/move?app=hotline-b&appArgs=hc-moved`)).status, 204)
+  await w.events.take('StasisEnd', id)
+  const start = await b.take('StasisStart', id)
+  t.same(start.args, ['hc-moved'], 'StasisStart with the new args')
+  t.same((await w.http.get('/applications/hotline-b')).body.channel_ids, [id])
+  t.same((await w.http.get(`/bridges/${bridge}`)).body.channels, [id], 'still in its bridge')
+
+  t.equal((await w.http.post(`/applications/hotline-b/subscription?eventSource=bridge:${bridge}`)).status, 200, 'the new app subscribes to the bridge')
+  t.same((await w.http.get('/applications/hotline-b')).body.bridge_ids, [bridge])
+  t.equal((await w.http.post('/applications/hotline-b/subscription?eventSource=bridge:nope')).status, 422, 'no such bridge')
+  t.equal((await w.http.post(`/applications/nope/subscription?eventSource=bridge:${bridge}`)).status, 404, 'no such app')
+  t.equal((await w.http.post('/channels/nope/move?app=hotline')).status, 404)
+  t.equal((await w.http.post(`/channels/${id}/move`)).status, 400, 'app is required')
+})
+
 void t.test('a newer socket takes an app over; the older gets ApplicationReplaced', async (t) => {
   const w = await world(t)
   const newer = await EventSocket.open(t, w.url)
