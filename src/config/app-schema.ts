@@ -102,6 +102,10 @@ export const AppConfigSchema = Type.Object({
       phones: Type.Array(Type.String({ pattern: IPV4_RANGE }), { minItems: 1, maxItems: 100, default: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] }),
       // The controllers' addresses: the only ones the event socket admits (FreeSWITCH).
       controllers: Type.Array(Type.String({ pattern: IPV4_RANGE }), { minItems: 1, maxItems: 100, default: ['127.0.0.1'] }),
+      // Every controller's Stasis application on this Asterisk (each one's ARI_APP): the
+      // dialplan hands calls to them in turn and skips one with no controller connected.
+      // Empty: switch.asterisk.app alone.
+      asteriskApps: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), { maxItems: 20, uniqueItems: true, default: [] }),
       // New calls a second FreeSWITCH accepts (its stock cap is 30) and calls at once.
       sessionsPerSecond: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
       maxSessions: Type.Integer({ minimum: 10, maximum: 100_000, default: 1000 })

@@ -7,6 +7,7 @@ export const ASTERISK_MODULES = [
   'format_pcm.so', 'format_wav.so', // the prompts: .alaw/.ulaw, .wav
   'pbx_config.so', // extensions.conf
   'app_stasis.so', // Stasis(): calls to the controller
+  'func_global.so', // GLOBAL(): the dialplan's turn among several controllers' applications
   'res_sorcery_config.so', 'res_sorcery_memory.so', 'res_sorcery_astdb.so',
   'res_pjproject.so', 'res_geolocation.so', 'res_statsd.so', 'res_srtp.so', 'res_rtp_asterisk.so',
   'res_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_pubsub.so', 'chan_pjsip.so',

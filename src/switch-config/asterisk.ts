@@ -131,20 +131,54 @@ ${phones}
 `
 }
 
+function stasisComment (apps: readonly string[]): string {
+  if (apps.length === 1) return ''
+  return `
+; ${apps.length} controllers, one application each (a Stasis application has one events
+; socket): calls go to them in turn (HC_TURN), and an application with no controller
+; connected (STASISSTATUS FAILED) passes the call to the next one.`
+}
+
+/**
+ * One application: Stasis() and the 503 when it fails. Several: a shared turn counter picks
+ * where each call starts, and each start tries every application once, in a rotated order.
+ */
+function stasisLines (number: string, apps: readonly string[]): string {
+  const failed = '$["${STASISSTATUS}" = "FAILED"]'
+  if (apps.length === 1) {
+    return [
+      `exten => ${number},1,Stasis(${apps[0] ?? ''})`,
+      ` same => n,GotoIf(${failed}?unavailable)`,
+      ' same => n,Hangup()',
+      ' same => n(unavailable),Hangup(34)'
+    ].join('\n')
+  }
+  const lines = [
+    `exten => ${number},1,Set(GLOBAL(HC_TURN)=$[(0\${GLOBAL(HC_TURN)} + 1) % ${apps.length}])`,
+    ' same => n,Goto(turn${GLOBAL(HC_TURN)})'
+  ]
+  apps.forEach((_, start) => {
+    apps.forEach((_, k) => {
+      const app = apps[(start + k) % apps.length] ?? ''
+      lines.push(` same => n${k === 0 ? `(turn${start})` : ''},Stasis(${app})`)
+      lines.push(` same => n,GotoIf(${failed}?${k === apps.length - 1 ? 'unavailable' : ''}:done)`)
+    })
+  })
+  lines.push(' same => n(done),Hangup()', ' same => n(unavailable),Hangup(34)')
+  return lines.join('\n')
+}
+
 function extensions (site: SwitchSite): string {
   return `[general]
 static = yes
 writeprotect = yes
 autofallthrough = yes
 
-; Only ${site.hotlineNumber} is reachable, handed to the controller's Stasis application
+; Only ${site.hotlineNumber} is reachable, handed to a controller's Stasis application
 ; unanswered: the controller answers it itself. With no controller connected Stasis() fails
-; at once and the caller gets 503 (cause 34), so the carrier can route the call elsewhere.
+; at once and the caller gets 503 (cause 34), so the carrier can route the call elsewhere.${stasisComment(site.asterisk.apps)}
 [from-callers]
-exten => ${site.hotlineNumber},1,Stasis(${site.asterisk.app})
- same => n,GotoIf($["\${STASISSTATUS}" = "FAILED"]?unavailable)
- same => n,Hangup()
- same => n(unavailable),Hangup(34)
+${stasisLines(site.hotlineNumber, site.asterisk.apps)}
 
 ; Calls the phones or the department trunk make: none are routed.
 [from-agents]

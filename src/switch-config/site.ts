@@ -44,6 +44,8 @@ export interface SwitchSite {
     ariPort: number
     ariUser: string
     app: string
+    /** Every controller's application, in the order the dialplan's turns start from. */
+    apps: string[]
     /** switch.asterisk.maxRequestsInFlight: http.conf's sessionlimit must leave room for it. */
     maxRequestsInFlight: number
     /** Sound id prefix under the language folder (`sound:hotline12345/` → `hotline12345`). */
@@ -121,8 +123,18 @@ export function switchSite (app: AppConfig, agents: AgentsConfig): SwitchSite {
       ariPort: ari.port,
       ariUser: sw.asterisk.user,
       app: sw.asterisk.app,
+      apps: stasisApps(sw.asterisk.app, site.asteriskApps),
       maxRequestsInFlight: sw.asterisk.maxRequestsInFlight,
       soundFolder
     }
   }
+}
+
+/** The applications the dialplan tries: the listed ones, which must name this controller's. */
+function stasisApps (own: string, listed: readonly string[]): string[] {
+  if (listed.length === 0) return [own]
+  if (!listed.includes(own)) {
+    throw new HotlineError('HC_CONFIG_INVALID', `switch.site.asteriskApps is [${listed.join(', ')}]: it must name switch.asterisk.app (${own}) too`)
+  }
+  return [...listed]
 }

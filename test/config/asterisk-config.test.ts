@@ -425,3 +425,25 @@ void t.test('a department trunk that challenges: outbound_auth, and the secrets 
   t.not(run.status, 0, 'refuses to run without the department\'s password')
   t.match(run.stderr, 'DEPARTMENT_PASSWORD')
 })
+
+void t.test('several controllers: calls go to their applications in turn, each tried once, a failed one passes to the next', (t) => {
+  const app = settingsWith({ switch: { asterisk: { app: 'hotline-a' }, site: { asteriskApps: ['hotline-a', 'hotline-b', 'hotline-c'] } } })
+  const files = generate(app, shipped.agents)
+  const steps = dialplan(merge(conf(files, 'extensions.conf')), 'from-callers')
+  t.same([...new Set(steps.map((s) => s.exten))], [app.switch.hotlineNumber], 'the one extension still: the controller reads it as the line')
+  t.match(steps[0], { app: 'Set', args: /^GLOBAL\(HC_TURN\)=/ }, 'a shared turn counter first')
+  const stasis = steps.filter((s) => s.app === 'Stasis').map((s) => s.args)
+  t.same(stasis, ['hotline-a', 'hotline-b', 'hotline-c', 'hotline-b', 'hotline-c', 'hotline-a', 'hotline-c', 'hotline-a', 'hotline-b'],
+    'each turn tries every application once, starting from its own')
+  t.equal(steps.filter((s) => s.app === 'GotoIf' && /\?unavailable:done\)?$/.test(s.args)).length, 3, 'after the last of a turn: 503 if it failed too')
+  t.ok(conf(files, 'modules.conf').sections.some((s) => s.entries.some((e) => e.key === 'load' && e.value === 'func_global.so')), 'func_global loaded for GLOBAL()')
+
+  let error: unknown
+  try {
+    switchConfigFiles('asterisk', settingsWith({ switch: { asterisk: { app: 'hotline-x' }, site: { asteriskApps: ['hotline-a', 'hotline-b'] } } }), shipped.agents)
+  } catch (err) {
+    error = err
+  }
+  t.match(error, { code: 'HC_CONFIG_INVALID', message: /switch\.site\.asteriskApps.*switch\.asterisk\.app \(hotline-x\)/ }, 'a list without this controller\'s own application is refused')
+  t.end()
+})
