@@ -193,9 +193,8 @@ export interface SwitchPort {
   peerInfo(): Readonly<Record<string, string>>
   /**
    * Starts hearing the legs of a dead peer, from what it said of itself (peerInfo), before its
-   * calls are taken over. Absent: this adapter cannot (Asterisk: a peer's channels stay in the
-   * peer's Stasis application, whose events only its own socket receives), so its controller
-   * takes no peer's calls over; they go on when that peer starts again.
+   * calls are taken over (Asterisk: its channels are moved into this controller's Stasis
+   * application). Absent: this adapter cannot, so its controller takes no peer's calls over.
    */
   adopt?(peer: Readonly<Record<string, string>>): Promise<void>
 

@@ -162,7 +162,9 @@ export function takeoverScenarios (t: Test, protocol: Protocol): void {
  */
 export function peerTakeoverScenario (t: Test, protocol: Protocol): void {
   void t.test(`${protocol}: a controller killed mid-conversation, never restarted: its peer takes the call over; served once`, async (t) => {
-    const { sim, start, store } = await line(t, protocol, ['--answer', 'default=1'], (id) => `hotline-${id}`)
+    // On Asterisk each controller has its application; the dialplan hands calls to them in turn.
+    const apps = protocol === 'ari' ? ['--apps', 'hotline-ctl-a,hotline-ctl-b'] : []
+    const { sim, start, store } = await line(t, protocol, ['--answer', 'default=1', ...apps], (id) => `hotline-${id}`)
     const [a, b] = await Promise.all([start('ctl-a'), start('ctl-b')])
     const { placed, callId, owner } = await callWithAgent(sim, a, b)
     const survivor = owner === a ? b : a

@@ -28,6 +28,8 @@ const ROOT = new URL('../../', import.meta.url).pathname
 const LOOPBACK = '127.0.0.1'
 
 export const AGENT_TOKEN = 'real-agent01-token-0123456789'
+/** The Stasis application of a second controller on the real Asterisk (ARI_APP). */
+export const PEER_APP = 'hotline-peer'
 export const SUPERVISOR_TOKEN = 'real-supervisor-token-0123456789'
 
 export interface RealSwitch {
@@ -97,7 +99,10 @@ export async function realSwitch (t: Test, vendor: SwitchVendor, options: Option
       asterisk: { url: `http://${LOOPBACK}:${ports.control}` },
       site: {
         sipAddress: LOOPBACK, sipPort: ports.sip, rtpPortStart: rtp, rtpPortEnd: rtp + 39,
-        callers: [LOOPBACK], controllers: [LOOPBACK], departmentTrunk: `${LOOPBACK}:${ports.department}`
+        callers: [LOOPBACK], controllers: [LOOPBACK], departmentTrunk: `${LOOPBACK}:${ports.department}`,
+        // Two controllers' applications (PEER_APP only while a scenario runs a second one): a call
+        // whose turn starts at one with nobody connected passes to the next.
+        asteriskApps: ['hotline', PEER_APP]
       }
     },
     shutdown: { drainDeadlineMs: 2000 }

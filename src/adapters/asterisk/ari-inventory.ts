@@ -12,7 +12,8 @@
 
 import { checkedTag, readTag } from '../dial-target.js'
 import type { FoundLeg, InboundCall, LegTag } from '../../ports/switch.js'
-import type { AriRest } from './ari-rest.js'
+import type { Logger } from 'pino'
+import { type AriRest, isGone } from './ari-rest.js'
 import type { LegTracker } from './leg-tracker.js'
 
 export const TAG_VARIABLES = { controllerId: 'HC_CONTROLLER', callId: 'HC_CALL', role: 'HC_ROLE' } as const
@@ -70,4 +71,48 @@ export async function findLegs (rest: AriRest, deps: InventoryDeps): Promise<Fou
     }
   }
   return found
+}
+
+/** The StasisStart argument of a channel moved here from a dead peer's application (adoptApp). */
+export const MOVED_ARG = 'hc-moved'
+
+/**
+ * A dead peer's channels into this controller's application (`POST /channels/{id}/move`: the
+ * channel's Stasis loop switches applications and the channel stays in its bridge), and this
+ * application subscribed to the peer's bridges, so their events come here. Resolves once no
+ * moved channel is left in the peer's application (moved, or gone), or after `waitMs`.
+ */
+export async function adoptApp (rest: AriRest, from: string, to: string, log: Logger, waitMs = 5000): Promise<number> {
+  const held = await rest.application(from).catch((err: unknown) => {
+    if (isGone(err)) return { channelIds: [], bridgeIds: [] }
+    throw err
+  })
+  const moving = new Set<string>()
+  for (const channelId of held.channelIds) {
+    try {
+      await rest.move(channelId, to, MOVED_ARG)
+      moving.add(channelId)
+    } catch (err) {
+      if (!isGone(err)) log.warn({ err, legId: channelId, from }, 'moving a dead peer\'s channel failed')
+    }
+  }
+  for (const bridgeId of held.bridgeIds) {
+    await rest.subscribe(to, `bridge:${bridgeId}`).catch((err: unknown) => { log.warn({ err, bridgeId }, 'subscribing to a dead peer\'s bridge failed') })
+  }
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const left = await rest.application(from).then((a) => a.channelIds.filter((id) => moving.has(id)), (err: unknown) => {
+      if (isGone(err)) return []
+      throw err
+    })
+    if (left.length === 0) break
+    if (Date.now() > deadline) {
+      log.warn({ left: left.length, from }, 'channels of a dead peer still in its application')
+      break
+    }
+    // Each move runs in its channel's own Stasis loop, within a few milliseconds.
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  log.info({ from, moved: moving.size, bridges: held.bridgeIds.length }, 'a dead peer\'s channels moved into this application')
+  return moving.size
 }

@@ -260,6 +260,16 @@ export class AriRest {
   }
 
   /** `GET /applications/{app}`: what the app still owns (channels and bridges it is subscribed to). */
+  /** `POST /channels/{id}/move`: the channel leaves its Stasis application for `app` (StasisStart there, with `appArgs`). */
+  async move (channelId: string, app: string, appArgs: string): Promise<void> {
+    await this.#call('move channel', async () => { await this.#client.channels.move({ channelId, app, appArgs }) })
+  }
+
+  /** `POST /applications/{app}/subscription`: the application also gets this source's events (`bridge:<id>`). */
+  async subscribe (app: string, eventSource: string): Promise<void> {
+    await this.#call('subscribe', async () => { await this.#client.applications.subscribe({ applicationName: app, eventSource }) })
+  }
+
   async application (name: string): Promise<AppState> {
     const app = await this.#call('get application', async () => await this.#client.applications.get({ applicationName: name }))
     return { channelIds: asList(app.channel_ids), bridgeIds: asList(app.bridge_ids) }

@@ -27,7 +27,7 @@ import { GoingAway } from './ari-going-away.js'
 import {
   type AriEvent, argsOf, bridgeOf, causeOf, channelOf, playbackOf, stringField
 } from './ari-events.js'
-import { findLegs, tagVariables } from './ari-inventory.js'
+import { MOVED_ARG, adoptApp, findLegs, tagVariables } from './ari-inventory.js'
 import { AriMedia } from './ari-media.js'
 import { RequestGate } from './ari-requests.js'
 import { type AriRest, isGone } from './ari-rest.js'
@@ -223,6 +223,17 @@ export class AsteriskSwitch implements SwitchPort {
     return { app: this.#options.app }
   }
 
+  /**
+   * A dead peer's calls are taken over here: its channels are moved into this application
+   * (their events come here from now on, and its application is left empty should it come
+   * back), then findLegs sees them as any leg left in this application.
+   */
+  async adopt (peer: Readonly<Record<string, string>>): Promise<void> {
+    const from = peer.app
+    if (from === undefined || from === this.#options.app) return
+    await adoptApp(this.#connection.connected(), from, this.#options.app, this.#log)
+  }
+
   async hangup (legId: string, reason: HangupReason = 'normal'): Promise<void> {
     const rest = this.#connection.rest
     if (rest === undefined) return
@@ -378,6 +389,11 @@ export class AsteriskSwitch implements SwitchPort {
     const args = argsOf(event)
     if (tracker.origin(legId) === 'dialed') {
       tracker.stasisStarted(legId)
+      return
+    }
+    if (args[0] === MOVED_ARG) {
+      // Moved here from a dead peer's application (adopt): findLegs follows it.
+      this.#log.debug({ legId }, 'a dead peer\'s channel moved into this application')
       return
     }
     if (args[0] === DIALED_ARG) {
