@@ -34,6 +34,11 @@ export class LeaseKeeper {
   #fence = 0
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
+  /**
+   * Takeovers under way, by dead controller: they run beside the rounds, so this controller's
+   * own renewals never wait for one (a long takeover would let its own lease lapse).
+   */
+  readonly #taking = new Map<string, Promise<void>>()
   #taken = false
   #stopped = false
 
@@ -53,10 +58,11 @@ export class LeaseKeeper {
     this.#tick()
   }
 
-  /** One round now (tests; the timer runs them otherwise); resolves when it is over. */
+  /** One round now (tests; the timer runs them otherwise); resolves when it and the takeovers it began are over. */
   async round (): Promise<void> {
     this.#tick()
     await this.#running
+    await Promise.all(this.#taking.values())
   }
 
   /** Stops the rounds; with `leave`, the lease is let go (a clean stop: nobody takes over). */
@@ -64,6 +70,7 @@ export class LeaseKeeper {
     this.#stopped = true
     clearInterval(this.#timer)
     await this.#running
+    await Promise.all(this.#taking.values())
     if (leave && this.#fence > 0) await this.#deps.leases.leave(this.#deps.controllerId).catch(() => undefined)
   }
 
@@ -93,18 +100,23 @@ export class LeaseKeeper {
     }
     if (!this.#deps.canTakeOver()) return
     for (const dead of await leases.lapsed()) {
-      if (dead.controllerId === controllerId || this.#stopped) continue
+      if (dead.controllerId === controllerId || this.#stopped || this.#taking.has(dead.controllerId)) continue
       const fence = await leases.claim(dead.controllerId, controllerId, CLAIM_HOLD_MS)
       if (fence === undefined) continue
       log.warn({ deadController: dead.controllerId, fence }, 'a peer\'s lease lapsed: taking its calls over')
-      try {
-        await this.#deps.takeOver(dead.controllerId, dead.info, fence)
-      } catch (err) {
-        log.warn({ err, deadController: dead.controllerId }, 'taking a peer\'s calls over failed; claimed again at a later round')
-        await leases.abandon(dead.controllerId)
-        continue
-      }
-      await leases.release(dead.controllerId, TAKEN_MEMORY_MS)
+      const work = this.#takeOver(dead.controllerId, dead.info, fence).finally(() => { this.#taking.delete(dead.controllerId) })
+      this.#taking.set(dead.controllerId, work)
+    }
+  }
+
+  async #takeOver (deadId: string, info: LeaseInfo, fence: number): Promise<void> {
+    const { leases, log } = this.#deps
+    try {
+      await this.#deps.takeOver(deadId, info, fence)
+      await leases.release(deadId, TAKEN_MEMORY_MS)
+    } catch (err) {
+      log.warn({ err, deadController: deadId }, 'taking a peer\'s calls over failed; claimed again at a later round')
+      await leases.abandon(deadId).catch((abandonErr: unknown) => { log.warn({ err: abandonErr }, 'dropping the claim failed; it lapses by itself') })
     }
   }
 }

@@ -163,3 +163,32 @@ void t.test('the store away at start: the lease is acquired at a later round', a
   t.ok(a.keeper.fence > 0)
   t.equal(a.acquired.length, 1)
 })
+
+void t.test('a long takeover does not hold this controller\'s own renewals', async (t) => {
+  const time = clock()
+  const leases = new MemoryLeases(time.now)
+  const a = keeper(leases, 'ctl-a')
+  let finish: () => void = () => undefined
+  const b = keeper(leases, 'ctl-b', { takeOver: async () => { await new Promise<void>((resolve) => { finish = resolve }) } })
+  const c = keeper(leases, 'ctl-c')
+  for (const k of [a, b, c]) await k.keeper.round()
+  time.pass(3000)
+  await c.keeper.round()
+  void b.keeper.round()
+  await new Promise((resolve) => setImmediate(resolve))
+  // a is gone from here on: b claims it and works on its calls for long.
+  time.pass(4000)
+  const taking = b.keeper.round()
+  await new Promise((resolve) => setImmediate(resolve))
+  // b is still taking a's calls over; its own lease must be renewed meanwhile.
+  for (let i = 0; i < 4; i++) {
+    time.pass(2000)
+    await c.keeper.round()
+    // b's timer would run this round: its renewal completes though the takeover does not.
+    void b.keeper.round()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  t.same(c.took, [], 'c renewed in time and took nothing; b\'s lease held while it worked')
+  finish()
+  await taking
+})
