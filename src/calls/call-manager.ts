@@ -55,8 +55,8 @@ export class CallManager {
     const stopCalls = sw.onInboundCall((call) => { this.#take(call) })
     // Each connect: what the switch holds that nobody here follows (calls left by this
     // controller before a restart, callers parked while it was away).
-    const stopStatus = sw.onStatus((status) => { if (status.state === 'ready') this.#recover() })
-    this.#recover()
+    const stopStatus = sw.onStatus((status) => { if (status.state === 'ready') this.recover() })
+    this.recover()
     this.#stop = () => { stopCalls(); stopStatus() }
   }
 
@@ -67,10 +67,6 @@ export class CallManager {
    * lease is held: until then a peer may be taking them over).
    */
   recover (): void {
-    this.#recover()
-  }
-
-  #recover (): void {
     if (this.#recovering !== undefined || this.#draining || this.#deps.switch.status().state !== 'ready') return
     const { logger } = this.#deps
     const fence = this.#deps.fence?.() ?? 0
