@@ -20,11 +20,10 @@ import type { TransferRecord } from '../domain/transfer-record.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
-import type { FoundLeg, SwitchPort } from '../ports/switch.js'
+import { SERVICE_INTERRUPTED_PROMPT, type FoundLeg, type SwitchPort } from '../ports/switch.js'
 import type { TakeOver } from './call-session.js'
 
-/** What the caller hears before a call that cannot go on is hung up. */
-export const SERVICE_INTERRUPTED_PROMPT = 'service-interrupted'
+export { SERVICE_INTERRUPTED_PROMPT }
 export const RESTARTED_REASON = 'controller-restarted'
 
 /** Bounds on each step: a leg that does not answer a command must not hold the others. */

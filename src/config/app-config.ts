@@ -70,6 +70,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'SIM_CALLS_PER_HOUR', path: ['switch', 'sim', 'traffic', 'callsPerHour'], integer: true },
   { name: 'CONTROLLER_ID', path: ['controller', 'id'] },
   { name: 'LEASE_TTL_MS', path: ['controller', 'leaseTtlMs'], integer: true },
+  { name: 'SAFETY_NET_SEC', path: ['controller', 'safetyNetSec'], integer: true },
   { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
   { name: 'STORE_KIND', path: ['store', 'kind'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true },

@@ -137,7 +137,10 @@ export const AppConfigSchema = Type.Object({
     id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' })),
     // Its lease in the shared store (Redis): renewed every third of this; when it lapses a
     // peer takes this controller's calls over (src/calls/lease-keeper.ts).
-    leaseTtlMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 6000 })
+    leaseTtlMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 6000 }),
+    // A caller out of a room (IVR, queue) whose controller stays gone hears the apology from the
+    // switch itself after this long; re-armed every third of it (src/adapters/safety-net.ts).
+    safetyNetSec: Type.Integer({ minimum: 2, maximum: 3600, default: 45 })
   }),
   shutdown: section({
     drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })

@@ -144,6 +144,12 @@ export interface SwitchStatus {
   since: number
 }
 
+/**
+ * What a caller hears before a call that cannot go on is hung up: by a controller ending a call
+ * it found after a restart, and by the switch's own safety net when no controller is left.
+ */
+export const SERVICE_INTERRUPTED_PROMPT = 'service-interrupted'
+
 /** The switches the controller drives. */
 export type SwitchVendor = 'freeswitch' | 'asterisk'
 export const SWITCH_VENDORS: readonly SwitchVendor[] = ['freeswitch', 'asterisk']

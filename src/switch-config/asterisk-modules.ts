@@ -8,6 +8,8 @@ export const ASTERISK_MODULES = [
   'pbx_config.so', // extensions.conf
   'app_stasis.so', // Stasis(): calls to the controller
   'func_global.so', // GLOBAL(): the dialplan's turn among several controllers' applications
+  'func_timeout.so', // TIMEOUT(absolute): the safety net the controller re-arms on callers' channels
+  'app_playback.so', // Playback(): the safety net's apology, played by the dialplan
   'res_sorcery_config.so', 'res_sorcery_memory.so', 'res_sorcery_astdb.so',
   'res_pjproject.so', 'res_geolocation.so', 'res_statsd.so', 'res_srtp.so', 'res_rtp_asterisk.so',
   'res_pjsip.so', 'res_pjsip_session.so', 'res_pjsip_pubsub.so', 'chan_pjsip.so',

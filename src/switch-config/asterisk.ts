@@ -6,6 +6,7 @@
 import type { GeneratedFile } from './files.js'
 import { ASTERISK_MODULES } from './asterisk-modules.js'
 import { secretsScript } from './asterisk-secrets.js'
+import { SERVICE_INTERRUPTED_PROMPT } from '../ports/switch.js'
 import { type SwitchSite, PHONE_REALM, PROMPT_LANGUAGE } from './site.js'
 
 const GENERATED = '; Written by `npm run switch-config` from config/*.yaml: change those, not this file.\n'
@@ -179,6 +180,16 @@ autofallthrough = yes
 ; at once and the caller gets 503 (cause 34), so the carrier can route the call elsewhere.${stasisComment(site.asterisk.apps)}
 [from-callers]
 ${stasisLines(site.hotlineNumber, site.asterisk.apps)}
+
+; The safety net: a caller in the IVR or the queue whose controller stopped re-arming its
+; TIMEOUT(absolute) (controller.safetyNetSec) leaves Stasis() with a soft hangup TIMEOUT and
+; comes here, to hear the apology. Only a channel a controller tagged (HC_CALL) gets it; a call
+; dialled to T is refused as an unknown number.
+exten => T,1,GotoIf($["\${HC_CALL}" = ""]?refused)
+ same => n,Answer()
+ same => n,Playback(${site.asterisk.soundFolder}/${SERVICE_INTERRUPTED_PROMPT})
+ same => n,Hangup()
+ same => n(refused),Hangup(1)
 
 ; Calls the phones or the department trunk make: none are routed.
 [from-agents]

@@ -37,6 +37,7 @@ function freeswitch (config: AppConfig, at: Endpoint, clock: Clock, logger: Logg
     conferenceProfile: config.switch.conferenceProfile,
     lineNumbers: [config.switch.hotlineNumber],
     promptPath: (prompt) => join(config.switch.soundPrefix, `${prompt}.wav`),
+    safetyNetSec: config.controller.safetyNetSec,
     clock,
     logger
   })
@@ -57,6 +58,7 @@ function asterisk (config: AppConfig, at: { url: string, password: string }, clo
     lineNumbers: [config.switch.hotlineNumber],
     promptUri: (prompt) => `${ari.soundPrefix}${prompt}`,
     promptLanguage: PROMPT_LANGUAGE,
+    safetyNetSec: config.controller.safetyNetSec,
     clock,
     logger
   })

@@ -176,12 +176,21 @@ for (const [line, app, agents] of lines) {
     const routed = endpoints.filter((e) => dialplan(sections, context(e)).length > 0)
     t.same(routed.map((e) => e.name), ['callers'], 'only the callers trunk reaches any extension')
     const callersContext = context(routed[0]!)
-    const steps = dialplan(sections, callersContext)
-    t.same([...new Set(steps.map((s) => s.exten))], [sw.hotlineNumber], 'one extension, no patterns')
+    const all = dialplan(sections, callersContext)
+    t.same([...new Set(all.map((s) => s.exten))], [sw.hotlineNumber, 'T'], 'the hotline number and the timeout extension, no patterns')
+    const steps = all.filter((s) => s.exten === sw.hotlineNumber)
     t.same(steps[0], { exten: sw.hotlineNumber, app: 'Stasis', args: sw.asterisk.app }, 'Stasis(switch.asterisk.app) first')
     const answering = ['Answer', 'Progress', 'Ringing', 'Playback', 'Background', 'Read', 'Dial', 'Goto', 'Gosub', 'Exec', 'TryExec', 'Queue', 'ConfBridge']
     t.same(steps.filter((s) => answering.includes(s.app)), [], 'nothing answers, plays, rings or moves the call')
     t.same(steps.filter((s) => s.app === 'Hangup').map((s) => s.args), ['', '34'], 'a failed Stasis() is refused as 503 (cause 34)')
+    // The safety net (TIMEOUT(absolute) when no controller re-arms it): a tagged caller hears the apology; anyone else is refused.
+    t.same(all.filter((s) => s.exten === 'T'), [
+      { exten: 'T', app: 'GotoIf', args: '$["${HC_CALL}" = ""]?refused' },
+      { exten: 'T', app: 'Answer', args: '' },
+      { exten: 'T', app: 'Playback', args: `${sw.asterisk.soundPrefix.replace(/^sound:/, '')}service-interrupted` },
+      { exten: 'T', app: 'Hangup', args: '' },
+      { exten: 'T', app: 'Hangup', args: '1' }
+    ], 'T: the apology for a controller\'s caller, an unknown number for anyone else')
     const others = sections.filter((s) => s.name !== 'general' && s.name !== callersContext)
     t.same(others.filter((s) => s.entries.length > 0).map((s) => s.name), [], 'every other context is empty')
     for (const e of endpoints) t.ok(sections.some((s) => s.name === context(e)), `${e.name}: its context ${context(e)} exists`)
@@ -429,8 +438,9 @@ void t.test('a department trunk that challenges: outbound_auth, and the secrets 
 void t.test('several controllers: calls go to their applications in turn, each tried once, a failed one passes to the next', (t) => {
   const app = settingsWith({ switch: { asterisk: { app: 'hotline-a' }, site: { asteriskApps: ['hotline-a', 'hotline-b', 'hotline-c'] } } })
   const files = generate(app, shipped.agents)
-  const steps = dialplan(merge(conf(files, 'extensions.conf')), 'from-callers')
-  t.same([...new Set(steps.map((s) => s.exten))], [app.switch.hotlineNumber], 'the one extension still: the controller reads it as the line')
+  const all = dialplan(merge(conf(files, 'extensions.conf')), 'from-callers')
+  t.same([...new Set(all.map((s) => s.exten))], [app.switch.hotlineNumber, 'T'], 'the one number still (the controller reads it as the line), and the safety net\'s T')
+  const steps = all.filter((s) => s.exten === app.switch.hotlineNumber)
   t.match(steps[0], { app: 'Set', args: /^GLOBAL\(HC_TURN\)=/ }, 'a shared turn counter first')
   const stasis = steps.filter((s) => s.app === 'Stasis').map((s) => s.args)
   t.same(stasis, ['hotline-a', 'hotline-b', 'hotline-c', 'hotline-b', 'hotline-c', 'hotline-a', 'hotline-c', 'hotline-a', 'hotline-b'],

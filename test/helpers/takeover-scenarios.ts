@@ -27,7 +27,7 @@ type Json = Record<string, unknown>
 
 type Start = (controllerId?: string) => Promise<ControllerProcess>
 
-async function line (t: Test, protocol: string, simArgs: string[], appOf: (controllerId: string) => string = () => 'hotline'): Promise<{ sim: SimProcess, start: Start, store: RedisStore }> {
+async function line (t: Test, protocol: string, simArgs: string[], appOf: (controllerId: string) => string = () => 'hotline', extraEnv: Record<string, string> = {}): Promise<{ sim: SimProcess, start: Start, store: RedisStore }> {
   const redis = await startRedis()
   t.teardown(() => redis.stop())
   const sim = await startSimProcess(t, ['--protocol', protocol, '--port', '0', '--password', PASSWORD, '--calls-per-hour', '0', ...simArgs])
@@ -37,7 +37,8 @@ async function line (t: Test, protocol: string, simArgs: string[], appOf: (contr
       : { SWITCH_KIND: 'asterisk', ARI_URL: `http://127.0.0.1:${sim.port}`, ARI_PASSWORD: PASSWORD }),
     STORE_KIND: 'redis', REDIS_URL: redis.url, API_TOKENS: `${AGENT}:agent:agent01`,
     // Peers notice a dead controller within this (6 s in production).
-    LEASE_TTL_MS: '2000'
+    LEASE_TTL_MS: '2000',
+    ...extraEnv
   }
   const store = new RedisStore({ url: redis.url, onError: () => {} })
   t.teardown(() => store.close())
@@ -198,5 +199,38 @@ export function peerTakeoverScenario (t: Test, protocol: Protocol): void {
     t.ok((record.fence ?? 0) > 0, 'written with the peer\'s fencing token')
     await eventually(async () => { const s = await sim.status(); return s.channels === 0 && s.conferences === 0 ? true : undefined }, 'nothing left on the switch', 15_000)
     t.same((await store.listCalls({ active: true, limit: 10 })).map((r) => r.callId), [], 'no record left in progress')
+  })
+}
+
+/**
+ * A controller killed for good, alone (no peer to take its calls): a caller in the IVR is not
+ * left in silence — once the safety net's time passes with nobody re-arming it, the switch
+ * itself plays the apology and hangs up — while a caller talking with an agent carries no net
+ * and talks on.
+ */
+export function safetyNetScenario (t: Test, protocol: Protocol): void {
+  void t.test(`${protocol}: killed for good: the switch tells the caller in the IVR and hangs up; the caller with the agent talks on`, async (t) => {
+    const NET_SEC = 3
+    const { sim, start } = await line(t, protocol, ['--answer', 'default=1'], undefined, { SAFETY_NET_SEC: String(NET_SEC) })
+    const first = await start()
+    logsOnFailure(t, [first])
+    const { placed: talking } = await callWithAgent(sim, first)
+    const ivr = (await sim.control<{ id: string }>('POST', '/calls?from=13800000083')).body.id
+    const caller = async (id: string): Promise<PlacedCall> => (await sim.control<PlacedCall>('GET', `/calls/${id}`)).body
+    await eventually(async () => (await caller(ivr)).heard.includes('welcome') ? true : undefined, 'the second caller in the IVR', 20_000)
+    await killed(t, first)
+    const killedAt = Date.now()
+
+    const ended = await eventually(async () => { const c = await caller(ivr); return c.ended === undefined ? undefined : c }, 'the switch ends the caller in the IVR', 20_000)
+    const after = Date.now() - killedAt
+    t.equal(ended.heard.at(-1), 'service-interrupted', 'the apology, from the switch')
+    t.match(ended.ended, { side: 'switch' }, 'hung up by the switch')
+    t.ok(after <= (NET_SEC + 2) * 1000, `within the net's ${NET_SEC} s (${after} ms after the kill)`)
+    // Its net, had it one, was armed no later than the IVR caller's: it would have fired by now.
+    const served = await caller(talking)
+    t.equal(served.ended, undefined, 'the caller with the agent is still on the line')
+    t.notOk(served.heard.includes('service-interrupted'), 'and heard no apology')
+    t.match(await sim.status(), { channels: 2, conferences: 1 }, 'the caller and the agent still in their room')
+    t.equal((await sim.control('POST', `/calls/${talking}/hangup`)).status, 200)
   })
 }

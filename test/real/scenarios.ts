@@ -95,6 +95,32 @@ async function channelsLeft (line: RealSwitch): Promise<number> {
   return Number(/^(\d+) (session\(s\) - peak|active channels?)/m.exec(text)?.[1] ?? 'NaN')
 }
 
+/**
+ * Whether a safety net is armed on the switch. FreeSWITCH: a scheduled task in an `hc-net-…`
+ * group (`show tasks`); Asterisk: a caller's channel with TIMEOUT(absolute) set (read over ARI).
+ */
+async function netArmed (line: RealSwitch): Promise<boolean> {
+  if (line.sw.vendor === 'freeswitch') return (await line.sw.cli('show tasks')).includes(',hc-net-')
+  // Channel!Context!Exten!Priority!State!Application!Data!CallerID!…!UniqueID: the callers come in through from-callers.
+  const ids = (await line.sw.cli('core show channels concise')).split('\n')
+    .map((row) => row.split('!')).filter((f) => f[1] === 'from-callers').map((f) => f.at(-1) ?? '')
+  const env = await line.processEnv()
+  const auth = `Basic ${Buffer.from(`hotline:${env.ARI_PASSWORD ?? ''}`).toString('base64')}`
+  for (const id of ids) {
+    const res = await fetch(`${env.ARI_URL ?? ''}/ari/channels/${id}/variable?variable=TIMEOUT(absolute)`, { headers: { authorization: auth } })
+    const body = await res.json() as { value?: string }
+    if (res.status === 200 && Number(body.value) > 0) return true
+  }
+  return false
+}
+
+/** A channel plays the apology from the switch's own dialplan (the safety net), with no controller. */
+async function apologyPlaying (line: RealSwitch): Promise<boolean> {
+  // FreeSWITCH: uuid,…,application,application_data,… ; Asterisk: Channel!Context!Exten!Priority!State!Application!Data!…
+  const text = line.sw.vendor === 'freeswitch' ? await line.sw.cli('show channels') : await line.sw.cli('core show channels concise')
+  return text.split('\n').some((row) => row.includes('service-interrupted') && /playback/i.test(row))
+}
+
 /** The switch has a leg to `number` behind the department trunk, ringing. */
 async function departmentRinging (line: RealSwitch, number: string): Promise<boolean> {
   if (line.sw.vendor === 'freeswitch') {
@@ -331,11 +357,29 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
   })
 
+  await t.test('the controller killed mid-IVR and never started again: the switch itself plays the apology and hangs up', async (t) => {
+    const env = { ...await line.processEnv(), CONTROLLER_ID: `ctl-real-net-${vendor}`, SAFETY_NET_SEC: '10' }
+    const ctl = await startControllerProcess(t, env)
+    t.teardown(() => { if (!t.passing()) t.comment(ctl.lines.slice(-60).map((l) => JSON.stringify(l)).join('\n')) })
+    const caller = line.call('13812340010', { keys: [] }, 120_000)
+    await eventually(() => ctl.lines.some((l) => l.msg === 'playing prompt' && l.prompt === 'welcome') ? true : undefined, 'the caller in the IVR', 20_000)
+    await eventually(async () => await netArmed(line) ? true : undefined, 'a safety net on the caller in the IVR', 10_000)
+    ctl.child.kill('SIGKILL')
+    t.equal(await ctl.exited, 'SIGKILL')
+    const killedAt = Date.now()
+    const apology = await eventually(async () => await apologyPlaying(line) ? Date.now() - killedAt : undefined, 'the switch plays the apology', 30_000)
+    t.ok(apology <= 10_000 + 3000, `the apology within the net's 10 s: ${apology} ms after the kill`)
+    const done = await caller
+    t.equal(done.code, 0, `the switch hung the caller up:\n${done.stdout.slice(-1500)}`)
+    await eventually(async () => await channelsLeft(line) === 0 ? true : undefined, 'no channel left on the switch', 15_000)
+  })
+
   await t.test('the controller killed mid-conversation, then mid-hunt, started again each time: the call goes on, served once', async (t) => {
     // The call's record must outlive the controller: Redis, as in production.
     const redis = await startRedis()
     t.teardown(() => redis.stop())
-    const env = { ...await line.processEnv(), CONTROLLER_ID: `ctl-real-${vendor}`, STORE_KIND: 'redis', REDIS_URL: redis.url }
+    // A safety net shorter than the default; the caller with a person must carry none.
+    const env = { ...await line.processEnv(), CONTROLLER_ID: `ctl-real-${vendor}`, STORE_KIND: 'redis', REDIS_URL: redis.url, SAFETY_NET_SEC: '25' }
     // Each start lives on the working Wednesday, from where the one before was.
     const began = Date.now()
     const start = async (): Promise<ControllerProcess> => await startControllerProcess(t, { ...env, CLOCK_START: new Date(Date.parse(WORKING) + Date.now() - began).toISOString() })
@@ -348,10 +392,11 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
       if (!t.passing()) t.comment(controllers.map((c, i) => `controller ${i + 1}:\n${c.lines.slice(-60).map((l) => JSON.stringify(l)).join('\n')}`).join('\n'))
     })
     await login(controllers[0] as ControllerProcess)
-    const caller = line.call('13812340010', { keys: TO_INVOICE, hangupAfterMs: 75_000 }, 150_000)
+    const caller = line.call('13812340010', { keys: TO_INVOICE, hangupAfterMs: 80_000 }, 160_000)
     const callId = await agentsCall(controllers[0] as ControllerProcess)
 
     await kill(controllers[0] as ControllerProcess)
+    t.notOk(await netArmed(line), 'no safety net on the caller talking with the agent')
     const second = await start()
     controllers.push(second)
     await eventually(async () => {

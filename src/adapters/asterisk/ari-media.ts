@@ -35,9 +35,39 @@ export interface MediaDeps {
 
 export class AriMedia {
   readonly #deps: MediaDeps
+  /** The playbacks running on each leg. */
+  readonly #playing = new Map<string, Set<string>>()
+  /** Waiting for a leg's playbacks to end (idle()). */
+  readonly #idleWaiters = new Map<string, Array<() => void>>()
 
   constructor (deps: MediaDeps) {
     this.#deps = deps
+  }
+
+  /**
+   * Resolves once the leg plays nothing. A channel variable set over ARI waits in the channel's
+   * Stasis command queue behind a playback (res_stasis control.c), its HTTP request with it.
+   */
+  async idle (legId: string): Promise<void> {
+    if (this.#playing.get(legId) === undefined) return
+    await new Promise<void>((resolve) => {
+      this.#idleWaiters.set(legId, [...(this.#idleWaiters.get(legId) ?? []), resolve])
+    })
+  }
+
+  #begin (legId: string, playbackId: string): void {
+    const ids = this.#playing.get(legId) ?? new Set<string>()
+    ids.add(playbackId)
+    this.#playing.set(legId, ids)
+  }
+
+  #end (legId: string, playbackId: string): void {
+    const ids = this.#playing.get(legId)
+    if (ids?.delete(playbackId) !== true || ids.size > 0) return
+    this.#playing.delete(legId)
+    const waiters = this.#idleWaiters.get(legId) ?? []
+    this.#idleWaiters.delete(legId)
+    for (const resolve of waiters) resolve()
   }
 
   /** Resolves `missing` when Asterisk has no such sound (201, then PlaybackFinished `failed`). */
@@ -52,6 +82,7 @@ export class AriMedia {
       const finish = (err?: Error, outcome: PlayOutcome = 'played'): void => {
         if (settled) return
         settled = true
+        this.#end(legId, playbackId)
         unwatch()
         signal?.removeEventListener('abort', onAbort)
         if (err === undefined) resolve(outcome)
@@ -78,6 +109,7 @@ export class AriMedia {
         rest.stopPlayback(playbackId).catch((err: unknown) => { log.debug({ err, legId }, 'stopping an aborted playback failed') })
       }
       signal?.addEventListener('abort', onAbort, { once: true })
+      this.#begin(legId, playbackId)
       rest.play(legId, media, playbackId).catch((err: unknown) => { finish(err as Error) })
     })
   }
@@ -109,6 +141,7 @@ export class AriMedia {
       const finish = (err?: Error): void => {
         if (settled) return
         settled = true
+        this.#end(legId, playbackId)
         clearTimeout(timer)
         unwatch()
         signal?.removeEventListener('abort', onAbort)
@@ -138,6 +171,7 @@ export class AriMedia {
         },
         playbackFinished: (id, state) => {
           if (id !== playbackId) return
+          this.#end(legId, playbackId)
           const stillPrompting = prompting
           prompting = false
           if (state === 'failed') {
@@ -159,6 +193,7 @@ export class AriMedia {
         wait(options.timeoutMs)
         return
       }
+      this.#begin(legId, playbackId)
       rest.play(legId, media, playbackId).catch((err: unknown) => {
         prompting = false
         finish(err as Error)

@@ -33,6 +33,7 @@ import { RequestGate } from './ari-requests.js'
 import { type AriRest, isGone } from './ari-rest.js'
 import { HANGUP_REASONS, isSwitchGoingAway } from './causes.js'
 import { LegTracker } from './leg-tracker.js'
+import { SafetyNet } from '../safety-net.js'
 
 export interface AsteriskOptions {
   /** ARI base URL, e.g. `http://127.0.0.1:8088`. */
@@ -54,6 +55,8 @@ export interface AsteriskOptions {
   promptUri: (prompt: string) => string
   /** The language of the line's channels (pjsip.conf `language`): the prompts are looked up in it. */
   promptLanguage: string
+  /** Seconds after which a caller out of a room with nobody re-arming hears the apology from the switch (absent: no net). */
+  safetyNetSec?: number
   clock: Clock
   logger: Logger
 }
@@ -68,6 +71,7 @@ export class AsteriskSwitch implements SwitchPort {
   readonly #media: AriMedia
   readonly #dialer: AriDialer
   readonly #bridges: AriBridges
+  readonly #net: SafetyNet
   /** Prompts Asterisk has no sound for (GET /sounds, PlaybackFinished failed): skipped, never played. */
   readonly #missing = new Set<string>()
   #status: SwitchStatus
@@ -129,9 +133,26 @@ export class AsteriskSwitch implements SwitchPort {
     this.#bridges = new AriBridges({
       tracker, connected, rest: () => this.#connection.rest, requestTimeoutMs: options.requestTimeoutMs, log
     })
+    // TIMEOUT(absolute) ends Stasis() with the channel's soft hangup TIMEOUT, and the dialplan's
+    // `T` extension plays the apology (src/switch-config/asterisk.ts); 0 takes it off.
+    // The set waits behind a playback in the channel's command queue: a re-arm is sent once the
+    // leg plays nothing, so no request is held for a prompt's length.
+    const timeout = async (legId: string, seconds: number): Promise<void> => {
+      await connected().setVariable(legId, 'TIMEOUT(absolute)', String(seconds)).catch((err: unknown) => { if (!isGone(err)) throw err })
+    }
+    this.#net = new SafetyNet({
+      seconds: options.safetyNetSec ?? 0,
+      ops: {
+        arm: async (legId, seconds) => { await this.#media.idle(legId); await timeout(legId, seconds) },
+        disarm: async (legId) => { await timeout(legId, 0) }
+      },
+      listen: (legId, listener) => this.onLegEvent(legId, listener),
+      log
+    })
   }
 
   async start (): Promise<void> {
+    this.#net.start()
     await this.#connection.start()
   }
 
@@ -196,20 +217,28 @@ export class AsteriskSwitch implements SwitchPort {
   }
 
   async joinConference (legId: string, room: string): Promise<void> {
-    await this.#bridges.join(legId, room)
+    await this.#net.enteringRoom(legId)
+    try {
+      await this.#bridges.join(legId, room)
+    } catch (err) {
+      await this.#net.leftRoom(legId)
+      throw err
+    }
   }
 
   async leaveConference (legId: string, room: string): Promise<void> {
     await this.#bridges.leave(legId, room)
+    await this.#net.leftRoom(legId)
   }
 
   async tagLeg (legId: string, tag: LegTag): Promise<void> {
     const rest = this.#restOrThrow()
     for (const [name, value] of Object.entries(tagVariables(tag))) await rest.setVariable(legId, name, value)
+    if (tag.role === undefined) await this.#net.caller(legId)
   }
 
   async findLegs (): Promise<FoundLeg[]> {
-    return await findLegs(this.#restOrThrow(), {
+    const found = await findLegs(this.#restOrThrow(), {
       app: this.#options.app,
       tracker: this.#tracker,
       dialling: (legId) => this.#dialer.has(legId),
@@ -217,6 +246,8 @@ export class AsteriskSwitch implements SwitchPort {
       offer: (call) => { this.#bus.emit('inbound', call) },
       now: () => this.#options.clock.now()
     })
+    this.#net.found(found)
+    return found
   }
 
   peerInfo (): Readonly<Record<string, string>> {
@@ -248,12 +279,14 @@ export class AsteriskSwitch implements SwitchPort {
   }
 
   async close (): Promise<void> {
+    this.#net.stop()
     this.#goingAway.close()
     await this.#connection.close()
     this.#tracker.lose(new HotlineError('HC_SHUTTING_DOWN', 'the Asterisk adapter closed'), true)
   }
 
   destroy (): void {
+    this.#net.stop()
     this.#goingAway.close()
     this.#connection.destroy()
     this.#tracker.lose(new HotlineError('HC_SWITCH_NOT_CONNECTED', 'the Asterisk adapter was destroyed'), true)

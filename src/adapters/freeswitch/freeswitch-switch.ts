@@ -21,9 +21,9 @@ import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { HotlineError } from '../../errors.js'
 import type { Clock } from '../../ports/clock.js'
-import type {
-  CollectOptions, CollectResult, DialOutcome, DialRequest, FoundLeg, HangupReason, InboundCall,
-  LegListener, LegTag, PlayOptions, PlayOutcome, SwitchPort, SwitchStatus
+import {
+  type CollectOptions, type CollectResult, type DialOutcome, type DialRequest, type FoundLeg, type HangupReason, type InboundCall,
+  type LegListener, type LegTag, type PlayOptions, type PlayOutcome, SERVICE_INTERRUPTED_PROMPT, type SwitchPort, type SwitchStatus
 } from '../../ports/switch.js'
 import { HANGUP_REASON_CAUSE, hangupCauseOf, q850Of } from './causes.js'
 import { EslClient, type EslEvent } from './esl-client.js'
@@ -33,6 +33,8 @@ import { EslMedia } from './esl-media.js'
 import { reconcileLegs, restartedSince } from './esl-reconcile.js'
 import { LegRegistry } from './leg-registry.js'
 import { Reconnector } from '../reconnector.js'
+import { SafetyNet } from '../safety-net.js'
+import { EslNet } from './esl-net.js'
 
 /** The events the adapter reads, and nothing more (PROTOCOLS.md: subscribe to what you use). */
 export const SUBSCRIBED_EVENTS = [
@@ -58,6 +60,8 @@ export interface FreeswitchOptions {
   lineNumbers: readonly string[]
   /** Prompt id → what `playback` gets (a file path or a sound URI). */
   promptPath: (prompt: string) => string
+  /** Seconds after which a caller out of a room with nobody re-arming hears the apology from the switch (absent: no net). */
+  safetyNetSec?: number
   clock: Clock
   logger: Logger
 }
@@ -77,6 +81,7 @@ export class FreeswitchSwitch implements SwitchPort {
   /** The cause of our own uuid_kill of each leg, until its CHANNEL_HANGUP_COMPLETE. */
   readonly #killed = new Map<string, string>()
   readonly #dialer: EslDialer
+  readonly #net: SafetyNet
   /** When the event socket was lost, until the reconnect has asked about what happened. */
   #lostAt: number | undefined
   /** Not ready while FreeSWITCH shuts down with the socket still open; ready again if it does not close. */
@@ -95,6 +100,12 @@ export class FreeswitchSwitch implements SwitchPort {
       }
     })
     this.#mediaOps = new EslMedia({ connected: () => this.#connected(), legs: this.#legs, promptPath: options.promptPath })
+    this.#net = new SafetyNet({
+      seconds: options.safetyNetSec ?? 0,
+      ops: new EslNet(() => this.#connected(), options.promptPath(SERVICE_INTERRUPTED_PROMPT)),
+      listen: (legId, listener) => this.#legs.listen(legId, listener),
+      log: this.#log
+    })
     this.#dialer = new EslDialer({
       connected: () => this.#connected(),
       legs: this.#legs,
@@ -109,6 +120,7 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   async start (): Promise<void> {
+    this.#net.start()
     await this.#reconnector.start()
   }
 
@@ -169,11 +181,18 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   async joinConference (legId: string, room: string): Promise<void> {
-    await this.#transfer(legId, `conference:${room}@${this.#options.conferenceProfile}`, 'add-member')
+    await this.#net.enteringRoom(legId)
+    try {
+      await this.#transfer(legId, `conference:${room}@${this.#options.conferenceProfile}`, 'add-member')
+    } catch (err) {
+      await this.#net.leftRoom(legId)
+      throw err
+    }
   }
 
   async leaveConference (legId: string, _room: string): Promise<void> {
     await this.#transfer(legId, 'park', 'del-member')
+    await this.#net.leftRoom(legId)
   }
 
   async hangup (legId: string, reason: HangupReason = 'normal'): Promise<void> {
@@ -193,16 +212,19 @@ export class FreeswitchSwitch implements SwitchPort {
 
   async tagLeg (legId: string, tag: LegTag): Promise<void> {
     await writeTag(this.#connected(), legId, tag)
+    if (tag.role === undefined) await this.#net.caller(legId)
   }
 
   async findLegs (): Promise<FoundLeg[]> {
-    return await findLegs(this.#connected(), {
+    const found = await findLegs(this.#connected(), {
       legs: this.#legs,
       dialling: (legId) => this.#dialer.has(legId),
       lineNumbers: this.#options.lineNumbers,
       offer: (call) => { this.#bus.emit('inbound', call) },
       now: () => this.#options.clock.now()
     })
+    this.#net.found(found)
+    return found
   }
 
   peerInfo (): Readonly<Record<string, string>> {
@@ -215,6 +237,7 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   async close (): Promise<void> {
+    this.#net.stop()
     clearTimeout(this.#shutdownTimer)
     this.#reconnector.stop()
     this.#dialer.closeAll('the FreeSWITCH adapter closed')
@@ -224,6 +247,7 @@ export class FreeswitchSwitch implements SwitchPort {
   }
 
   destroy (): void {
+    this.#net.stop()
     clearTimeout(this.#shutdownTimer)
     this.#reconnector.stop()
     this.#dialer.closeAll('the FreeSWITCH adapter was destroyed')

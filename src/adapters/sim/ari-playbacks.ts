@@ -75,6 +75,8 @@ export class AriPlaybacks {
   /** The model's playback ids: one per medium of a channel playback. */
   readonly #items = new Map<string, { playback: AriPlayback, index: number }>()
   readonly #timers = new Map<AriPlayback, NodeJS.Timeout>()
+  /** Commands waiting for a channel's playbacks to end, by channel id. */
+  readonly #idleWaiters = new Map<string, Array<() => void>>()
 
   constructor (model: SimSwitch, deliver: PlaybackEventSink) {
     this.#model = model
@@ -83,6 +85,28 @@ export class AriPlaybacks {
 
   get (id: string): AriPlayback | undefined {
     return this.#byId.get(id)
+  }
+
+  /**
+   * Resolves once the channel plays nothing: a playback runs on the channel's Stasis thread, so
+   * a command queued on it meanwhile (a channel variable's set) waits until it ends.
+   */
+  async idle (channelId: string): Promise<void> {
+    if (!this.#busy(channelId)) return
+    await new Promise<void>((resolve) => {
+      this.#idleWaiters.set(channelId, [...(this.#idleWaiters.get(channelId) ?? []), resolve])
+    })
+  }
+
+  #busy (channelId: string): boolean {
+    return [...this.#items.values()].some(({ playback }) => playback.target.channelId === channelId)
+  }
+
+  #wake (channelId: string | undefined): void {
+    if (channelId === undefined || this.#busy(channelId)) return
+    const waiters = this.#idleWaiters.get(channelId) ?? []
+    this.#idleWaiters.delete(channelId)
+    for (const resolve of waiters) resolve()
   }
 
   get pendingTimers (): number {
@@ -147,6 +171,7 @@ export class AriPlaybacks {
     if (item === undefined) return
     this.#items.delete(itemId)
     const { playback, index } = item
+    queueMicrotask(() => { this.#wake(playback.target.channelId) })
     if (playback.finished) return
     if (status === 'failed') {
       if (playback.started !== index) this.#publishStart(playback, index)
@@ -172,6 +197,7 @@ export class AriPlaybacks {
       playback.finished = true
       this.#byId.delete(playback.id)
     }
+    this.#wake(channelId)
   }
 
   /** The bridge is destroyed: its playbacks end with their Announcer channel. */
@@ -186,6 +212,7 @@ export class AriPlaybacks {
     this.#timers.clear()
     this.#items.clear()
     this.#byId.clear()
+    for (const channelId of [...this.#idleWaiters.keys()]) this.#wake(channelId)
   }
 
   #bridgeMedium (playback: AriPlayback, index: number): void {

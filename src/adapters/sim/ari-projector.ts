@@ -25,6 +25,7 @@ import { AriBridges, type AriBridge } from './ari-bridge.js'
 import { AriBridging, type BridgeEventSink } from './ari-bridging.js'
 import { AriChannel, AriChannels, OUTGOING_LINE, ariTime } from './ari-channel.js'
 import { AriPlaybacks, type AriPlayback } from './ari-playbacks.js'
+import { AriTimeouts } from './ari-timeouts.js'
 import { CAUSE, ariCauseOf, causeText, causeToSip, dialStatusFor, modelCauseFor } from './ari-causes.js'
 import { EXPLICIT_REQUEST, SOFTHANGUP_SHUTDOWN, reportHangup, techOf, withTech } from './ari-hangups.js'
 
@@ -58,6 +59,7 @@ export class AriProjector implements BridgeEventSink {
   readonly apps: AriApps
   readonly playbacks: AriPlaybacks
   readonly bridging: AriBridging
+  readonly timeouts: AriTimeouts
   readonly options: AriProjectorOptions
   /** Legs an ARI originate or /dial is about to create in the model. */
   readonly #expected = new Map<string, AriChannel>()
@@ -74,12 +76,14 @@ export class AriProjector implements BridgeEventSink {
     this.bridging = new AriBridging({
       model, channels: this.channels, bridges: this.bridges, apps: this.apps, playbacks: this.playbacks, sink: this
     })
+    this.timeouts = new AriTimeouts({ model, leaveStasis: (channel) => { this.exitStasis(channel) } })
     model.on('event', this.#onModel)
   }
 
   close (): void {
     this.model.off('event', this.#onModel)
     this.playbacks.close()
+    this.timeouts.close()
     this.#expected.clear()
     for (const timer of this.#softHangups) clearTimeout(timer)
     this.#softHangups.clear()
@@ -221,11 +225,7 @@ export class AriProjector implements BridgeEventSink {
 
   continueInDialplan (channel: AriChannel): void {
     if (!channel.inStasis || channel.cause !== undefined) return
-    this.#leaveStasis(channel)
-    if (!channel.ariCreated && channel.app !== undefined) {
-      this.apps.unsubscribeChannel(channel.app, channel.id)
-      channel.app = undefined
-    }
+    this.exitStasis(channel)
     channel.cause = { code: CAUSE.NORMAL_CLEARING }
     if (channel.pending) {
       this.#finish(channel)
@@ -337,6 +337,17 @@ export class AriProjector implements BridgeEventSink {
     this.#enterStasis(channel, app)
   }
 
+  /** Stasis() returns (out of its bridge first) and the channel goes on in the dialplan, still up. */
+  exitStasis (channel: AriChannel): void {
+    if (!channel.inStasis || channel.cause !== undefined) return
+    if (channel.bridgeId !== undefined) this.bridging.leave(channel)
+    this.#leaveStasis(channel)
+    if (!channel.ariCreated && channel.app !== undefined) {
+      this.apps.unsubscribeChannel(channel.app, channel.id)
+      channel.app = undefined
+    }
+  }
+
   /** The dialplan's HC_TURN: where the next caller's round of applications starts. */
   #turn = 0
 
@@ -412,6 +423,7 @@ export class AriProjector implements BridgeEventSink {
       this.#channelEvent(channel, 'ChannelDestroyed', { cause: cause.code, cause_txt: causeText(cause.code), ...techOf(cause.tech) })
     }
     if (channel.app !== undefined) this.apps.unsubscribeChannel(channel.app, channel.id)
+    this.timeouts.clear(channel.id)
     this.channels.delete(channel.id)
   }
 }

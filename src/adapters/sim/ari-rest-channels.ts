@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto'
 import { AriChannel, OUTGOING_LINE, type CallerId } from './ari-channel.js'
 import { HANGUP_REASONS } from './ari-causes.js'
 import type { AriProjector } from './ari-projector.js'
+import { ABSOLUTE_TIMEOUT } from './ari-timeouts.js'
 import {
   allocationFailed, failure, intParam, listParam, noContent, ok, param,
   type AriReply, type AriRequest, type AriRouter
@@ -294,7 +295,7 @@ export function addChannelRoutes (router: AriRouter, projector: AriProjector, op
     if (variable === undefined) return failure(400, 'Variable name is required')
     const channel = projector.channels.get(req.params.channelId ?? '')
     if (channel === undefined) return failure(404, 'Provided channel was not found')
-    const value = channel.vars.get(variable)
+    const value = ABSOLUTE_TIMEOUT.test(variable) ? projector.timeouts.read(channel.id) : channel.vars.get(variable)
     return value === undefined ? failure(404, 'Provided variable was not found') : ok({ value })
   })
   router.add('POST', '/channels/{channelId}/variable', (req) => {
@@ -302,6 +303,12 @@ export function addChannelRoutes (router: AriRouter, projector: AriProjector, op
     if (variable === undefined) return failure(400, 'Variable name is required')
     const channel = projector.channels.get(req.params.channelId ?? '')
     if (channel === undefined) return failure(404, 'Provided channel was not found')
-    return noContent(() => { channel.vars.set(variable, req.query.get('value') ?? '') })
+    const value = req.query.get('value') ?? ''
+    const reply = noContent(() => {
+      if (ABSOLUTE_TIMEOUT.test(variable)) projector.timeouts.set(channel, value)
+      else channel.vars.set(variable, value)
+    })
+    // Run by the channel's Stasis thread (control.c app_control_set_channel_var): behind a playback.
+    return channel.inStasis ? { ...reply, wait: projector.playbacks.idle(channel.id) } : reply
   })
 }

@@ -28,6 +28,8 @@ export interface AriReply {
   headers?: Record<string, string>
   /** Runs after the reply was written. */
   after?: () => void
+  /** The command waits for this before it runs and is answered (queued behind a playback). */
+  wait?: Promise<void>
 }
 
 export type AriHandler = (req: AriRequest) => AriReply

@@ -285,12 +285,16 @@ export class AriServer {
     } catch {
       reply = failure(500, 'Internal Server Error')
     }
-    this.#reply(res, reply)
-    try {
-      reply.after?.()
-    } catch {
-      // Work after the reply must not take the server down.
+    const answer = (): void => {
+      this.#reply(res, reply)
+      try {
+        reply.after?.()
+      } catch {
+        // Work after the reply must not take the server down.
+      }
     }
+    if (reply.wait === undefined) answer()
+    else void reply.wait.then(answer, answer)
   }
 
   #route (method: string, path: string, request: AriRequest, req: IncomingMessage): AriReply {

@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { causeName } from './esl-causes.js'
+import { EslScheduler } from './esl-scheduler.js'
 import { dialLeg, originate, splitArgs, startLeg, type ApiResult } from './esl-originate.js'
 import type { EslProjector } from './esl-projector.js'
 import type { SimChannel } from './model-types.js'
@@ -28,6 +29,7 @@ export class EslApi {
   readonly #projector: EslProjector
   readonly #startedAt = Date.now()
   readonly #commands: Readonly<Record<string, Command>>
+  readonly scheduler = new EslScheduler(async (command, arg) => await this.execute(command, arg))
 
   constructor (projector: EslProjector) {
     this.#projector = projector
@@ -50,8 +52,16 @@ export class EslApi {
       // mod_commands file_exists: `true` or `false`, no newline (seen on FreeSWITCH 1.11.1).
       file_exists: (arg) => ({ body: arg !== undefined && projector.model.install.hasMedia(arg.trim()) ? 'true' : 'false' }),
       conference: async (arg) => await this.#conference(arg),
-      show: (arg) => ({ body: this.#show(arg) })
+      show: (arg) => ({ body: this.#show(arg) }),
+      sched_api: (arg) => ({ body: this.scheduler.add(arg) }),
+      sched_del: (arg) => ({ body: this.scheduler.del(arg) }),
+      unsched_api: (arg) => ({ body: this.scheduler.unsched(arg) })
     }
+  }
+
+  /** The switch went away: its scheduled tasks with it. */
+  close (): void {
+    this.scheduler.close()
   }
 
   /** The command's output, or undefined for a command this switch does not have. */

@@ -38,6 +38,7 @@ export class EslServer {
   readonly #sessions = new Set<EslSession>()
   readonly #onState = (state: SwitchState): void => { this.#follow(state) }
   #projector: EslProjector | undefined
+  #api: EslApi | undefined
   #server: Server | undefined
   /** Where it listens: the port it got the first time, taken again after a restart. */
   #address: { host: string, port: number } | undefined
@@ -67,6 +68,7 @@ export class EslServer {
     const projector = new EslProjector(this.#model)
     const api = new EslApi(projector)
     this.#projector = projector
+    this.#api = api
     const server = createServer((socket) => { this.#accept(socket, projector, api) })
     this.#server = server
     return await listenOn(server, host, port)
@@ -97,6 +99,8 @@ export class EslServer {
     for (const session of [...this.#sessions]) session.end(notice)
     this.#projector?.close()
     this.#projector = undefined
+    this.#api?.close()
+    this.#api = undefined
     return server
   }
 
