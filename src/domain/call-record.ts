@@ -1,6 +1,7 @@
 // What is recorded of a call and of an agent: the records the store keeps, the figures and the
 // pages read. Plain data, no behaviour: the call's state machine is call-state.ts.
 
+import type { Versioned } from './record-version.js'
 import type { CallState } from './call-state.js'
 
 /**
@@ -35,7 +36,7 @@ export interface QueueVisit {
   abandonedAt?: number
 }
 
-export interface CallRecord {
+export interface CallRecord extends Versioned {
   callId: string
   /** The switch's id of the caller's leg. */
   legId: string

@@ -2,6 +2,7 @@
 // outside working hours or a transfer-failed one. The rules (due times, status changes) are
 // tickets.ts.
 
+import type { Versioned } from './record-version.js'
 export type TicketKind = 'next-urgent' | 'transfer-failed'
 
 /**
@@ -22,7 +23,7 @@ export interface TicketHistoryEntry {
   note?: string
 }
 
-export interface Ticket {
+export interface Ticket extends Versioned {
   /** Sortable id (ULID). */
   id: string
   kind: TicketKind

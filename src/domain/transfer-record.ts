@@ -7,6 +7,7 @@
  * `lost`: the switch went away under the dial (shut down, restarted, its connection lost) —
  * nothing the far end did, so it is never counted against a department or number.
  */
+import type { Versioned } from './record-version.js'
 export type DialOutcomeKind =
   | 'answered'
   | 'busy'
@@ -41,7 +42,7 @@ export interface TransferAttempt {
  */
 export type TransferState = 'hunting' | 'connected' | 'all-failed' | 'cancelled' | 'switch-lost'
 
-export interface TransferRecord {
+export interface TransferRecord extends Versioned {
   /** Transfer request id. */
   id: string
   callId: string

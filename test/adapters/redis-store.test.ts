@@ -1,5 +1,7 @@
 // The Redis store against a real redis-server (docs/ARCHITECTURE.md, "Real Redis in tests"):
 // one server for the file, a key prefix of its own for every test.
+import { RECORD_VERSION, stamped } from '../../src/domain/record-version.js'
+import type { CallRecord } from '../../src/domain/call-record.js'
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
@@ -59,7 +61,7 @@ void t.test('transfer records: the JSON by id and one sorted set by requestedAt'
   await store.putTransfer(record)
   const p = store.keyPrefix
   t.same((await raw.keys(`${p}*`)).sort(), [`${p}transfer:tr-1`, `${p}transfers`])
-  t.equal(await raw.get(`${p}transfer:tr-1`), JSON.stringify(record), 'stored as written')
+  t.equal(await raw.get(`${p}transfer:tr-1`), JSON.stringify(stamped(record)), 'stored as written, with the format\'s version')
   t.same(await raw.zrange(`${p}transfers`, '0', '-1', 'WITHSCORES'), ['tr-1', '1767576600000.5'], 'scored by requestedAt')
   t.throws(() => new RedisStore({ url: server.url, maxTransfers: -1 }), RangeError)
 })
@@ -174,4 +176,24 @@ void t.test('close() quits the connection', async (t) => {
   // QUIT is answered before the server drops the client: allow it a moment to go.
   for (let i = 0; i < 50 && await listed(); i++) await new Promise((resolve) => setTimeout(resolve, 20))
   t.equal(await listed(), false, 'gone from the server once closed')
+})
+
+void t.test('records of other versions side by side (a rolling upgrade): an older one upgraded, a newer one kept whole', async (t) => {
+  const store = makeStore(t, { keyPrefix: `v-${randomUUID()}:` })
+  const p = store.keyPrefix
+  const base = { legId: 'leg-1', controllerId: 'ctl-a', caller: '138****5678', startedAt: 1, choices: {}, path: [] }
+  await store.putCall({ ...base, callId: 'written-here' })
+  // Written as a controller of the next version would: its index entries are this version's.
+  const newer = { ...base, callId: 'newer', v: RECORD_VERSION + 1, nextOnly: { kept: true } }
+  await raw.set(`${p}call:old`, JSON.stringify({ ...base, callId: 'old' }))
+  await raw.set(`${p}call:newer`, JSON.stringify(newer))
+  await raw.zadd(`${p}calls`, 1, 'old', 1, 'newer')
+  t.match(await store.getCall('old'), { callId: 'old', v: RECORD_VERSION }, 'a record from before versions reads as this version')
+  const read = await store.getCall('newer')
+  t.same(read, newer, 'a newer record reads as it was written, fields unknown here included')
+  t.same((await store.listCalls({ limit: 10 })).map((r) => r.callId).sort(), ['newer', 'old', 'written-here'])
+  // This version ends the call by copying the record, as sessions do: the newer fields stay.
+  await store.putCall({ ...read as CallRecord, endedAt: 2, finalState: 'completed', reason: 'served', endedBy: 'caller' })
+  const stored = JSON.parse(await raw.get(`${p}call:newer`) ?? 'null') as Record<string, unknown>
+  t.match(stored, { v: RECORD_VERSION, nextOnly: { kept: true }, finalState: 'completed' }, 'rewritten here: stamped with this version, the newer fields kept')
 })

@@ -1,5 +1,6 @@
 // The Redis ticket store against a real redis-server (docs/ARCHITECTURE.md, "Real Redis in
 // tests"): one server for the file, a key prefix of its own for every test.
+import { stamped } from '../../src/domain/record-version.js'
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Redis } from 'ioredis'
@@ -54,7 +55,7 @@ void t.test('every key is under the prefix, with the documented names', async (t
   ])
   t.same(await raw.zrange('deploy-t:ticket-outbox', '0', '-1', 'WITHSCORES'), ['K2', '1000'], 'the outbox: job id by next attempt')
   t.same(await raw.zrange('deploy-t:ticket-dead', '0', '-1', 'WITHSCORES'), ['K1', '2000'])
-  t.same(JSON.parse(await raw.hget('deploy-t:ticket:K1', 'json') ?? 'null'), x, 'the ticket as the JSON written')
+  t.same(JSON.parse(await raw.hget('deploy-t:ticket:K1', 'json') ?? 'null'), stamped(x), 'the ticket as the JSON written, with the format\'s version')
 })
 
 void t.test('two stores (two controllers) on one Redis see the same tickets and never share a claim', async (t) => {

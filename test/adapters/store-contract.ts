@@ -1,6 +1,7 @@
 // One contract for every Store adapter (src/ports/store.ts): the memory store and the Redis
 // store run these same tests, so a controller behaves alike on either. Each test gets a fresh,
 // empty store from `makeStore` and closes it in its teardown.
+import { stamped } from '../../src/domain/record-version.js'
 import type { Test } from 'tap'
 import type { Store } from '../../src/ports/store.js'
 import type { AgentRecord, CallRecord } from '../../src/domain/call-record.js'
@@ -88,9 +89,9 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     const minimal = call('c-min', T0)
     await store.putCall(full)
     await store.putCall(minimal)
-    t.strictSame(await store.getCall('c-full'), full)
+    t.strictSame(await store.getCall('c-full'), stamped(full))
     const got = await store.getCall('c-min')
-    t.strictSame(got, minimal)
+    t.strictSame(got, stamped(minimal))
     for (const field of ['flowId', 'flowVersion', 'endedAt', 'finalState', 'reason', 'queue']) {
       t.notOk(got !== undefined && field in got, `absent ${field} stays absent`)
     }
@@ -99,7 +100,7 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     const ended = { ...minimal, endedAt: T0 + 5000, finalState: 'abandoned' as const, reason: 'caller-hung-up-in-queue',
       queue: { group: 'enterprise-seat', enqueuedAt: T0 + 100, abandonedAt: T0 + 4000 } }
     await store.putCall(ended)
-    t.strictSame(await store.getCall('c-min'), ended, 'a later put replaces the record')
+    t.strictSame(await store.getCall('c-min'), stamped(ended), 'a later put replaces the record')
 
     if (got !== undefined) got.path.push('tampered')
     t.same((await store.getCall('c-min'))?.path, [], 'a returned record is a copy')
@@ -133,10 +134,10 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     await store.putCall(peer)
     await t.rejects(store.putCall(call('c1', T0, { path: ['paused owner'], fence: 3 })), { code: 'HC_FENCED' }, 'the old owner\'s token')
     await t.rejects(store.putCall(call('c1', T0, { path: ['no token'] })), { code: 'HC_FENCED' }, 'a write without a token')
-    t.strictSame(await store.getCall('c1'), peer, 'the peer\'s record stands')
+    t.strictSame(await store.getCall('c1'), stamped(peer), 'the peer\'s record stands')
     const ended = { ...peer, finalState: 'completed' as const, reason: 'served', endedAt: T0 + 10 }
     await store.putCall(ended)
-    t.strictSame(await store.getCall('c1'), ended, 'the same token writes again')
+    t.strictSame(await store.getCall('c1'), stamped(ended), 'the same token writes again')
     await store.putCall(call('c2', T0 + 1, { fence: 1 }))
     t.ok(await store.getCall('c2'), 'tokens are per call: a low one on another call is fine')
   })
@@ -362,9 +363,9 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     const minimal = transfer('tr-min', T0)
     await store.putTransfer(full)
     await store.putTransfer(minimal)
-    t.strictSame(await store.getTransfer('tr-full'), full)
+    t.strictSame(await store.getTransfer('tr-full'), stamped(full))
     const got = await store.getTransfer('tr-min')
-    t.strictSame(got, minimal)
+    t.strictSame(got, stamped(minimal))
     for (const field of ['agentId', 'answeredNumber', 'connectedAt', 'agentLeftAt', 'endedAt', 'ticketId']) {
       t.notOk(got !== undefined && field in got, `absent ${field} stays absent`)
     }
@@ -374,7 +375,7 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     const failed = { ...minimal, state: 'all-failed' as const, endedAt: T0 + 30_000, ticketId: 't-1',
       attempts: [{ number: '02161110001', matterId: 'vat-invoice', departmentId: 'tax', index: 0, startedAt: T0 + 5, ringMs: 30_000, outcome: 'no-answer' as const }] }
     await store.putTransfer(failed)
-    t.strictSame(await store.getTransfer('tr-min'), failed, 'a later put replaces the record')
+    t.strictSame(await store.getTransfer('tr-min'), stamped(failed), 'a later put replaces the record')
     const copy = await store.getTransfer('tr-full')
     copy?.attempts.pop()
     t.same((await store.getTransfer('tr-full'))?.attempts.length, 2, 'a returned record is a copy')

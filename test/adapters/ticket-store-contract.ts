@@ -1,5 +1,6 @@
 // One contract for every TicketStore adapter (src/ports/ticket-store.ts): the memory store and
 // the Redis store run these same tests. Each test gets a fresh, empty store and closes it.
+import { stamped } from '../../src/domain/record-version.js'
 import type { Test } from 'tap'
 import type { TicketChange } from '../../src/domain/tickets.js'
 import type { NewDeliveryJob, TicketStore } from '../../src/ports/ticket-store.js'
@@ -44,16 +45,16 @@ export function ticketStoreContract (t: Test, makeStore: MakeTicketStore): void 
   void t.test('create / get: a ticket round-trips exactly; one ticket per call and kind', async (t) => {
     const store = await open(t)
     const first = ticket('01A', { choices: { category: '社保', note: '“引号” & <tag>' }, createdAt: T0 + 0.5 })
-    t.same(await store.create(first, job(first)), { ticket: first, created: true })
-    t.same(await store.get('01A'), first, 'what was written comes back')
+    t.same(await store.create(first, job(first)), { ticket: stamped(first), created: true })
+    t.same(await store.get('01A'), stamped(first), 'what was written comes back')
     t.equal(await store.get('nope'), undefined)
 
     const again = ticket('01B', { callId: first.callId })
     const second = await store.create(again, job(again))
-    t.same(second, { ticket: first, created: false }, 'the same call and kind: the first ticket comes back')
+    t.same(second, { ticket: stamped(first), created: false }, 'the same call and kind: the first ticket comes back')
     t.equal(await store.get('01B'), undefined, 'the second was not written')
     t.equal(await store.getJob('01B'), undefined, 'nor its job')
-    t.same(await store.findByCall(first.callId, 'next-urgent'), first)
+    t.same(await store.findByCall(first.callId, 'next-urgent'), stamped(first))
     t.equal(await store.findByCall(first.callId, 'transfer-failed'), undefined)
 
     const other = ticket('01C', { callId: first.callId, kind: 'transfer-failed' as TicketKind })
@@ -140,7 +141,7 @@ export function ticketStoreContract (t: Test, makeStore: MakeTicketStore): void 
     const x = ticket('07A')
     await store.create(x, job(x))
     t.equal(await store.update('07A', 'delivered', ack(T0 + 1)), undefined, 'wrong expected status: refused')
-    t.same(await store.get('07A'), x, 'and nothing changed')
+    t.same(await store.get('07A'), stamped(x), 'and nothing changed')
     t.equal(await store.update('nope', 'open', ack(T0 + 1)), undefined, 'unknown ticket')
     const updated = await store.update('07A', 'open', ack(T0 + 1))
     t.match(updated, { status: 'acknowledged', acknowledgedAt: T0 + 1, callbackNumber: '13812345678' })

@@ -7,6 +7,7 @@
 // running each of those as one Lua script). It follows the Redis store's rules to the letter —
 // orders, tie-breaks, expiry instants, what a record keeps — so the two pass one contract suite.
 
+import { readRecord, stamped } from '../../domain/record-version.js'
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
 import { HotlineError } from '../../errors.js'
 import { type AgentStateChange, type Store, type StoreHealth, fenced } from '../../ports/store.js'
@@ -105,7 +106,7 @@ export class MemoryStore implements Store {
       if (previous !== undefined) removeKey(this.#callOrder, [previous.startedAt, record.callId])
       this.#calls.set(record.callId, {
         fence: Math.max(previous?.fence ?? 0, record.fence ?? 0),
-        json: JSON.stringify(record),
+        json: JSON.stringify(stamped(record)),
         startedAt: record.startedAt,
         active: record.finalState === undefined
       })
@@ -120,7 +121,7 @@ export class MemoryStore implements Store {
   getCall (callId: string): Promise<CallRecord | undefined> {
     return this.#run(() => {
       const stored = this.#calls.get(callId)
-      return stored === undefined ? undefined : JSON.parse(stored.json) as CallRecord
+      return stored === undefined ? undefined : readRecord<CallRecord>(stored.json)
     })
   }
 
@@ -131,7 +132,7 @@ export class MemoryStore implements Store {
       for (let i = this.#callOrder.length - 1; i >= 0 && found.length < limit; i--) {
         const stored = this.#calls.get(this.#callOrder[i]?.[1] ?? '')
         if (stored === undefined || (query.active === true && !stored.active)) continue
-        found.push(JSON.parse(stored.json) as CallRecord)
+        found.push(readRecord<CallRecord>(stored.json))
       }
       return found
     })
@@ -166,7 +167,7 @@ export class MemoryStore implements Store {
     return this.#run(() => {
       const previous = this.#transfers.get(record.id)
       if (previous !== undefined) removeKey(this.#transferOrder, [previous.requestedAt, record.id])
-      this.#transfers.set(record.id, { json: JSON.stringify(record), requestedAt: record.requestedAt })
+      this.#transfers.set(record.id, { json: JSON.stringify(stamped(record)), requestedAt: record.requestedAt })
       insertKey(this.#transferOrder, [record.requestedAt, record.id])
       while (this.#transferOrder.length > this.#maxTransfers) {
         const oldest = this.#transferOrder.shift()
@@ -178,7 +179,7 @@ export class MemoryStore implements Store {
   getTransfer (id: string): Promise<TransferRecord | undefined> {
     return this.#run(() => {
       const stored = this.#transfers.get(id)
-      return stored === undefined ? undefined : JSON.parse(stored.json) as TransferRecord
+      return stored === undefined ? undefined : readRecord<TransferRecord>(stored.json)
     })
   }
 
@@ -190,7 +191,7 @@ export class MemoryStore implements Store {
         const key = this.#transferOrder[i]
         if (key === undefined || !(key[0] < query.until)) break
         const stored = this.#transfers.get(key[1])
-        if (stored !== undefined) found.push(JSON.parse(stored.json) as TransferRecord)
+        if (stored !== undefined) found.push(readRecord<TransferRecord>(stored.json))
       }
       return found
     })

@@ -7,6 +7,7 @@
 // another call. It follows the Redis ticket store's rules to the letter (orders, tie-breaks,
 // what a record keeps), and both pass one contract suite.
 
+import { readRecord, stamped } from '../../domain/record-version.js'
 import { randomUUID } from 'node:crypto'
 import { HotlineError } from '../../errors.js'
 import { type TicketChange, UNCONTACTED, applyChange } from '../../domain/tickets.js'
@@ -38,7 +39,7 @@ export class MemoryTicketStore implements TicketStore {
       const existing = this.#byCall.get(key)
       if (existing !== undefined) return { ticket: this.#ticket(existing) as Ticket, created: false }
       if (this.#tickets.has(ticket.id)) throw new HotlineError('HC_STORE', `memory ticket store: ticket id ${ticket.id} is taken`)
-      this.#tickets.set(ticket.id, JSON.stringify(ticket))
+      this.#tickets.set(ticket.id, JSON.stringify(stamped(ticket)))
       this.#byCall.set(key, ticket.id)
       if (job !== undefined) {
         this.#jobs.set(job.id, {
@@ -46,7 +47,7 @@ export class MemoryTicketStore implements TicketStore {
         })
         this.#outbox.set(job.id, job.nextAt)
       }
-      return { ticket: JSON.parse(JSON.stringify(ticket)) as Ticket, created: true }
+      return { ticket: readRecord<Ticket>(JSON.stringify(stamped(ticket))), created: true }
     })
   }
 
@@ -66,7 +67,7 @@ export class MemoryTicketStore implements TicketStore {
       const limit = Math.max(0, Math.floor(query.limit))
       const found: Ticket[] = []
       for (const json of this.#tickets.values()) {
-        const ticket = JSON.parse(json) as Ticket
+        const ticket = readRecord<Ticket>(json)
         if (query.departmentId !== undefined && ticket.departmentId !== query.departmentId) continue
         if (query.status !== undefined && ticket.status !== query.status) continue
         if (query.overdueAt !== undefined && !(UNCONTACTED.includes(ticket.status) && ticket.dueAt < query.overdueAt)) continue
@@ -81,8 +82,8 @@ export class MemoryTicketStore implements TicketStore {
       const ticket = this.#ticket(id)
       if (ticket === undefined || ticket.status !== expectStatus) return undefined
       const next = applyChange(ticket, change)
-      this.#tickets.set(id, JSON.stringify(next))
-      return JSON.parse(JSON.stringify(next)) as Ticket
+      this.#tickets.set(id, JSON.stringify(stamped(next)))
+      return readRecord<Ticket>(JSON.stringify(stamped(next)))
     })
   }
 
@@ -176,7 +177,7 @@ export class MemoryTicketStore implements TicketStore {
       const byStatus = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as Record<TicketStatus, number>
       let overdue = 0
       for (const json of this.#tickets.values()) {
-        const ticket = JSON.parse(json) as Ticket
+        const ticket = readRecord<Ticket>(json)
         byStatus[ticket.status]++
         if (UNCONTACTED.includes(ticket.status) && ticket.dueAt < at) overdue++
       }
@@ -191,7 +192,7 @@ export class MemoryTicketStore implements TicketStore {
 
   #ticket (id: string): Ticket | undefined {
     const json = this.#tickets.get(id)
-    return json === undefined ? undefined : JSON.parse(json) as Ticket
+    return json === undefined ? undefined : readRecord<Ticket>(json)
   }
 
   /** The job if `lease` is its current lease. */

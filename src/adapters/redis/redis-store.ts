@@ -9,6 +9,7 @@
 
 import type { Redis, RedisOptions } from 'ioredis'
 import { checkDay, checkDayCounts } from '../../domain/call-figures.js'
+import { type Versioned, readRecord, stamped } from '../../domain/record-version.js'
 import { HotlineError } from '../../errors.js'
 import { type AgentStateChange, type Store, type StoreHealth, fenced } from '../../ports/store.js'
 import { AGENT_STATES, type AgentRecord, type AgentState, type CallRecord } from '../../domain/call-record.js'
@@ -85,7 +86,7 @@ export class RedisStore implements Store {
   async putCall (record: CallRecord): Promise<void> {
     const written = await this.#script('putCall',
       [this.#key('call:', record.callId), this.#key('calls'), this.#key('calls:active'), this.#key('call-fence:', record.callId)],
-      [this.#prefix, record.callId, JSON.stringify(record), record.startedAt,
+      [this.#prefix, record.callId, JSON.stringify(stamped(record)), record.startedAt,
         record.finalState === undefined ? '1' : '0', this.#maxCalls, record.fence ?? 0])
     if (written === -1) throw fenced(record)
   }
@@ -143,7 +144,7 @@ export class RedisStore implements Store {
 
   async putTransfer (record: TransferRecord): Promise<void> {
     await this.#script('putTransfer', [this.#key('transfer:', record.id), this.#key('transfers')],
-      [this.#prefix, record.id, JSON.stringify(record), record.requestedAt, this.#maxTransfers])
+      [this.#prefix, record.id, JSON.stringify(stamped(record)), record.requestedAt, this.#maxTransfers])
   }
 
   async getTransfer (id: string): Promise<TransferRecord | undefined> {
@@ -275,15 +276,15 @@ function stringArray (reply: unknown, what: string): string[] {
 
 function parseCall (json: string): CallRecord {
   try {
-    return JSON.parse(json) as CallRecord
+    return readRecord<CallRecord>(json)
   } catch (err) {
     throw new HotlineError('HC_STORE', 'redis store: a call record is not valid JSON', { cause: err })
   }
 }
 
-function parseJson<T> (json: string, what: string): T {
+function parseJson<T extends Versioned> (json: string, what: string): T {
   try {
-    return JSON.parse(json) as T
+    return readRecord<T>(json)
   } catch (err) {
     throw new HotlineError('HC_STORE', `redis store: ${what} is not valid JSON`, { cause: err })
   }

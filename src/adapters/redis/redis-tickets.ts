@@ -10,6 +10,7 @@
 
 import { randomUUID } from 'node:crypto'
 import type { Redis, RedisOptions } from 'ioredis'
+import { readRecord, stamped } from '../../domain/record-version.js'
 import { HotlineError } from '../../errors.js'
 import { type TicketChange, UNCONTACTED, applyChange } from '../../domain/tickets.js'
 import type {
@@ -64,7 +65,7 @@ export class RedisTicketStore implements TicketStore {
       this.#statusKey(ticket.status), this.#key('tickets:department:', ticket.departmentId), this.#key('tickets:uncontacted'),
       this.#key('ticket-job:', ticket.id), this.#key('ticket-outbox')
     ], [
-      this.#prefix, ticket.id, JSON.stringify(ticket), ticket.status, ticket.departmentId, ticket.createdAt, ticket.dueAt,
+      this.#prefix, ticket.id, JSON.stringify(stamped(ticket)), ticket.status, ticket.departmentId, ticket.createdAt, ticket.dueAt,
       UNCONTACTED.includes(ticket.status) ? '1' : '0',
       ...(job === undefined ? ['0', '', '', '', '', ''] : ['1', job.id, job.ticketId, job.departmentId, job.createdAt, job.nextAt])
     ])
@@ -118,7 +119,7 @@ export class RedisTicketStore implements TicketStore {
       const next = applyChange(ticket, change)
       const written = await this.#script('updateTicket', [
         key, this.#statusKey(ticket.status), this.#statusKey(next.status), this.#key('tickets:uncontacted')
-      ], [id, rev, String(Number(rev) + 1), JSON.stringify(next), next.status, next.createdAt, next.dueAt,
+      ], [id, rev, String(Number(rev) + 1), JSON.stringify(stamped(next)), next.status, next.createdAt, next.dueAt,
         UNCONTACTED.includes(next.status) ? '1' : '0'])
       if (written === 1) return next
       if (written === -1) return undefined
@@ -228,7 +229,7 @@ function stringArray (reply: unknown, what: string): string[] {
 
 function parseTicket (json: string): Ticket {
   try {
-    return JSON.parse(json) as Ticket
+    return readRecord<Ticket>(json)
   } catch (err) {
     throw new HotlineError('HC_STORE', 'redis ticket store: a ticket is not valid JSON', { cause: err })
   }
