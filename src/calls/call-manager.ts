@@ -1,6 +1,7 @@
 // Takes the calls the switch offers, runs one CallSession for each, and drains on shutdown:
 // stop taking new calls, let calls in progress finish up to a deadline, then end the rest.
 
+import { FinalWrites } from './final-writes.js'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { callDay, callIncrements } from '../domain/call-figures.js'
@@ -45,9 +46,17 @@ export class CallManager {
   readonly #recent: CallSummary[] = []
   #draining = false
   #stop: () => void = () => undefined
+  /** Calls' ends not stored yet (the store away), tried again until they are. */
+  readonly #finalWrites: FinalWrites
 
   constructor (deps: CallManagerDeps) {
     this.#deps = deps
+    this.#finalWrites = new FinalWrites({ store: deps.store, log: deps.logger, onStored: (record) => { this.#written(record) } })
+  }
+
+  /** Calls ended whose final record is not stored yet. */
+  get unstoredEnds (): number {
+    return this.#finalWrites.pending
   }
 
   start (): void {
@@ -202,12 +211,14 @@ export class CallManager {
       log.warn({ cut }, 'drain deadline reached; ending the remaining calls')
       await all
     }
+    await this.#finalWrites.flush()
     return { finished: pending.length - cut, cut }
   }
 
   /** Stops listening to the switch (after the drain). */
   stop (): void {
     this.#stop()
+    this.#finalWrites.stop()
   }
 
   #take (call: InboundCall): void {
@@ -265,7 +276,7 @@ export class CallManager {
       return
     }
     this.#follow(new CallSession(call, this.#deps.pickScript(), {
-      ...this.#deps, onRecordWritten: (record) => { this.#written(record) }
+      ...this.#deps, onRecordWritten: (record) => { this.#written(record) }, finalWrites: this.#finalWrites
     }))
   }
 
@@ -274,7 +285,7 @@ export class CallManager {
     if (this.#draining || this.#sessions.has(takeOver.record.callId)) return false
     const call: InboundCall = { legId: caller.legId, from: caller.from ?? '', to: '', at: takeOver.record.startedAt }
     this.#follow(new CallSession(call, this.#deps.pickScript(), {
-      ...this.#deps, onRecordWritten: (record) => { this.#written(record) }
+      ...this.#deps, onRecordWritten: (record) => { this.#written(record) }, finalWrites: this.#finalWrites
     }, takeOver))
     return true
   }

@@ -7,9 +7,10 @@
 // through an AbortSignal; whatever happens, the call ends in exactly one truthful final state
 // (call-end.ts), and nothing that happens inside it may escape it.
 
+import { FinalWrites } from './final-writes.js'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { callDay, callIncrements } from '../domain/call-figures.js'
+import { callIncrements } from '../domain/call-figures.js'
 import { HotlineError, abortError, isHotlineError } from '../errors.js'
 import { type PromptHealth, collectKeys, playPrompt } from '../flows/prompt-health.js'
 import { maskNumber } from '../logger.js'
@@ -43,6 +44,8 @@ export interface CallSessionDeps {
    * it); a throwing listener is ignored. Never told of a failed write.
    */
   onRecordWritten?: (record: CallRecord) => void
+  /** Where the call's end is written until stored (the manager's, shared by its calls). */
+  finalWrites?: FinalWrites
 }
 
 /** What the caller hears as a call taken over ends, the person they talked with gone. */
@@ -271,14 +274,14 @@ export class CallSession {
       endedAt, finalState: end.finalState, reason: end.reason, endedBy: end.endedBy,
       ...(end.abandon === undefined ? {} : { abandon: end.abandon })
     })
-    // The day's figures first, in the same chain: whoever the final record's write wakes (the
-    // dashboard) reads them with this call in. A failure is logged; the call is over anyway.
+    // After the earlier writes: the day's figures, then the final record (whoever its write
+    // wakes, the dashboard, reads the figures with this call in), tried until stored.
     const increments = callIncrements({ ...this.#record, finalState: end.finalState })
-    this.#writes = this.#writes
-      .then(async () => { await this.#deps.store.addCallCounts(callDay(this.#record.startedAt), increments) })
-      .catch((err: unknown) => { this.#log.error({ err }, "counting the call in its day's figures failed") })
-    this.#save()
     await this.#writes
+    if (!this.#fenced) {
+      const finalWrites = this.#deps.finalWrites ?? new FinalWrites({ store: this.#deps.store, log: this.#log, onStored: (r) => { this.#written(r) } })
+      await finalWrites.submit(this.#record, increments)
+    }
     metrics.callsInProgress.dec()
     metrics.callsEnded.inc({ final_state: end.finalState, reason: reasonLabel(end.reason), ended_by: end.endedBy })
     if (end.abandon !== undefined) {

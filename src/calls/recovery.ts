@@ -195,7 +195,7 @@ async function finish (deps: RecoveryDeps, record: CallRecord): Promise<void> {
     states: [...(record.states ?? []), { state: 'ended', at }]
   }
   try {
-    await deps.store.addCallCounts(callDay(ended.startedAt), callIncrements({ ...ended, finalState }))
+    await deps.store.addCallCounts(callDay(ended.startedAt), callIncrements({ ...ended, finalState }), ended.callId)
     await deps.store.putCall(ended)
     deps.metrics.callsEnded.inc({ final_state: finalState, reason, ended_by: 'controller' })
     deps.log.info({ callId: record.callId, finalState, reason }, 'call ended')

@@ -51,9 +51,10 @@ export interface Store extends TransferStore {
    * Adds `counts` to the day's call counts (`day`: `YYYY-MM-DD`, Asia/Shanghai), all of them
    * or none: one ended call's increments (domain/call-figures.ts). Each value must be a safe
    * integer (RangeError otherwise, nothing added). Kept far longer than call records: a day's
-   * counts outlive its records, so months can be counted.
+   * counts outlive its records, so months can be counted. `once` (the call id): counted at most
+   * once that day, so a write retried after its reply was lost adds nothing the second time.
    */
-  addCallCounts(day: string, counts: Readonly<Record<string, number>>): Promise<void>
+  addCallCounts(day: string, counts: Readonly<Record<string, number>>, once?: string): Promise<void>
   /**
    * The call counts of `days` (each day once, however often listed), summed field by field; a
    * day without counts adds nothing. A malformed day is a RangeError.

@@ -436,6 +436,18 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     t.strictSame(await store.callCounts([]), {})
   })
 
+  void t.test('call counts: a call counted once a day, however often its counts are retried', async (t) => {
+    const store = await open(t)
+    await store.addCallCounts('2026-01-05', { offered: 1, completed: 1 }, 'call-1')
+    await store.addCallCounts('2026-01-05', { offered: 1, completed: 1 }, 'call-1')
+    await Promise.all([1, 2, 3].map(async () => { await store.addCallCounts('2026-01-05', { offered: 1, refused: 1 }, 'call-2') }))
+    await store.addCallCounts('2026-01-05', { offered: 1 })
+    await store.addCallCounts('2026-01-05', { offered: 1 })
+    t.strictSame(await store.callCounts(['2026-01-05']), { offered: 4, completed: 1, refused: 1 }, 'each call once; counts without a call id every time')
+    await store.addCallCounts('2026-01-06', { offered: 1 }, 'call-1')
+    t.strictSame(await store.callCounts(['2026-01-06']), { offered: 1 }, 'once per day')
+  })
+
   void t.test('call counts: concurrent increments are all counted', async (t) => {
     const store = await open(t)
     await Promise.all(Array.from({ length: 40 }, async (_, i) => {

@@ -4,6 +4,7 @@
 // cutting it (drain deadline), the switch ending it (shutdown, restart), the flow ending it,
 // a fault — with the wait measured to the moment, the caller's leg hung up by the controller
 // only when it is still up, and every agent and specialist leg ended exactly once.
+import { stamped } from '../../src/domain/record-version.js'
 import t, { type Test } from 'tap'
 import { pino } from 'pino'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
@@ -231,7 +232,7 @@ async function setUp (t: Test, run: CallScript = script, options: { answer?: (sw
       const summary = await done
       const stored = await store.getCall(summary.callId)
       if (stored === undefined) throw new Error('no record')
-      t.same(stored, summary, 'the store holds what the call ended with')
+      t.same(stored, stamped(summary), 'the store holds what the call ended with, stamped with its format')
       return stored
     },
     agentState: async (id = 'agent01') => (await store.getAgent(id))?.state,

@@ -72,6 +72,8 @@ export class MemoryStore implements Store {
   readonly #queues = new Map<string, Map<string, QueueEntry>>()
   /** Call counts by day (`YYYY-MM-DD`), field by field: the Redis `call-counts:<day>` hashes. */
   readonly #callCounts = new Map<string, Map<string, number>>()
+  /** The calls counted per day (`once`), for the last few days only, as Redis keeps them two days. */
+  readonly #counted = new Map<string, Set<string>>()
   #closed = false
 
   constructor (options: MemoryStoreOptions = {}) {
@@ -138,11 +140,18 @@ export class MemoryStore implements Store {
     })
   }
 
-  addCallCounts (day: string, counts: Readonly<Record<string, number>>): Promise<void> {
+  addCallCounts (day: string, counts: Readonly<Record<string, number>>, once?: string): Promise<void> {
     return this.#run(() => {
       checkDayCounts(day, counts)
       const entries = Object.entries(counts)
       if (entries.length === 0) return
+      if (once !== undefined) {
+        const counted = this.#counted.get(day) ?? new Set<string>()
+        if (counted.has(once)) return
+        counted.add(once)
+        this.#counted.set(day, counted)
+        for (const old of [...this.#counted.keys()].sort().slice(0, -3)) this.#counted.delete(old)
+      }
       let fields = this.#callCounts.get(day)
       if (fields === undefined) {
         fields = new Map()

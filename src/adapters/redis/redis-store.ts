@@ -41,6 +41,8 @@ export const DEFAULT_CLAIM_TTL_MS = 24 * 60 * 60 * 1000
 export const DEFAULT_MAX_TRANSFERS = 100_000
 /** A day's call counts live this long after its last call ended: a year's reports and some. */
 export const CALL_COUNTS_TTL_S = 400 * 24 * 60 * 60
+/** How long a day remembers which calls it counted: longer than any retry of a final write. */
+const COUNTED_TTL_S = 2 * 24 * 60 * 60
 
 export class RedisStore implements Store {
   readonly #connection: RedisConnection<ScriptName>
@@ -104,19 +106,13 @@ export class RedisStore implements Store {
     return stringArray(found, 'listCalls').map(parseCall)
   }
 
-  async addCallCounts (day: string, counts: Readonly<Record<string, number>>): Promise<void> {
+  async addCallCounts (day: string, counts: Readonly<Record<string, number>>, once?: string): Promise<void> {
     checkDayCounts(day, counts)
     const entries = Object.entries(counts)
     if (entries.length === 0) return
-    const key = this.#key('call-counts:', day)
-    // MULTI/EXEC: every increment of one call, and the expiry, or none of them seen by anyone.
-    await this.#do('addCallCounts', async () => {
-      const multi = this.#redis.multi()
-      for (const [field, value] of entries) multi.hincrby(key, field, value)
-      multi.expire(key, CALL_COUNTS_TTL_S)
-      // A command failing inside EXEC (WRONGTYPE) is a reply, not a rejection.
-      for (const [err] of (await multi.exec()) ?? []) if (err !== null) throw err
-    })
+    // One script: every increment of one call and the expiry, or none of them seen by anyone.
+    await this.#script('addCallCounts', [this.#key('call-counts:', day), this.#key('call-counted:', day)],
+      [CALL_COUNTS_TTL_S, COUNTED_TTL_S, once ?? '', ...entries.flat()])
   }
 
   async callCounts (days: readonly string[]): Promise<Record<string, number>> {

@@ -19,6 +19,8 @@
 //   P calls / P calls:active zsets: every kept record / those without a final state, score startedAt
 //   P transfer:<id>         string: the transfer record's JSON
 //   P transfers             zset: every kept transfer id, score requestedAt
+//   P call-counts:<day>     hash: the day's call figures, field → count
+//   P call-counted:<day>    set: the calls counted in the day (a retried count adds nothing), 2 days
 //
 // Where a script derives keys from data (an agent's other groups), it departs from the advice
 // that every key be declared in KEYS: it is what makes "leave every group's ready set" one
@@ -56,6 +58,23 @@ export interface ScriptDefinition {
 }
 
 export const SCRIPTS = {
+  /**
+   * KEYS[1] the day's counts, KEYS[2] the day's set of calls counted. ARGV: ttl (s), the seen
+   * set's ttl (s), once ('' for none), then field, value pairs. With `once`, a call already in
+   * the set adds nothing (a retry whose first reply was lost): 0; else the counts are added: 1.
+   */
+  addCallCounts: {
+    numberOfKeys: 2,
+    lua: `
+if ARGV[3] ~= '' then
+  if redis.call('SADD', KEYS[2], ARGV[3]) == 0 then return 0 end
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+for i = 4, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`
+  },
   /**
    * KEYS[1] call key, KEYS[2] calls, KEYS[3] calls:active, KEYS[4] the call's fence key.
    * ARGV: prefix, callId, json, startedAt, active ('1'|'0'), maxCalls, fence (0: none).

@@ -1,0 +1,108 @@
+// A call's end written until it is stored: its day figures, then its final record, tried again
+// with growing pauses while the store is away (an outbox in the controller's memory), instead of
+// one failed write leaving the record "in progress" for ever. The figures are added with the
+// call id as `once`, so a retry whose first reply was lost does not count the call twice; the
+// record's write is idempotent. A record another controller took over (HC_FENCED) is its now.
+
+import type { Logger } from 'pino'
+import { callDay } from '../domain/call-figures.js'
+import type { CallRecord } from '../domain/call-record.js'
+import { isHotlineError } from '../errors.js'
+import type { Store } from '../ports/store.js'
+
+interface Entry {
+  record: CallRecord
+  increments: Readonly<Record<string, number>>
+  counted: boolean
+  failures: number
+  timer?: NodeJS.Timeout
+}
+
+export interface FinalWritesOptions {
+  store: Store
+  log: Logger
+  /** Told once the record is stored (the live pages refresh on it). */
+  onStored?: (record: CallRecord) => void
+  initialDelayMs?: number
+  maxDelayMs?: number
+}
+
+export class FinalWrites {
+  readonly #options: FinalWritesOptions
+  readonly #pending = new Map<string, Entry>()
+  #stopped = false
+
+  constructor (options: FinalWritesOptions) {
+    this.#options = options
+  }
+
+  /** Final records not stored yet. */
+  get pending (): number {
+    return this.#pending.size
+  }
+
+  /** Tries now; if the store fails, keeps trying in the background until it is stored. */
+  async submit (record: CallRecord, increments: Readonly<Record<string, number>>): Promise<void> {
+    const entry: Entry = { record: structuredClone(record), increments, counted: false, failures: 0 }
+    if (await this.#attempt(entry)) return
+    this.#pending.set(record.callId, entry)
+    this.#schedule(entry)
+  }
+
+  /** One more try of each record still waiting (before the process ends); how many stay unwritten. */
+  async flush (): Promise<number> {
+    for (const entry of [...this.#pending.values()]) {
+      clearTimeout(entry.timer)
+      if (await this.#attempt(entry)) this.#pending.delete(entry.record.callId)
+    }
+    for (const entry of this.#pending.values()) {
+      this.#options.log.error({ callId: entry.record.callId, finalState: entry.record.finalState }, 'a call\'s final record could not be stored before the stop: it stays in progress until a restart or a peer ends it')
+    }
+    return this.#pending.size
+  }
+
+  stop (): void {
+    this.#stopped = true
+    for (const entry of this.#pending.values()) clearTimeout(entry.timer)
+  }
+
+  #schedule (entry: Entry): void {
+    if (this.#stopped) return
+    const { initialDelayMs = 1000, maxDelayMs = 30_000 } = this.#options
+    const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(entry.failures - 1, 20))
+    entry.timer = setTimeout(() => {
+      void this.#attempt(entry).then((stored) => {
+        if (stored) this.#pending.delete(entry.record.callId)
+        else this.#schedule(entry)
+      })
+    }, delay)
+    entry.timer.unref()
+  }
+
+  async #attempt (entry: Entry): Promise<boolean> {
+    const { store, log } = this.#options
+    const { record } = entry
+    try {
+      if (!entry.counted) {
+        await store.addCallCounts(callDay(record.startedAt), entry.increments, record.callId)
+        entry.counted = true
+      }
+      await store.putCall(record)
+    } catch (err) {
+      if (isHotlineError(err, 'HC_FENCED')) {
+        log.error({ callId: record.callId }, 'the call\'s record is another controller\'s now (it took the call over): its final state is left to it')
+        return true
+      }
+      entry.failures += 1
+      if (entry.failures === 1) log.error({ err, callId: record.callId }, 'storing the call\'s final record failed: trying again until it is stored')
+      return false
+    }
+    if (entry.failures > 0) log.info({ callId: record.callId, tries: entry.failures + 1 }, 'the call\'s final record stored')
+    try {
+      this.#options.onStored?.(record)
+    } catch (err) {
+      log.warn({ err }, 'call record watcher failed')
+    }
+    return true
+  }
+}
