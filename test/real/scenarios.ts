@@ -96,11 +96,16 @@ async function channelsLeft (line: RealSwitch): Promise<number> {
 }
 
 /**
- * Whether a safety net is armed on the switch. FreeSWITCH: a scheduled task in an `hc-net-…`
+ * Whether a safety net is armed on a live leg. FreeSWITCH: a scheduled task in an `hc-net-<uuid>`
  * group (`show tasks`); Asterisk: a caller's channel with TIMEOUT(absolute) set (read over ARI).
  */
 async function netArmed (line: RealSwitch): Promise<boolean> {
-  if (line.sw.vendor === 'freeswitch') return (await line.sw.cli('show tasks')).includes(',hc-net-')
+  if (line.sw.vendor === 'freeswitch') {
+    // A task outlives its leg until it fires (harmlessly): only a live channel's net counts.
+    const legs = [...(await line.sw.cli('show tasks')).matchAll(/,hc-net-([0-9a-f-]{36}),/g)].map((m) => m[1] ?? '')
+    const channels = await line.sw.cli('show channels')
+    return legs.some((uuid) => channels.includes(uuid))
+  }
   // Channel!Context!Exten!Priority!State!Application!Data!CallerID!…!UniqueID: the callers come in through from-callers.
   const ids = (await line.sw.cli('core show channels concise')).split('\n')
     .map((row) => row.split('!')).filter((f) => f[1] === 'from-callers').map((f) => f.at(-1) ?? '')
