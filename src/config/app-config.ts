@@ -75,6 +75,11 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'STORE_KIND', path: ['store', 'kind'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true },
   { name: 'STORE_TIMEOUT_MS', path: ['store', 'timeoutMs'], integer: true },
+  { name: 'REDIS_SENTINELS', path: ['store', 'sentinels'], parse: (text) => text.split(',').map((s) => s.trim()).filter((s) => s !== '') },
+  { name: 'REDIS_SENTINEL_MASTER', path: ['store', 'sentinelMaster'] },
+  { name: 'REDIS_SENTINEL_PASSWORD', path: ['store', 'sentinelPassword'], secret: true },
+  { name: 'REDIS_WAIT_REPLICAS', path: ['store', 'waitReplicas'], integer: true },
+  { name: 'REDIS_WAIT_TIMEOUT_MS', path: ['store', 'waitTimeoutMs'], integer: true },
   { name: 'API_TOKENS', path: ['api', 'tokens'], secret: true, parse: parseApiTokens },
   { name: 'TICKET_WEBHOOK_SECRET', path: ['tickets', 'webhookSecret'], secret: true }
 ]
@@ -119,6 +124,13 @@ function secretsInFile (raw: unknown, file: string): ConfigProblem[] {
       file,
       path: '/switch/asterisk/password',
       reason: 'a password may not be written in a config file: remove it and set ARI_PASSWORD in the environment'
+    })
+  }
+  if (get(raw, ['store', 'sentinelPassword']) !== undefined) {
+    problems.push({
+      file,
+      path: '/store/sentinelPassword',
+      reason: 'a password may not be written in a config file: remove it and set REDIS_SENTINEL_PASSWORD in the environment'
     })
   }
   if (get(raw, ['api', 'tokens']) !== undefined) {
@@ -234,8 +246,11 @@ function crossCheck (config: AppConfig, env: Env, file: string): ConfigProblem[]
   if (config.tickets.maxBackoffMs < config.tickets.initialBackoffMs) {
     problems.push({ file, path: '/tickets/maxBackoffMs', reason: `must be at least initialBackoffMs (${config.tickets.initialBackoffMs})` })
   }
-  if (config.store.kind === 'redis' && config.store.redisUrl === undefined) {
-    problems.push({ file: ENV_SOURCE, path: 'REDIS_URL', reason: 'required when the store is redis (redis://host:port/db)' })
+  if (config.store.kind === 'redis' && config.store.redisUrl === undefined && config.store.sentinels === undefined) {
+    problems.push({ file: ENV_SOURCE, path: 'REDIS_URL', reason: 'required when the store is redis (redis://host:port/db), unless REDIS_SENTINELS names the sentinels' })
+  }
+  if (config.store.waitReplicas > 0 && config.store.waitTimeoutMs >= config.store.timeoutMs) {
+    problems.push({ file, path: '/store/waitTimeoutMs', reason: `must be below store.timeoutMs (${config.store.timeoutMs}): a WAIT longer than a command may take would always be cut` })
   }
   return problems
 }

@@ -171,6 +171,16 @@ export const AppConfigSchema = Type.Object({
   store: section({
     kind: oneOf(['memory', 'redis'] as const, { default: 'memory' }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://\\S+$' })),
+    // Redis Sentinel: the sentinels to ask where the primary is (host:port each) and the name
+    // they monitor it under; the URL's password and database still apply.
+    sentinels: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' }), { minItems: 1, maxItems: 16 })),
+    sentinelMaster: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'hotline' }),
+    // Environment only (REDIS_SENTINEL_PASSWORD): the sentinels' own password, if they have one.
+    sentinelPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    // Tickets and final call records are acknowledged once this many replicas have them (WAIT),
+    // so a primary lost in a failover loses none of them; 0: on the primary's word.
+    waitReplicas: Type.Integer({ minimum: 0, maximum: 16, default: 0 }),
+    waitTimeoutMs: Type.Integer({ minimum: 10, maximum: 10_000, default: 500 }),
     // One store command, sent to answered: past it the command fails and the call goes on
     // without it (a call that cannot be claimed is refused at once, not held in silence).
     timeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 })

@@ -2,6 +2,7 @@
 // call store (memory, or Redis shared by every controller), the service the call side raises
 // tickets through, the delivery worker, the API routes, and what to close on shutdown.
 
+import { redisClient } from './store-factory.js'
 import type { Logger } from 'pino'
 import { MemoryTicketStore } from '../adapters/memory/memory-tickets.js'
 import { RedisTicketStore } from '../adapters/redis/redis-tickets.js'
@@ -106,8 +107,7 @@ export function startTickets (options: StartTicketsOptions): Tickets {
 function createTicketStore (config: AppConfig, logger: Logger): TicketStore {
   if (config.store.kind === 'redis') {
     return new RedisTicketStore({
-      url: config.store.redisUrl,
-      redis: { commandTimeout: config.store.timeoutMs },
+      ...redisClient(config),
       onError: (err) => { logger.error({ err }, 'Redis connection error (tickets; reconnecting)') }
     })
   }

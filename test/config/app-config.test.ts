@@ -1,3 +1,4 @@
+import { redisClient } from '../../src/wiring/store-factory.js'
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -155,6 +156,31 @@ void t.test('Redis credentials in the file are refused; a plain URL is fine', as
   t.equal(c.store.redisUrl, 'redis://cache:6379/1')
   t.match(await problemsOf(t, 'store:\n  kind: redis\n'),
     [{ file: ENV_SOURCE, path: 'REDIS_URL', reason: /required when the store is redis/ }])
+})
+
+void t.test('Redis Sentinel and replica acknowledgement from the environment, as every Redis client connects', async (t) => {
+  const c = await load(t, '', {
+    STORE_KIND: 'redis',
+    REDIS_SENTINELS: '10.0.0.11:26379, 10.0.0.12:26379,sentinel-3.internal:26380',
+    REDIS_SENTINEL_MASTER: 'hotline-prod',
+    REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+    REDIS_WAIT_REPLICAS: '1'
+  })
+  t.match(c.store, { sentinels: ['10.0.0.11:26379', '10.0.0.12:26379', 'sentinel-3.internal:26380'], sentinelMaster: 'hotline-prod', waitReplicas: 1, waitTimeoutMs: 500 })
+  t.same(redisClient(c), {
+    url: undefined,
+    redis: {
+      commandTimeout: 1000,
+      sentinels: [{ host: '10.0.0.11', port: 26379 }, { host: '10.0.0.12', port: 26379 }, { host: 'sentinel-3.internal', port: 26380 }],
+      name: 'hotline-prod',
+      sentinelPassword: 'sentinel-secret'
+    },
+    durability: { replicas: 1, timeoutMs: 500 }
+  }, 'no URL needed with sentinels')
+  t.match(await problemsOf(t, '', { STORE_KIND: 'redis', REDIS_SENTINELS: 'no-port' }), [{ file: ENV_SOURCE, path: 'REDIS_SENTINELS' }])
+  t.match(await problemsOf(t, 'store:\n  kind: redis\n  waitReplicas: 1\n  waitTimeoutMs: 1000\n', { REDIS_URL: 'redis://cache:6379' }),
+    [{ file: 'default.yaml', path: '/store/waitTimeoutMs', reason: /below store.timeoutMs/ }])
+  t.match(await problemsOf(t, 'store:\n  sentinelPassword: x\n'), [{ path: '/store/sentinelPassword' }], 'the sentinels\' password only from the environment')
 })
 
 void t.test('file problems name the file and the path', async (t) => {

@@ -2,7 +2,7 @@
 // starts a private, throw-away server on a free loopback port with persistence off, so test
 // files can run in parallel and leave nothing behind.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +17,8 @@ export interface RedisServer {
   readonly dir: string
   /** Shuts the server down, waits for it to exit, removes its directory. Safe to call twice. */
   stop: () => Promise<void>
+  /** Kills it with SIGKILL (a host lost) and waits for the exit; its directory stays until stop(). */
+  kill: () => Promise<void>
 }
 
 export interface StartRedisOptions {
@@ -24,6 +26,10 @@ export interface StartRedisOptions {
   bin?: string
   /** How long the server may take to answer PING. */
   readyTimeoutMs?: number
+  /** More arguments, e.g. `['--replicaof', '127.0.0.1', '6379']`. */
+  args?: string[]
+  /** A configuration file written into the server's folder and given first (Sentinel needs one it can rewrite). */
+  configFile?: (port: number) => string
 }
 
 /** The part of a tap `Test` the helper needs. */
@@ -51,7 +57,7 @@ export async function startRedis (options: StartRedisOptions = {}): Promise<Redi
     // A port found free can be taken by someone else before redis binds it; try again then.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort()
-      const started = await launch(bin, port, dir, readyTimeoutMs)
+      const started = await launch(bin, port, dir, readyTimeoutMs, options)
       if (started.ok) return serverHandle(started.child, port, dir)
       if (!started.portTaken || attempt >= PORT_ATTEMPTS) throw started.error
     }
@@ -85,15 +91,18 @@ type Launch =
   | { ok: true, child: ChildProcess }
   | { ok: false, portTaken: boolean, error: Error }
 
-async function launch (bin: string, port: number, dir: string, readyTimeoutMs: number): Promise<Launch> {
+async function launch (bin: string, port: number, dir: string, readyTimeoutMs: number, options: StartRedisOptions): Promise<Launch> {
+  const config = options.configFile === undefined ? undefined : join(dir, `redis-${port}.conf`)
+  if (config !== undefined) await writeFile(config, options.configFile?.(port) ?? '')
   const child = spawn(bin, [
+    ...(config === undefined ? [] : [config]),
     '--port', String(port),
     '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
+    ...(config === undefined ? ['--save', '', '--appendonly', 'no'] : []),
     '--dir', dir,
     '--daemonize', 'no',
-    '--logfile', ''
+    '--logfile', '',
+    ...(options.args ?? [])
   ], { stdio: ['ignore', 'pipe', 'pipe'] })
   live.add(child)
 
@@ -170,6 +179,12 @@ function serverHandle (child: ChildProcess, port: number, dir: string): RedisSer
         await rm(dir, { recursive: true, force: true })
       })()
       return stopping
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGKILL')
+      await exited
     }
   }
 }
@@ -182,4 +197,21 @@ async function terminate (child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
   await exited
   clearTimeout(timer)
+}
+
+/**
+ * A Redis Sentinel (`redis-server <conf> --sentinel`) watching the primary on `primaryPort`
+ * under `master`, deciding with `quorum` sentinels and calling it down after 1 s of silence.
+ */
+export async function startSentinel (primaryPort: number, master: string, quorum: number): Promise<RedisServer> {
+  return await startRedis({
+    args: ['--sentinel'],
+    configFile: () => [
+      `sentinel monitor ${master} 127.0.0.1 ${primaryPort} ${quorum}`,
+      `sentinel down-after-milliseconds ${master} 1000`,
+      `sentinel failover-timeout ${master} 10000`,
+      `sentinel parallel-syncs ${master} 1`,
+      ''
+    ].join('\n')
+  })
 }

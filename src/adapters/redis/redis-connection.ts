@@ -23,6 +23,14 @@ export interface RedisConnectionOptions<Name extends string> {
   /** Put before each script's name for its command, so two stores on one client cannot clash. */
   commandPrefix: string
   scripts: Readonly<Record<Name, { lua: string, numberOfKeys: number }>>
+  /** Writes that must survive a failover (replicated()) wait for this many replicas (0: none). */
+  durability?: Durability
+}
+
+/** What `replicated()` asks of Redis: `WAIT <replicas> <timeoutMs>` after the write. */
+export interface Durability {
+  replicas: number
+  timeoutMs: number
 }
 
 /** How long one store command may take before it fails HC_STORE (store.timeoutMs). */
@@ -52,8 +60,10 @@ export class RedisConnection<Name extends string> {
   #closed = false
   #closing: Promise<void> | undefined
   #health: StoreHealth = { up: false, detail: 'connecting', since: Date.now() }
+  readonly #durability: Durability | undefined
 
   constructor (options: RedisConnectionOptions<Name>) {
+    this.#durability = options.durability === undefined || options.durability.replicas === 0 ? undefined : options.durability
     this.#prefix = options.keyPrefix
     this.#label = options.label
     this.#commandPrefix = options.commandPrefix
@@ -103,6 +113,23 @@ export class RedisConnection<Name extends string> {
     const command = (this.#redis as unknown as Record<string, ScriptCall | undefined>)[this.#commandName(name)]
     if (command === undefined) throw new HotlineError('HC_STORE', `redis script ${name} is not defined`)
     return await this.do(name, () => command.call(this.#redis, ...keys, ...args))
+  }
+
+  /**
+   * After a write that must survive the primary's loss (a ticket, a call's final record): waits
+   * until the replicas asked for have it (`WAIT`, on this connection, so it covers the write just
+   * made). Fewer in time: HC_STORE — the write is on the primary and may yet be lost, so it is
+   * not acknowledged, and the caller tries it again (both writes are idempotent).
+   */
+  async replicated (what: string): Promise<void> {
+    const durability = this.#durability
+    if (durability === undefined) return
+    const got = await this.do('wait', async () => await this.#redis.wait(durability.replicas, durability.timeoutMs))
+    if (got < durability.replicas) {
+      throw new HotlineError('HC_STORE', `${this.#label}: ${what} is on the primary but ${got} of ${durability.replicas} replicas had it within ${durability.timeoutMs} ms`, {
+        details: { operation: 'wait' }
+      })
+    }
   }
 
   /**

@@ -10,7 +10,7 @@
 // reconnect every topic is signalled locally once: whatever was missed gets re-read.
 
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Redis, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import { RedisConnection } from './redis-connection.js'
 import { DEFAULT_KEY_PREFIX } from './redis-store.js'
@@ -21,6 +21,8 @@ import { RedisPresence } from './redis-presence.js'
 export interface RedisSignalsOptions {
   /** `redis://…`; ioredis's default 127.0.0.1:6379 without it. */
   url?: string
+  /** More ioredis options (Sentinel); they override the defaults (redis-connection.ts). */
+  redis?: RedisOptions
   /** The store's key prefix: the channel is `<prefix>live`, so deployments sharing a server stay apart. */
   keyPrefix?: string
   logger?: Logger
@@ -46,6 +48,7 @@ export class RedisSignals implements LiveSignals {
     this.#logger = options.logger
     this.#connection = new RedisConnection<never>({
       url: options.url,
+      redis: options.redis,
       keyPrefix: prefix,
       connectionName: 'hotline-live',
       label: 'live signals',

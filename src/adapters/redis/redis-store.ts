@@ -14,7 +14,7 @@ import { HotlineError } from '../../errors.js'
 import { type AgentStateChange, type Store, type StoreHealth, fenced } from '../../ports/store.js'
 import { AGENT_STATES, type AgentRecord, type AgentState, type CallRecord } from '../../domain/call-record.js'
 import type { TransferRecord } from '../../domain/transfer-record.js'
-import { RedisConnection } from './redis-connection.js'
+import { type Durability, RedisConnection } from './redis-connection.js'
 import { SCRIPTS, type ScriptName } from './scripts.js'
 
 export interface RedisStoreOptions {
@@ -32,6 +32,8 @@ export interface RedisStoreOptions {
   redis?: RedisOptions
   /** Connection errors between operations (the client keeps reconnecting meanwhile). */
   onError?: (err: Error) => void
+  /** A call's final record is acknowledged once this many replicas have it (WAIT). */
+  durability?: Durability
 }
 
 export const DEFAULT_KEY_PREFIX = 'hotline:'
@@ -60,6 +62,7 @@ export class RedisStore implements Store {
       url: options.url,
       redis: options.redis,
       onError: options.onError,
+      durability: options.durability,
       keyPrefix: this.#prefix,
       connectionName: 'hotline-store',
       label: 'redis store',
@@ -91,6 +94,8 @@ export class RedisStore implements Store {
       [this.#prefix, record.callId, JSON.stringify(stamped(record)), record.startedAt,
         record.finalState === undefined ? '1' : '0', this.#maxCalls, record.fence ?? 0])
     if (written === -1) throw fenced(record)
+    // The final state, once written, must outlive the primary's loss (docs/store.md).
+    if (record.finalState !== undefined) await this.#connection.replicated('the call\'s final record')
   }
 
   async getCall (callId: string): Promise<CallRecord | undefined> {

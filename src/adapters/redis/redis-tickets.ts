@@ -17,7 +17,7 @@ import type {
   ClaimedJob, CreateResult, DeliveryJob, NewDeliveryJob, TicketCounts, TicketQuery, TicketStore
 } from '../../ports/ticket-store.js'
 import { TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../domain/ticket-record.js'
-import { RedisConnection } from './redis-connection.js'
+import { type Durability, RedisConnection } from './redis-connection.js'
 import { TICKET_SCRIPTS, type TicketScriptName } from './ticket-scripts.js'
 
 export interface RedisTicketStoreOptions {
@@ -29,6 +29,8 @@ export interface RedisTicketStoreOptions {
   redis?: RedisOptions
   /** Connection errors between operations (the client keeps reconnecting meanwhile). */
   onError?: (err: Error) => void
+  /** A ticket is acknowledged once this many replicas have it (WAIT). */
+  durability?: Durability
 }
 
 export const DEFAULT_TICKET_KEY_PREFIX = 'hotline:'
@@ -46,6 +48,7 @@ export class RedisTicketStore implements TicketStore {
       url: options.url,
       redis: options.redis,
       onError: options.onError,
+      durability: options.durability,
       keyPrefix: this.#prefix,
       connectionName: 'hotline-tickets',
       label: 'redis ticket store',
@@ -70,6 +73,8 @@ export class RedisTicketStore implements TicketStore {
       ...(job === undefined ? ['0', '', '', '', '', ''] : ['1', job.id, job.ticketId, job.departmentId, job.createdAt, job.nextAt])
     ])
     if (!Array.isArray(reply) || typeof reply[1] !== 'string') throw corrupt('create reply', JSON.stringify(reply))
+    // Asked again after a failed wait, the ticket is found (one per call and kind) and waited for again.
+    await this.#connection.replicated('the ticket')
     return { ticket: parseTicket(reply[1]), created: reply[0] === 1 }
   }
 
@@ -121,7 +126,10 @@ export class RedisTicketStore implements TicketStore {
         key, this.#statusKey(ticket.status), this.#statusKey(next.status), this.#key('tickets:uncontacted')
       ], [id, rev, String(Number(rev) + 1), JSON.stringify(stamped(next)), next.status, next.createdAt, next.dueAt,
         UNCONTACTED.includes(next.status) ? '1' : '0'])
-      if (written === 1) return next
+      if (written === 1) {
+        await this.#connection.replicated('the ticket\'s change')
+        return next
+      }
       if (written === -1) return undefined
     }
     throw new HotlineError('HC_STORE', `redis ticket store: ticket ${id} kept changing; update given up`)
