@@ -234,7 +234,8 @@ export class AsteriskSwitch implements SwitchPort {
   async tagLeg (legId: string, tag: LegTag): Promise<void> {
     const rest = this.#restOrThrow()
     for (const [name, value] of Object.entries(tagVariables(tag))) await rest.setVariable(legId, name, value)
-    if (tag.role === undefined) await this.#net.caller(legId)
+    // Not awaited: the answer need not wait for it; a join later waits for it (one queue per leg).
+    if (tag.role === undefined) void this.#net.caller(legId)
   }
 
   async findLegs (): Promise<FoundLeg[]> {

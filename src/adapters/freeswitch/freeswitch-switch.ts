@@ -212,7 +212,8 @@ export class FreeswitchSwitch implements SwitchPort {
 
   async tagLeg (legId: string, tag: LegTag): Promise<void> {
     await writeTag(this.#connected(), legId, tag)
-    if (tag.role === undefined) await this.#net.caller(legId)
+    // Not awaited: the answer need not wait for it; a join later waits for it (one queue per leg).
+    if (tag.role === undefined) void this.#net.caller(legId)
   }
 
   async findLegs (): Promise<FoundLeg[]> {
