@@ -14,6 +14,7 @@ export class Metrics {
   readonly abandonWait: Histogram<'phase'>
   readonly callsInState: Gauge<'state'>
   readonly callsInProgress: Gauge
+  readonly callEndsUnstored: Gauge
   readonly callDuration: Histogram<'final_state'>
   readonly ivrInputs: Counter<'result'>
   readonly switchUp: Gauge<'vendor'>
@@ -71,6 +72,11 @@ export class Metrics {
     })
     this.callsInProgress = new Gauge({
       name: 'hotline_calls_in_progress', help: 'Calls currently handled by this controller', registers
+    })
+    this.callEndsUnstored = new Gauge({
+      name: 'hotline_call_ends_unstored',
+      help: 'Calls ended whose final record the store has not taken yet (tried again until it does)',
+      registers
     })
     this.callDuration = new Histogram({
       name: 'hotline_call_duration_seconds',

@@ -51,7 +51,9 @@ export class CallManager {
 
   constructor (deps: CallManagerDeps) {
     this.#deps = deps
-    this.#finalWrites = new FinalWrites({ store: deps.store, log: deps.logger, onStored: (record) => { this.#written(record) } })
+    this.#finalWrites = new FinalWrites({
+      store: deps.store, log: deps.logger, gauge: deps.metrics.callEndsUnstored, onStored: (record) => { this.#written(record) }
+    })
   }
 
   /** Calls ended whose final record is not stored yet. */

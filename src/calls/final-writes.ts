@@ -23,6 +23,8 @@ export interface FinalWritesOptions {
   log: Logger
   /** Told once the record is stored (the live pages refresh on it). */
   onStored?: (record: CallRecord) => void
+  /** Set to the number of ends waiting (hotline_call_ends_unstored). */
+  gauge?: { set: (value: number) => void }
   initialDelayMs?: number
   maxDelayMs?: number
 }
@@ -46,6 +48,7 @@ export class FinalWrites {
     const entry: Entry = { record: structuredClone(record), increments, counted: false, failures: 0 }
     if (await this.#attempt(entry)) return
     this.#pending.set(record.callId, entry)
+    this.#counted()
     this.#schedule(entry)
   }
 
@@ -55,10 +58,15 @@ export class FinalWrites {
       clearTimeout(entry.timer)
       if (await this.#attempt(entry)) this.#pending.delete(entry.record.callId)
     }
+    this.#counted()
     for (const entry of this.#pending.values()) {
       this.#options.log.error({ callId: entry.record.callId, finalState: entry.record.finalState }, 'a call\'s final record could not be stored before the stop: it stays in progress until a restart or a peer ends it')
     }
     return this.#pending.size
+  }
+
+  #counted (): void {
+    this.#options.gauge?.set(this.#pending.size)
   }
 
   stop (): void {
@@ -72,8 +80,12 @@ export class FinalWrites {
     const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(entry.failures - 1, 20))
     entry.timer = setTimeout(() => {
       void this.#attempt(entry).then((stored) => {
-        if (stored) this.#pending.delete(entry.record.callId)
-        else this.#schedule(entry)
+        if (stored) {
+          this.#pending.delete(entry.record.callId)
+          this.#counted()
+        } else {
+          this.#schedule(entry)
+        }
       })
     }, delay)
     entry.timer.unref()

@@ -38,7 +38,10 @@ function flaky (): { store: MemoryStore, state: { down: boolean, loseReply: bool
 void t.test('the store away: the end is kept and stored once it is back, counted once', async (t) => {
   const { store, state } = flaky()
   const stored: string[] = []
-  const writes = new FinalWrites({ store, log: pino({ level: 'silent' }), onStored: (r) => { stored.push(r.callId) }, initialDelayMs: 20, maxDelayMs: 50 })
+  const gauge: number[] = []
+  const writes = new FinalWrites({
+    store, log: pino({ level: 'silent' }), onStored: (r) => { stored.push(r.callId) }, gauge: { set: (n) => { gauge.push(n) } }, initialDelayMs: 20, maxDelayMs: 50
+  })
   t.teardown(() => { writes.stop() })
   await writes.submit(ended, { offered: 1, completed: 1 })
   t.equal(writes.pending, 1, 'not stored yet, still held')
@@ -49,6 +52,7 @@ void t.test('the store away: the end is kept and stored once it is back, counted
   t.match(await store.getCall('c1'), { finalState: 'completed', reason: 'served' })
   t.strictSame(await store.callCounts(['2026-01-05']), { offered: 1, completed: 1 }, 'counted once, though the first reply was lost')
   t.same(stored, ['c1'], 'told once, when stored')
+  t.same([gauge[0], gauge.at(-1)], [1, 0], 'the unstored gauge: 1 while waiting, 0 once stored')
 })
 
 void t.test('stored at once when the store answers; a record another controller took over is left to it', async (t) => {

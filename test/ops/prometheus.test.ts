@@ -65,7 +65,7 @@ void t.test('every alert has a severity, bilingual summary and description, and 
   const expected = [
     'HotlineSwitchDisconnected', 'HotlineControllerDown', 'HotlineControllerTargetMissing', 'HotlineNoControllerReady',
     'HotlineConnectionRateBelowTarget', 'HotlineConnectionRateLowLastHour',
-    'HotlineTicketsOverdue', 'HotlineTicketsDead', 'HotlineTicketDeliveryFailing',
+    'HotlineCallEndsUnstored', 'HotlineTicketsOverdue', 'HotlineTicketsDead', 'HotlineTicketDeliveryFailing',
     'HotlineCalendarYearMissing', 'HotlineDialTestFailing'
   ]
   t.same(rules.map((rule) => rule.alert).sort(), [...expected].sort(), 'the alerts docs/operations.md lists')
