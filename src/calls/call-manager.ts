@@ -197,6 +197,7 @@ export class CallManager {
     // Still listening: calls offered from now on are refused, not left parked.
     this.#draining = true
     const log = this.#deps.logger
+    const until = Date.now() + deadlineMs
     const pending = [...this.#sessions.values()]
     log.info({ calls: pending.length, deadlineMs }, 'draining: no new calls, waiting for calls in progress')
     let timer: NodeJS.Timeout | undefined
@@ -213,7 +214,8 @@ export class CallManager {
       log.warn({ cut }, 'drain deadline reached; ending the remaining calls')
       await all
     }
-    await this.#finalWrites.flush()
+    // Ends the store has not taken yet: tried until the deadline, or they end cut after the restart.
+    await this.#finalWrites.flush(Math.max(0, until - Date.now()))
     return { finished: pending.length - cut, cut }
   }
 

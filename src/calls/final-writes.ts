@@ -52,11 +52,20 @@ export class FinalWrites {
     this.#schedule(entry)
   }
 
-  /** One more try of each record still waiting (before the process ends); how many stay unwritten. */
-  async flush (): Promise<number> {
-    for (const entry of [...this.#pending.values()]) {
-      clearTimeout(entry.timer)
-      if (await this.#attempt(entry)) this.#pending.delete(entry.record.callId)
+  /**
+   * Before the process ends: tries each record still waiting, again and again (with the same
+   * growing pauses) for up to `withinMs`; how many stay unwritten.
+   */
+  async flush (withinMs = 0): Promise<number> {
+    const until = Date.now() + withinMs
+    for (let round = 0; this.#pending.size > 0; round++) {
+      for (const entry of [...this.#pending.values()]) {
+        clearTimeout(entry.timer)
+        if (await this.#attempt(entry)) this.#pending.delete(entry.record.callId)
+      }
+      const pause = Math.min(this.#options.maxDelayMs ?? 30_000, (this.#options.initialDelayMs ?? 1000) * 2 ** round)
+      if (this.#pending.size === 0 || Date.now() + pause > until) break
+      await new Promise((resolve) => setTimeout(resolve, pause))
     }
     this.#counted()
     for (const entry of this.#pending.values()) {

@@ -67,6 +67,18 @@ void t.test('stored at once when the store answers; a record another controller 
   t.equal((await store.getCall('c2'))?.finalState, undefined, 'the peer\'s record stands')
 })
 
+void t.test('flush: tried until the time given, as the store comes back', async (t) => {
+  const { store, state } = flaky()
+  const writes = new FinalWrites({ store, log: pino({ level: 'silent' }), initialDelayMs: 20, maxDelayMs: 50 })
+  t.teardown(() => { writes.stop() })
+  await writes.submit(ended, { offered: 1 })
+  const flushing = writes.flush(10_000)
+  await eventually(() => writes.pending === 1 ? true : undefined, 'still waiting', 1000)
+  state.down = false
+  t.equal(await flushing, 0, 'stored once the store came back, within the time')
+  t.match(await store.getCall('c1'), { finalState: 'completed' })
+})
+
 void t.test('flush: one more try before the stop; what stays unwritten is counted', async (t) => {
   const { store, state } = flaky()
   const writes = new FinalWrites({ store, log: pino({ level: 'silent' }), initialDelayMs: 60_000 })
