@@ -81,6 +81,14 @@ export class RawClient {
     }
   }
 
+  /** `api <command>` on an authenticated connection (no events subscribed): the reply's body. */
+  async api (command: string): Promise<string> {
+    const before = this.frames.length
+    this.send(`api ${command}\n\n`)
+    await this.waitFor(before + 1, command)
+    return this.frames[before]?.body ?? ''
+  }
+
   close (): void {
     this.#socket.destroy()
   }

@@ -10,13 +10,6 @@ import { RawClient } from './esl-raw-client.js'
 
 const PASSWORD = 'inventory-secret'
 
-async function api (client: RawClient, command: string): Promise<string> {
-  const before = client.frames.length
-  client.send(`api ${command}\n\n`)
-  await client.waitFor(before + 1, command)
-  return client.frames[before]?.body ?? ''
-}
-
 void t.test('FreeSWITCH: show channels as json, as 1.11.1 writes it; variables set on an originate', async (t) => {
   const model = new SimSwitch({ install: SHIPPED_INSTALL, timeScale: 0.01 })
   model.defineEndpoint('02150008101', { kind: 'answer', afterMs: 20 })
@@ -28,19 +21,19 @@ void t.test('FreeSWITCH: show channels as json, as 1.11.1 writes it; variables s
   client.send(`auth ${PASSWORD}\n\n`)
   await client.waitFor(2, 'auth')
 
-  t.equal(await api(client, 'show channels as json'), '{"row_count": 0}\n', 'none: the row count alone, with a newline')
+  t.equal(await client.api('show channels as json'), '{"row_count": 0}\n', 'none: the row count alone, with a newline')
   const caller = model.placeCall({ from: '13812345678', to: '12345' })
-  const dialled = await api(client, 'originate {origination_uuid=leg-b,hc_controller=ctl-1,hc_call=call-1}sofia/gateway/department/02150008101 &park()')
+  const dialled = await client.api('originate {origination_uuid=leg-b,hc_controller=ctl-1,hc_call=call-1}sofia/gateway/department/02150008101 &park()')
   t.match(dialled, /^\+OK leg-b/)
-  const text = await api(client, 'show channels as json')
+  const text = await client.api('show channels as json')
   t.notMatch(text, /\n$/, 'unformatted JSON, no newline')
   const listed = JSON.parse(text) as { row_count: number, rows: Array<Record<string, string>> }
   t.equal(listed.row_count, 2)
   t.match(listed.rows.find((r) => r.uuid === caller.channel.id), { direction: 'inbound', dest: '12345', cid_num: '13812345678', application: 'park' })
   t.match(listed.rows.find((r) => r.uuid === 'leg-b'), { direction: 'outbound', dest: '02150008101', callstate: 'ACTIVE' })
   t.same(Object.keys(listed.rows[0] ?? {}).slice(0, 10), ['uuid', 'direction', 'created', 'created_epoch', 'name', 'state', 'cid_name', 'cid_num', 'ip_addr', 'dest'])
-  t.equal(await api(client, 'uuid_getvar leg-b hc_call'), 'call-1')
-  t.equal(await api(client, 'uuid_getvar leg-b hc_nothing'), '_undef_')
+  t.equal(await client.api('uuid_getvar leg-b hc_call'), 'call-1')
+  t.equal(await client.api('uuid_getvar leg-b hc_nothing'), '_undef_')
 })
 
 void t.test('Asterisk: channel variables set and read over ARI', async (t) => {

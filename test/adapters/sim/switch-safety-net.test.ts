@@ -13,13 +13,6 @@ import { RawClient } from './esl-raw-client.js'
 const PASSWORD = 'net-secret'
 const APOLOGY = SHIPPED_INSTALL.sounds.find((id) => id.endsWith('/service-interrupted')) ?? ''
 
-async function api (client: RawClient, command: string): Promise<string> {
-  const before = client.frames.length
-  client.send(`api ${command}\n\n`)
-  await client.waitFor(before + 1, command)
-  return client.frames[before]?.body ?? ''
-}
-
 void t.test('FreeSWITCH: sched_api and sched_del as mod_commands answers them; a task fires its command', async (t) => {
   const model = new SimSwitch({ install: SHIPPED_INSTALL, timeScale: 0.01 })
   const server = new EslServer(model, { password: PASSWORD, port: 0 })
@@ -30,20 +23,20 @@ void t.test('FreeSWITCH: sched_api and sched_del as mod_commands answers them; a
   client.send(`auth ${PASSWORD}\n\n`)
   await client.waitFor(2, 'auth')
 
-  t.equal(await api(client, 'sched_api'), '-ERR Invalid syntax. USAGE: [+@]<time> <group_name> <command_string>[&]\n')
+  t.equal(await client.api('sched_api'), '-ERR Invalid syntax. USAGE: [+@]<time> <group_name> <command_string>[&]\n')
   const kept = model.placeCall({ from: '13812345678', to: '12345' })
   const dropped = model.placeCall({ from: '13812345679', to: '12345' })
   const path = '/usr/share/freeswitch/sounds/hotline12345/service-interrupted.wav'
   const inline = (id: string): string => `uuid_transfer ${id} set:hc_net=fired,answer,playback:${path},hangup:NORMAL_CLEARING inline`
   // Due in the same second, or the next: the one deleted by group, the other by id then added again.
-  const first = /^\+OK Added: (\d+)\n$/.exec(await api(client, `sched_api +1 hc-net-${dropped.channel.id} ${inline(dropped.channel.id)}`))
+  const first = /^\+OK Added: (\d+)\n$/.exec(await client.api(`sched_api +1 hc-net-${dropped.channel.id} ${inline(dropped.channel.id)}`))
   t.ok(first, 'added, with its task id')
-  const second = /^\+OK Added: (\d+)\n$/.exec(await api(client, `sched_api +1 hc-net-${kept.channel.id} ${inline(kept.channel.id)}`))
-  t.equal(await api(client, `sched_del ${second?.[1] ?? ''}`), '+OK Deleted: 1\n', 'deleted by id')
-  t.equal(await api(client, `sched_api +1 hc-net-${kept.channel.id} ${inline(kept.channel.id)}`).then((r) => r.startsWith('+OK Added: ')), true)
-  t.equal(await api(client, `sched_del hc-net-${dropped.channel.id}`), '+OK Deleted: 1\n', 'deleted by group')
-  t.equal(await api(client, 'sched_del hc-net-nobody'), '+OK Deleted: 0\n')
-  t.equal(await api(client, 'unsched_api 999999'), '-ERR No such id\n')
+  const second = /^\+OK Added: (\d+)\n$/.exec(await client.api(`sched_api +1 hc-net-${kept.channel.id} ${inline(kept.channel.id)}`))
+  t.equal(await client.api(`sched_del ${second?.[1] ?? ''}`), '+OK Deleted: 1\n', 'deleted by id')
+  t.equal(await client.api(`sched_api +1 hc-net-${kept.channel.id} ${inline(kept.channel.id)}`).then((r) => r.startsWith('+OK Added: ')), true)
+  t.equal(await client.api(`sched_del hc-net-${dropped.channel.id}`), '+OK Deleted: 1\n', 'deleted by group')
+  t.equal(await client.api('sched_del hc-net-nobody'), '+OK Deleted: 0\n')
+  t.equal(await client.api('unsched_api 999999'), '-ERR No such id\n')
 
   const ended = await kept.ended
   t.same(kept.heard, [path], 'the task moved the leg to the apology')
