@@ -2,9 +2,9 @@
 // stop taking new calls, let calls in progress finish up to a deadline, then end the rest.
 
 import { FinalWrites } from './final-writes.js'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
-import { callDay, callIncrements } from '../domain/call-figures.js'
+import { callIncrements } from '../domain/call-figures.js'
 import { maskNumber } from '../logger.js'
 import type { PromptHealth } from '../flows/prompt-health.js'
 import type { Metrics } from '../metrics.js'
@@ -226,40 +226,56 @@ export class CallManager {
   }
 
   #take (call: InboundCall): void {
+    void this.#claim(call).catch((err: unknown) => { this.#deps.logger.error({ err, leg: call.legId }, 'taking a call failed') })
+  }
+
+  /**
+   * With several controllers on one switch every one of them is offered the call: the store
+   * lets exactly one take it. While the store fails (a failover takes a few seconds) the claim
+   * is tried again, as the same attempt, so a claim the store took before its reply was lost
+   * still counts; the caller hears ringing meanwhile. If the store stays away, a peer that
+   * claimed the leg before it went has tagged it and keeps it; otherwise the call is refused.
+   */
+  async #claim (call: InboundCall): Promise<void> {
     const { store, controllerId, logger, clock } = this.#deps
-    // With several controllers on one switch every one of them is offered the call: the store
-    // lets exactly one take it.
-    store.claimCall(call.legId, controllerId, clock.now()).then((mine) => {
-      if (mine) this.#run(call)
-      else logger.debug({ leg: call.legId }, 'call taken by another controller')
-    }).catch((err: unknown) => {
-      logger.error({ err, leg: call.legId }, 'cannot claim the call (store unavailable); refusing it')
-      // Offered to us all the same: the offered count must cover every refused call.
-      this.#deps.metrics.callsOffered.inc()
-      this.#refuse(call, 'store unavailable')
-    })
+    const attempt = randomUUID()
+    let failure: unknown
+    for (const pauseMs of CLAIM_RETRIES_MS) {
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs))
+      try {
+        if (await store.claimCall(call.legId, controllerId, clock.now(), attempt)) this.#run(call)
+        else logger.debug({ leg: call.legId }, 'call taken by another controller')
+        return
+      } catch (err) {
+        failure = err
+      }
+    }
+    const tag = await this.#deps.switch.legTag(call.legId).catch(() => undefined)
+    if (tag !== undefined && tag.controllerId !== controllerId) {
+      logger.warn({ err: failure, leg: call.legId, owner: tag.controllerId }, 'cannot claim the call (store unavailable), but a peer runs it: left to it')
+      return
+    }
+    logger.error({ err: failure, leg: call.legId }, 'cannot claim the call (store unavailable); refusing it')
+    // Offered to us all the same: the offered count must cover every refused call.
+    this.#deps.metrics.callsOffered.inc()
+    this.#refuse(call, 'store unavailable')
   }
 
   #refuse (call: InboundCall, reason: string): void {
     const { logger, metrics, clock } = this.#deps
-    const callId = randomUUID()
+    // One id per leg: two controllers that both refuse it (the store away for both) write one record.
+    const callId = refusedCallId(call.legId)
     logger.warn({ callId, leg: call.legId, from: call.from, reason, finalState: 'refused' }, 'call refused')
     this.#deps.switch.hangup(call.legId, 'busy').catch((err: unknown) => {
       logger.warn({ err, leg: call.legId }, 'refusing a call failed')
     })
     metrics.callsEnded.inc({ final_state: 'refused', reason, ended_by: 'controller' })
-    const now = clock.now()
     const record: CallRecord = {
       callId, legId: call.legId, controllerId: this.#deps.controllerId, caller: maskNumber(call.from),
-      startedAt: call.at, endedAt: now, finalState: 'refused', reason, endedBy: 'controller', choices: {}, path: []
+      startedAt: call.at, endedAt: clock.now(), finalState: 'refused', reason, endedBy: 'controller', choices: {}, path: []
     }
-    // Counted in the day's figures before the record is written, as a session's end is.
-    const { store } = this.#deps
-    store.addCallCounts(callDay(record.startedAt), callIncrements({ ...record, finalState: 'refused' }))
-      .catch((err: unknown) => { logger.warn({ err }, "counting a refused call in its day's figures failed") })
-      .then(async () => { await store.putCall(record) })
-      .then(() => { this.#written(record) })
-      .catch((err: unknown) => { logger.warn({ err }, 'saving a refused call failed') })
+    // Written until stored, and counted once, as a session's end is.
+    void this.#finalWrites.submit(record, callIncrements({ ...record, finalState: 'refused' }))
   }
 
   #written (record: CallRecord): void {
@@ -307,4 +323,16 @@ export class CallManager {
     }).finally(() => { this.#sessions.delete(session.callId) })
     this.#sessions.set(session.callId, { session, done })
   }
+}
+
+/**
+ * Pauses before each claim of a call: the first at once, then two more over a second, for a
+ * blip or a quick switch-over; with three store timeouts the caller rings at most ~4 s before busy.
+ */
+const CLAIM_RETRIES_MS = [0, 250, 750]
+
+/** A call id made from the leg's: the same on every controller that refuses the leg. */
+export function refusedCallId (legId: string): string {
+  const hex = createHash('sha256').update(`refused:${legId}`).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
 }

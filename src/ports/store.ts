@@ -40,8 +40,12 @@ export function fenced (record: CallRecord): HotlineError {
 export interface Store extends TransferStore {
   /** Up or not, without a round trip (the memory store is always up). */
   health(): StoreHealth
-  /** Only one controller runs a call: true for the first claimant of a leg, false after. */
-  claimCall(legId: string, controllerId: string, at: number): Promise<boolean>
+  /**
+   * Only one controller runs a call: true for the first claimant of a leg, false after. A retry
+   * of one claim (the same `attempt`, after a failed reply) is answered true again if that
+   * claim was the one taken; a new claim of a leg already claimed, by anyone, is false.
+   */
+  claimCall(legId: string, controllerId: string, at: number, attempt?: string): Promise<boolean>
   /** Refused (HC_FENCED) when the record was written with a higher fencing token than this one's. */
   putCall(record: CallRecord): Promise<void>
   getCall(callId: string): Promise<CallRecord | undefined>

@@ -184,6 +184,8 @@ export interface SwitchPort {
   hangup(legId: string, reason?: HangupReason): Promise<void>
   /** Writes the tag on a leg (the caller's, once the call is claimed). */
   tagLeg(legId: string, tag: LegTag): Promise<void>
+  /** The tag on a leg, read from the leg now (not from a list that may lag); undefined when it has none or is gone. */
+  legTag(legId: string): Promise<LegTag | undefined>
   /**
    * What is on the switch that this port does not follow, asked after each (re)connect: the
    * legs carrying a tag (left by a controller that died or restarted), followed from now on

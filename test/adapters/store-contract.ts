@@ -74,6 +74,15 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     t.same(results.filter(Boolean).length, 1, 'concurrent claims: exactly one wins')
   })
 
+  void t.test('claimCall: a retry of the claim that was taken is answered true again, nothing else is', async (t) => {
+    const store = await open(t)
+    t.equal(await store.claimCall('leg-r', 'ctl-a', T0, 'try-1'), true)
+    t.equal(await store.claimCall('leg-r', 'ctl-a', T0 + 1, 'try-1'), true, 'the same attempt again (its first reply lost)')
+    t.equal(await store.claimCall('leg-r', 'ctl-a', T0 + 2, 'try-2'), false, 'a new attempt of the same controller')
+    t.equal(await store.claimCall('leg-r', 'ctl-a', T0 + 3), false, 'a claim with no attempt')
+    t.equal(await store.claimCall('leg-r', 'ctl-b', T0 + 4, 'try-1'), false, 'another controller with the same attempt id')
+  })
+
   void t.test('putCall / getCall: values round-trip exactly', async (t) => {
     const store = await open(t)
     const full = call('c-full', T0 + 0.25, {

@@ -181,6 +181,10 @@ export class ScriptedSwitch implements SwitchPort {
     await Promise.resolve()
   }
 
+  async legTag (legId: string): Promise<LegTag | undefined> {
+    return await Promise.resolve(this.tags.get(legId))
+  }
+
   /** Legs left by a controller, as findLegs() will report them (tests set it). */
   found: FoundLeg[] = []
 

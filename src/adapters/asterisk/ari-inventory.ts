@@ -37,6 +37,13 @@ export interface InventoryDeps {
   now: () => number
 }
 
+/** The channel's tag now: undefined when untagged or gone. */
+export async function tagOf (rest: AriRest, channelId: string): Promise<LegTag | undefined> {
+  const callId = await rest.getVariable(channelId, TAG_VARIABLES.callId).catch(() => undefined)
+  const controllerId = callId === undefined ? undefined : await rest.getVariable(channelId, TAG_VARIABLES.controllerId).catch(() => undefined)
+  return readTag(controllerId, callId, undefined)
+}
+
 export async function findLegs (rest: AriRest, deps: InventoryDeps): Promise<FoundLeg[]> {
   const held = new Set((await rest.application(deps.app)).channelIds)
   // Every tagged leg is returned each time, also one an earlier look found (a peer's then,

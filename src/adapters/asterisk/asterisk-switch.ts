@@ -27,7 +27,7 @@ import { GoingAway } from './ari-going-away.js'
 import {
   type AriEvent, argsOf, bridgeOf, causeOf, channelOf, playbackOf, stringField
 } from './ari-events.js'
-import { MOVED_ARG, adoptApp, findLegs, tagVariables } from './ari-inventory.js'
+import { MOVED_ARG, adoptApp, findLegs, tagOf, tagVariables } from './ari-inventory.js'
 import { AriMedia } from './ari-media.js'
 import { RequestGate } from './ari-requests.js'
 import { type AriRest, isGone } from './ari-rest.js'
@@ -236,6 +236,10 @@ export class AsteriskSwitch implements SwitchPort {
     for (const [name, value] of Object.entries(tagVariables(tag))) await rest.setVariable(legId, name, value)
     // Not awaited: the answer need not wait for it; a join later waits for it (one queue per leg).
     if (tag.role === undefined) void this.#net.caller(legId)
+  }
+
+  async legTag (legId: string): Promise<LegTag | undefined> {
+    return await tagOf(this.#restOrThrow(), legId)
   }
 
   async findLegs (): Promise<FoundLeg[]> {

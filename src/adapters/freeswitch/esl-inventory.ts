@@ -64,6 +64,13 @@ async function variable (client: EslClient, legId: string, name: string): Promis
   return value === '' || value === '_undef_' || value.startsWith('-ERR') ? undefined : value
 }
 
+/** The leg's tag now (`uuid_getvar`, no SQL store between): undefined when untagged or gone. */
+export async function tagOf (client: EslClient, legId: string): Promise<LegTag | undefined> {
+  const callId = await variable(client, legId, TAG_VARIABLES.callId)
+  const controllerId = callId === undefined ? undefined : await variable(client, legId, TAG_VARIABLES.controllerId)
+  return readTag(controllerId, callId, undefined)
+}
+
 export async function findLegs (client: EslClient, deps: InventoryDeps): Promise<FoundLeg[]> {
   const text = (await client.api('show channels as json')).trim()
   if (!text.startsWith('{')) throw new HotlineError('HC_SWITCH_COMMAND', `show channels answered: ${text.slice(0, 80)}`, { switchCause: text })

@@ -28,7 +28,7 @@ import {
 import { HANGUP_REASON_CAUSE, hangupCauseOf, q850Of } from './causes.js'
 import { EslClient, type EslEvent } from './esl-client.js'
 import { EslDialer } from './esl-dialer.js'
-import { findLegs, writeTag } from './esl-inventory.js'
+import { findLegs, tagOf, writeTag } from './esl-inventory.js'
 import { EslMedia } from './esl-media.js'
 import { reconcileLegs, restartedSince } from './esl-reconcile.js'
 import { LegRegistry } from './leg-registry.js'
@@ -214,6 +214,10 @@ export class FreeswitchSwitch implements SwitchPort {
     await writeTag(this.#connected(), legId, tag)
     // Not awaited: the answer need not wait for it; a join later waits for it (one queue per leg).
     if (tag.role === undefined) void this.#net.caller(legId)
+  }
+
+  async legTag (legId: string): Promise<LegTag | undefined> {
+    return await tagOf(this.#connected(), legId)
   }
 
   async findLegs (): Promise<FoundLeg[]> {

@@ -61,7 +61,7 @@ export class MemoryStore implements Store {
   readonly #claimTtlMs: number
   readonly #maxTransfers: number
   /** Insertion order is claim order, so the oldest claims are at the front. */
-  readonly #claims = new Map<string, { controllerId: string, expiresAt: number }>()
+  readonly #claims = new Map<string, { controllerId: string, expiresAt: number, attempt?: string }>()
   readonly #calls = new Map<string, StoredCall>()
   /** [startedAt, callId] ascending: the order of the Redis `calls` sorted set. */
   readonly #callOrder: OrderKey[] = []
@@ -86,7 +86,7 @@ export class MemoryStore implements Store {
     return { up: true, detail: 'in this process', since: this.#since }
   }
 
-  claimCall (legId: string, controllerId: string, at: number): Promise<boolean> {
+  claimCall (legId: string, controllerId: string, at: number, attempt?: string): Promise<boolean> {
     return this.#run(() => {
       // Claims are made in time order, so expired ones sit at the front of the map.
       for (const [leg, claim] of this.#claims) {
@@ -94,9 +94,9 @@ export class MemoryStore implements Store {
         this.#claims.delete(leg)
       }
       const held = this.#claims.get(legId)
-      if (held !== undefined && held.expiresAt > at) return false
+      if (held !== undefined && held.expiresAt > at) return attempt !== undefined && held.controllerId === controllerId && held.attempt === attempt
       this.#claims.delete(legId)
-      this.#claims.set(legId, { controllerId, expiresAt: at + this.#claimTtlMs })
+      this.#claims.set(legId, { controllerId, expiresAt: at + this.#claimTtlMs, ...(attempt === undefined ? {} : { attempt }) })
       return true
     })
   }

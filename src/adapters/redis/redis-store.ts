@@ -80,12 +80,17 @@ export class RedisStore implements Store {
     return this.#prefix
   }
 
-  async claimCall (legId: string, controllerId: string, at: number): Promise<boolean> {
-    // SET NX is atomic on its own: the first claimant creates the key, later ones find it. The
-    // expiry runs on the server's clock, so a controller with a test clock cannot shorten it.
-    const claimed = await this.#do('claimCall', () => this.#redis.set(
-      this.#key('claim:', legId), JSON.stringify({ controllerId, at }), 'PX', this.#claimTtlMs, 'NX'))
-    return claimed === 'OK'
+  async claimCall (legId: string, controllerId: string, at: number, attempt?: string): Promise<boolean> {
+    // SET NX is atomic on its own: the first claimant creates the key, later ones find it (GET
+    // hands back what they found). The expiry runs on the server's clock, so a controller with
+    // a test clock cannot shorten it.
+    const found = await this.#do('claimCall', () => this.#redis.set(
+      this.#key('claim:', legId), JSON.stringify({ controllerId, at, ...(attempt === undefined ? {} : { attempt }) }), 'PX', this.#claimTtlMs, 'NX', 'GET'))
+    const mine = found === null || (attempt !== undefined && sameAttempt(found, controllerId, attempt))
+    // A claim the primary took but no replica has could vanish in a failover, and a peer then
+    // run the call too: it counts only once a replica has it (and is retried otherwise).
+    if (mine) await this.#connection.replicated('the call\'s claim')
+    return mine
   }
 
   async putCall (record: CallRecord): Promise<void> {
@@ -321,4 +326,14 @@ function agentFromFields (fields: Record<string, string>): AgentRecord {
 
 function isAgentState (value: string | undefined): value is AgentState {
   return (AGENT_STATES as readonly (string | undefined)[]).includes(value)
+}
+
+/** The claim found on a leg is this controller's own attempt (its reply was lost). */
+function sameAttempt (found: string, controllerId: string, attempt: string): boolean {
+  try {
+    const held = JSON.parse(found) as { controllerId?: unknown, attempt?: unknown }
+    return held.controllerId === controllerId && held.attempt === attempt
+  } catch {
+    return false
+  }
 }
