@@ -4,6 +4,11 @@
 // the claim's fencing token (recovery.ts, as after its own restart), then forgets it. A renewal
 // answered `taken` means a peer took this controller's calls while its lease had lapsed (a
 // long pause, a partition from the store): it must stop acting on them (onTaken).
+//
+// A controller cut off from its switch (a dead link, not a switch restart: peers still reach
+// it) cannot help its callers, so once the switch has been out of its reach for a lease's time
+// it stops renewing: the lease lapses and a peer that reaches the switch takes the calls over,
+// instead of the callers waiting in silence for the link or the switch's safety net.
 
 import type { Logger } from 'pino'
 import type { LeaseInfo, Leases } from '../ports/leases.js'
@@ -22,6 +27,9 @@ export interface LeaseKeeperDeps {
   onTaken: (why: string) => void
   /** The lease is held (first time, or again after the store came back): this controller's own calls may be looked for. */
   onAcquired?: (fence: number) => void
+  /** Since when this controller cannot reach its switch (undefined: it can). */
+  switchLostSince?: () => number | undefined
+  now?: () => number
 }
 
 /** How long a claim keeps other peers, and the dead controller if it comes back, off its calls while they are taken over. */
@@ -41,6 +49,7 @@ export class LeaseKeeper {
   readonly #taking = new Map<string, Promise<void>>()
   #taken = false
   #stopped = false
+  #lettingLapse = false
 
   constructor (deps: LeaseKeeperDeps) {
     this.#deps = deps
@@ -58,7 +67,7 @@ export class LeaseKeeper {
     this.#tick()
   }
 
-  /** One round now (tests; the timer runs them otherwise); resolves when it and the takeovers it began are over. */
+  /** One round now (the switch is back; tests); resolves when it and the takeovers it began are over. */
   async round (): Promise<void> {
     this.#tick()
     await this.#running
@@ -83,6 +92,14 @@ export class LeaseKeeper {
 
   async #round (): Promise<void> {
     const { leases, controllerId, ttlMs, log } = this.#deps
+    const lostSince = this.#deps.switchLostSince?.()
+    const cutOff = lostSince !== undefined && (this.#deps.now ?? Date.now)() - lostSince >= ttlMs
+    if (cutOff !== this.#lettingLapse) {
+      this.#lettingLapse = cutOff
+      if (cutOff) log.warn({ lostSince: new Date(lostSince).toISOString() }, 'the switch is out of reach: the lease is left to lapse, so a peer that reaches it takes the calls over')
+      else log.info('the switch is back: renewing the lease again')
+    }
+    if (cutOff) return
     if (this.#fence === 0) {
       const fence = await leases.acquire(controllerId, ttlMs, this.#deps.info)
       if (fence === undefined) {

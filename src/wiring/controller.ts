@@ -165,6 +165,10 @@ export async function startController (options: ControllerOptions): Promise<Cont
   }
   const pickScript = ivr?.pickScript ?? options.pickScript ?? (() => ({ script: firstCallScript }))
   const leases = createLeases(config, logger, () => clock.now())
+  // Since when the switch has been out of reach: from the first status after the last ready
+  // one (reconnect attempts change the status, not this).
+  let switchLostSince: number | undefined = sw.status().state === 'ready' ? undefined : clock.now()
+  sw.onStatus((status) => { switchLostSince = status.state === 'ready' ? undefined : switchLostSince ?? status.since })
   const keeper: LeaseKeeper = new LeaseKeeper({
     leases,
     controllerId,
@@ -178,6 +182,8 @@ export async function startController (options: ControllerOptions): Promise<Cont
       await calls.takeOverFrom(deadId, fence)
     },
     onTaken: (why) => { options.onLeaseTaken?.(why) },
+    switchLostSince: () => switchLostSince,
+    now: () => clock.now(),
     onAcquired: () => { calls.recover() }
   })
   const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line, fence: () => keeper.fence })
@@ -185,6 +191,8 @@ export async function startController (options: ControllerOptions): Promise<Cont
   // store that does not answer delays nothing (the round gives up, the next one tries again).
   keeper.start()
   await keeper.round()
+  // Back in reach of the switch: the lease at once, to learn before acting whether a peer took the calls.
+  sw.onStatus((status) => { if (status.state === 'ready') void keeper.round().catch(() => undefined) })
   calls.start()
   prompts.start()
   const live = createLiveSignals({ config, store, logger: logger.child({ component: 'live' }) })

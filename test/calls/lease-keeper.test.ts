@@ -192,3 +192,34 @@ void t.test('a long takeover does not hold this controller\'s own renewals', asy
   finish()
   await taking
 })
+
+void t.test('cut off from its switch for a lease\'s time: the lease is left to lapse and a peer takes the calls', async (t) => {
+  const time = clock()
+  const leases = new MemoryLeases(time.now)
+  let lostSince: number | undefined
+  const a = keeper(leases, 'ctl-a', { switchLostSince: () => lostSince, now: time.now })
+  const b = keeper(leases, 'ctl-b')
+  await a.keeper.round()
+  await b.keeper.round()
+
+  // A blip shorter than the lease: renewed as usual, nothing taken.
+  lostSince = time.now()
+  time.pass(3000)
+  await a.keeper.round()
+  time.pass(4000)
+  await b.keeper.round()
+  t.same(b.took, [], 'a short loss of the switch takes nothing away')
+
+  // The link stays dead: a stops renewing, its lease lapses, b takes its calls.
+  time.pass(6000)
+  await a.keeper.round()
+  time.pass(6100)
+  await a.keeper.round()
+  await b.keeper.round()
+  t.match(b.took, [{ deadId: 'ctl-a' }], 'the peer that reaches the switch took the calls')
+
+  // The link comes back: a's next renewal tells it its calls are gone.
+  lostSince = undefined
+  await a.keeper.round()
+  t.equal(a.taken.length, 1, 'told at once, before it acts on them')
+})

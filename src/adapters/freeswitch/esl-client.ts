@@ -15,7 +15,10 @@
 //    adapter, so no callback outlives the socket it was queued on.
 //  - Nothing times out in the library; a lost reply would stall its queue forever. Every
 //    request here has a deadline, and a reply that misses it tears the connection down
-//    (after a missed reply the FIFO can no longer be trusted).
+//    (after a missed reply the FIFO can no longer be trusted). A silent socket is asked
+//    `api status` (probe()), so a link that went dead without a FIN or RST (a path that
+//    drops everything) is known within the probe interval and one deadline, not at the
+//    next command a call happens to send.
 //  - It leaves Nagle's algorithm on and writes a command line by line (one `socket.write` per
 //    line): the first line leaves at once, the rest wait for its ACK, which FreeSWITCH delays
 //    (~40 ms) because it has no whole command to answer yet. Measured on FreeSWITCH 1.11.1:
@@ -110,6 +113,8 @@ export class EslClient extends EventEmitter<{ event: [EslEvent], close: [Error |
   readonly #jobs = new Map<string, (body: string) => void>()
   #closed = false
   #closeError: Error | undefined
+  #heardAt = Date.now()
+  #probe: NodeJS.Timeout | undefined
 
   private constructor (conn: ModeslConnection, timeoutMs: number, log: Logger | undefined) {
     super()
@@ -117,6 +122,7 @@ export class EslClient extends EventEmitter<{ event: [EslEvent], close: [Error |
     this.#timeoutMs = timeoutMs
     this.#log = log
     conn.onAny((name, ...args) => {
+      this.#heardAt = Date.now()
       const eventName = Array.isArray(name) ? name.join('::') : name
       if (!eventName.startsWith('esl::event::')) return
       const headers = args[1] as Record<string, string> | undefined
@@ -205,13 +211,13 @@ export class EslClient extends EventEmitter<{ event: [EslEvent], close: [Error |
     })
   }
 
-  /** `api <cmd>`: resolves with the api/response body. */
-  async api (command: string): Promise<string> {
+  /** `api <cmd>`: resolves with the api/response body (within `timeoutMs`, by default the client's deadline). */
+  async api (command: string, timeoutMs?: number): Promise<string> {
     return await this.#request<string>(`api ${command.split(' ')[0] ?? ''}`, (done) => {
       this.#send(`api ${command}`, null, () => {
         this.#conn.api(command, (event) => { done(event.getBody() ?? '') })
       })
-    })
+    }, timeoutMs)
   }
 
   /**
@@ -293,9 +299,26 @@ export class EslClient extends EventEmitter<{ event: [EslEvent], close: [Error |
     })
   }
 
+  /**
+   * Every `intervalMs`, if nothing came from FreeSWITCH meanwhile, asks `api status`: no reply
+   * within `timeoutMs` tears the connection down (see #request), and the adapter reconnects.
+   * FreeSWITCH answers it from memory in well under a millisecond.
+   */
+  probe (intervalMs: number, timeoutMs: number): void {
+    clearInterval(this.#probe)
+    let asking = false
+    this.#probe = setInterval(() => {
+      if (asking || this.#closed || Date.now() - this.#heardAt < intervalMs) return
+      asking = true
+      this.api('status', timeoutMs).catch(() => undefined).finally(() => { asking = false })
+    }, intervalMs)
+    this.#probe.unref()
+  }
+
   #onClosed (): void {
     if (this.#closed) return
     this.#closed = true
+    clearInterval(this.#probe)
     const err = new HotlineError('HC_SWITCH_NOT_CONNECTED', 'ESL connection lost', { cause: this.#closeError })
     for (const p of this.#pending) {
       clearTimeout(p.timer)

@@ -44,6 +44,8 @@ export const SUBSCRIBED_EVENTS = [
 
 /** How long a shutdown's socket may stay open before the adapter counts it called off. */
 const SHUTDOWN_SETTLE_MS = 5000
+/** A socket silent this long is asked whether it is alive, and has as long to answer (esl-client.ts probe()). */
+const PROBE_MS = 2000
 
 export interface FreeswitchOptions {
   host: string
@@ -275,6 +277,7 @@ export class FreeswitchSwitch implements SwitchPort {
     }
     this.#client = client
     client.once('close', () => { this.#onDisconnect(client) })
+    client.probe(Math.min(PROBE_MS, requestTimeoutMs), Math.min(PROBE_MS, requestTimeoutMs))
     this.#setStatus('ready', `ESL ${host}:${port} connected`)
     this.#log.info({ host, port }, 'ESL connected and subscribed')
     const lostAt = this.#lostAt

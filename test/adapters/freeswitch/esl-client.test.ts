@@ -5,6 +5,7 @@ import t, { type Test } from 'tap'
 import esl, { type Event as ModeslEvent } from 'drachtio-modesl'
 import { EslClient } from '../../../src/adapters/freeswitch/esl-client.js'
 import { startSim } from '../../helpers/sim.js'
+import { TcpProxy } from '../../../scripts/chaos/proxy.js'
 
 void t.test('the library fault we fence: execute() leaves its +OK for the next command', async (t) => {
   const sim = await startSim(t)
@@ -105,4 +106,23 @@ void t.test('a refused connection fails once; the library does not retry behind 
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(attempts, 1)
   t.equal(server.connections(), 0)
+})
+
+void t.test('a link that goes silent (no FIN, no RST) is torn down by the probe; a quiet live one is not', async (t) => {
+  const sim = await startSim(t)
+  const proxy = new TcpProxy({ host: sim.host, port: sim.port })
+  const port = await proxy.listen()
+  t.teardown(() => proxy.close())
+  const client = await EslClient.connect({ host: '127.0.0.1', port, password: sim.password, timeoutMs: 2000 })
+  t.teardown(() => { client.destroy() })
+  const closed = new Promise<number>((resolve) => { client.once('close', () => { resolve(Date.now()) }) })
+  client.probe(200, 300)
+  // Quiet but alive: probed and answered, for a second.
+  const alive = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => { resolve('alive') }, 1000))])
+  t.equal(alive, 'alive', 'a quiet link that answers the probe stays up')
+  const droppedAt = Date.now()
+  proxy.drop(10_000)
+  const at = await closed
+  t.ok(at - droppedAt <= 1500, `torn down ${at - droppedAt} ms after the path went silent (probe 200 ms, deadline 300 ms)`)
+  t.ok(client.closed)
 })
