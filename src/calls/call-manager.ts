@@ -326,10 +326,10 @@ export class CallManager {
 }
 
 /**
- * Pauses before each claim of a call: the first at once, then two more over a second, for a
- * blip or a quick switch-over; with three store timeouts the caller rings at most ~4 s before busy.
+ * Pauses before each claim of a call: the first at once, then four more over five seconds, the
+ * time a Sentinel switch-over takes; the caller hears ringing meanwhile, then busy.
  */
-const CLAIM_RETRIES_MS = [0, 250, 750]
+const CLAIM_RETRIES_MS = [0, 250, 750, 1500, 2500]
 
 /** A call id made from the leg's: the same on every controller that refuses the leg. */
 export function refusedCallId (legId: string): string {

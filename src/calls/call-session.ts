@@ -25,6 +25,9 @@ import { type AnsweredAgent, Conversation, type ResumedConversation } from './co
 import type { TransferRecord } from '../domain/transfer-record.js'
 import type { AgentCall, CallContext, LineServices, LiveCallView, QueueAsk, QueueResult, Requester, ScriptChoice } from './call-context.js'
 
+
+/** A record write that failed is tried again after this (if nothing newer was written meanwhile). */
+const RESAVE_MS = 1000
 export type { CallSummary } from './call-end.js'
 
 export interface CallSessionDeps {
@@ -200,8 +203,11 @@ export class CallSession {
     return await this.#finish(scriptEnd, error)
   }
 
-  /** A new call: tagged, answered, then its flow. */
+  /** A new call: tagged, its record stored, answered, then its flow. */
   async #start (): Promise<{ reason: string }> {
+    // Stored before the caller is answered (bounded by the store's timeout; a failure is
+    // tried again by #save): a controller killed from here on leaves a record to end.
+    await this.#writes
     this.#move('answering')
     // Whose the leg is, on the switch, before anything else happens to it: a controller
     // killed at any moment after the answer leaves a leg it finds again when it restarts.
@@ -485,6 +491,9 @@ export class CallSession {
           return
         }
         this.#log.error({ err }, 'saving the call record failed')
+        // Tried again while nothing newer is queued (a newer write carries all of it).
+        const failed = this.#writes
+        setTimeout(() => { if (this.#writes === failed && this.#state !== 'ending' && this.#state !== 'ended') this.#save() }, RESAVE_MS).unref()
       })
   }
 

@@ -17,6 +17,7 @@ import { callDay, callIncrements } from '../domain/call-figures.js'
 import type { CallRecord } from '../domain/call-record.js'
 import { WITH_A_PERSON } from '../domain/call-state.js'
 import type { TransferRecord } from '../domain/transfer-record.js'
+import { maskNumber } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
@@ -153,10 +154,27 @@ async function endLeftCall (deps: RecoveryDeps, callId: string, legs: FoundLeg[]
   const { switch: sw } = deps
   const log = deps.log.child({ callId })
   log.warn({ legs: legs.length }, 'a call this controller left when it stopped: ending it with an apology')
+  const caller = legs.find((l) => l.direction === 'inbound')
+  // The record is ended first: a controller killed during the apology leaves it ended (the
+  // next one finds the leg again and only hangs it up). A record the store lost (written to
+  // a primary that failed over before a replica had it) is rebuilt from the leg.
+  const at = deps.clock.now()
+  for (const transfer of transfers) {
+    const ended: TransferRecord = transfer.state === 'hunting' ? { ...transfer, state: 'cancelled', endedAt: at } : { ...transfer, endedAt: at }
+    await deps.store.putTransfer(ended).catch((err: unknown) => { log.warn({ err, transferId: transfer.id }, 'ending a transfer left behind failed') })
+  }
+  let stored: CallRecord | undefined | 'unknown'
+  try {
+    stored = await deps.store.getCall(callId)
+  } catch {
+    // The store away: ended at a later look, from its record then (listCalls), not rebuilt over it.
+    stored = 'unknown'
+  }
+  const record = stored !== undefined ? stored : caller === undefined ? undefined : rebuilt(callId, caller, deps.owner ?? deps.controllerId, at)
+  if (record !== undefined && record !== 'unknown') await finish(deps, record)
   await Promise.all(legs.filter((l) => l.direction === 'outbound').map(async (leg) => {
     await sw.hangup(leg.legId, 'normal').catch((err: unknown) => { log.warn({ err, legId: leg.legId }, 'hanging up a leg left behind failed') })
   }))
-  const caller = legs.find((l) => l.direction === 'inbound')
   if (caller !== undefined) {
     if (caller.answered) {
       if (caller.room !== undefined) await bounded(sw.leaveConference(caller.legId, caller.room), LEAVE_ROOM_MS)
@@ -164,13 +182,11 @@ async function endLeftCall (deps: RecoveryDeps, callId: string, legs: FoundLeg[]
     }
     await sw.hangup(caller.legId, 'normal').catch((err: unknown) => { log.warn({ err }, 'hanging up the caller left behind failed') })
   }
-  const at = deps.clock.now()
-  for (const transfer of transfers) {
-    const ended: TransferRecord = transfer.state === 'hunting' ? { ...transfer, state: 'cancelled', endedAt: at } : { ...transfer, endedAt: at }
-    await deps.store.putTransfer(ended).catch((err: unknown) => { log.warn({ err, transferId: transfer.id }, 'ending a transfer left behind failed') })
-  }
-  const record = await deps.store.getCall(callId).catch(() => undefined)
-  if (record !== undefined) await finish(deps, record)
+}
+
+/** A record for a caller's leg whose record the store no longer has: what the leg tells. */
+function rebuilt (callId: string, caller: FoundLeg, owner: string, at: number): CallRecord {
+  return { callId, legId: caller.legId, controllerId: owner, caller: maskNumber(caller.from ?? ''), startedAt: at, choices: {}, path: [] }
 }
 
 /**

@@ -102,8 +102,9 @@ void t.test('a replica that does not confirm in time: the write is not acknowled
   const store = new RedisStore({ url: primary.url, durability: { replicas: 1, timeoutMs: 400 }, keyPrefix: 'w:', onError: () => {} })
   t.teardown(() => store.close())
   await t.rejects(store.putCall(finalRecord('c1')), { code: 'HC_STORE', message: /0 of 1 replicas had it within 400 ms/ }, 'no replica: refused')
-  await store.putCall({ ...finalRecord('c2'), finalState: undefined, endedAt: undefined })
-  t.pass('a record in progress is not waited for')
+  await t.rejects(store.putCall({ ...finalRecord('c2'), finalState: undefined, endedAt: undefined }), { code: 'HC_STORE', message: /the call's record is on the primary but 0 of 1/ },
+    'a record in progress too: one lost in a failover could leave a call with no record')
+  await t.rejects(store.claimCall('leg-9', 'ctl-a', Date.now(), 'try-1'), { code: 'HC_STORE' }, 'and a claim')
   const replica = await replicaOf(t, primary)
   t.ok(replica.port > 0)
   let refused = 0

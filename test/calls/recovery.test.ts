@@ -68,6 +68,35 @@ void t.test('its own calls ended cleanly; others left alone; each ended once', a
   t.match(await metrics.callsEnded.get(), { values: [{ value: 2, labels: { final_state: 'cut', reason: RESTARTED_REASON } }] })
 })
 
+void t.test('a leg whose record the store lost (a failover): a record rebuilt from the leg, ended once', async (t) => {
+  const sw = new ScriptedSwitch()
+  const store = new MemoryStore()
+  sw.found = [{ legId: 'caller-lost', tag: { controllerId: 'ctl-a', callId: 'lost' }, direction: 'inbound', answered: true, from: '13900000077' }]
+  const deps = { switch: sw, store, controllerId: 'ctl-a', clock: systemClock, metrics: new Metrics(), log: pino({ level: 'silent' }), isRunning: () => false, written: () => {} }
+  await recoverCalls(deps)
+  t.match(await store.getCall('lost'), {
+    legId: 'caller-lost', controllerId: 'ctl-a', caller: '139****0077', finalState: 'cut', reason: RESTARTED_REASON, endedBy: 'controller'
+  }, 'the call has its one final state')
+  t.same(sw.played, [{ legId: 'caller-lost', prompt: SERVICE_INTERRUPTED_PROMPT }], 'the caller told')
+  t.same(sw.hungUp, ['caller-lost'])
+  t.match(callFigures(await store.callCounts([callDay((await store.getCall('lost'))?.startedAt ?? 0)])), { offered: 1, cut: 1 })
+})
+
+void t.test('the record is ended before the apology: a controller killed while it plays leaves it ended', async (t) => {
+  const sw = new ScriptedSwitch()
+  const store = new MemoryStore()
+  await store.putCall(record('slow', 'ctl-a'))
+  sw.found = [{ legId: 'caller-slow', tag: { controllerId: 'ctl-a', callId: 'slow' }, direction: 'inbound', answered: true, from: '13900000078' }]
+  let atApology: CallRecord | undefined
+  const play = sw.play.bind(sw)
+  sw.play = async (legId, prompt, options) => {
+    atApology = await store.getCall('slow')
+    return await play(legId, prompt, options)
+  }
+  await recoverCalls({ switch: sw, store, controllerId: 'ctl-a', clock: systemClock, metrics: new Metrics(), log: pino({ level: 'silent' }), isRunning: () => false, written: () => {} })
+  t.match(atApology, { finalState: 'cut', reason: RESTARTED_REASON }, 'already ended when the apology started')
+})
+
 // --- which calls go on -------------------------------------------------------------------
 
 const SERVED = AT + 20_000

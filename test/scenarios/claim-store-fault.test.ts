@@ -48,7 +48,7 @@ void t.test('a peer could not claim the call: it leaves it to the controller tha
   const caller = model.placeCall({ from: '13800000061', to: '12345' })
   await eventually(() => sounds(caller.heard).includes('priority-menu') ? true : undefined, 'the caller in the menus')
   await eventually(() => lines().some((l) => l.msg === 'cannot claim the call (store unavailable), but a peer runs it: left to it') ? true : undefined, 'ctl-b gave up on it')
-  t.equal(seen.claims, 3, 'ctl-b tried its claim three times')
+  t.equal(seen.claims, 5, 'ctl-b tried its claim five times')
   t.equal(caller.channel.answerState, 'answered', 'the caller still on the line')
   t.notOk(lines().some((l) => l.msg === 'call refused'), 'nobody refused it')
   caller.hangup()
@@ -57,7 +57,7 @@ void t.test('a peer could not claim the call: it leaves it to the controller tha
     const all = (await store.listCalls({})).filter((r) => r.legId === caller.channel.id)
     return all.length === 1 && all[0]?.finalState !== undefined ? all : undefined
   }, 'the call ended')
-  t.match(records, [{ finalState: 'abandoned', reason: 'hung up in the IVR' }], 'one record, truthful: the caller hung up in the menus')
+  t.match(records, [{ finalState: 'abandoned', endedBy: 'caller' }], 'one record, truthful: the caller hung up')
 })
 
 void t.test('the store away for both: refused once, one record, counted once', async (t) => {

@@ -99,8 +99,9 @@ export class RedisStore implements Store {
       [this.#prefix, record.callId, JSON.stringify(stamped(record)), record.startedAt,
         record.finalState === undefined ? '1' : '0', this.#maxCalls, record.fence ?? 0])
     if (written === -1) throw fenced(record)
-    // The final state, once written, must outlive the primary's loss (docs/store.md).
-    if (record.finalState !== undefined) await this.#connection.replicated('the call\'s final record')
+    // A record, once written, must outlive the primary's loss (docs/store.md): a call whose
+    // record vanished in a failover, its controller killed, could end with no record at all.
+    await this.#connection.replicated(record.finalState === undefined ? 'the call\'s record' : 'the call\'s final record')
   }
 
   async getCall (callId: string): Promise<CallRecord | undefined> {
