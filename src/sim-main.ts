@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AriServer } from './adapters/sim/ari-server.js'
+import { CallerWatch } from './adapters/sim/caller-watch.js'
 import { EslServer } from './adapters/sim/esl-server.js'
 import type { SimCallHandle } from './adapters/sim/model-types.js'
 import { SimSwitch } from './adapters/sim/sim-switch.js'
@@ -27,6 +28,21 @@ export interface SimStatus {
   channels: number
   conferences: number
   traffic: ReturnType<SimTraffic['stats']> | undefined
+}
+
+/** A caller placed on the control API, as GET /calls and GET /calls/{id} tell it. */
+export interface PlacedCallStory {
+  id: string
+  answerState: string
+  /** Prompts heard, by name, in order. */
+  heard: string[]
+  /** The switch answered it (a controller took the call). */
+  answered: boolean
+  /** The longest time answered with nothing to hear: no prompt, nobody else in the room (real ms). */
+  longestSilenceMs: number
+  /** Shared a room with another leg (an agent, a specialist): served. */
+  talked: boolean
+  ended?: { cause: string, side: string }
 }
 
 async function main (): Promise<void> {
@@ -69,6 +85,21 @@ async function main (): Promise<void> {
   })
   // Callers placed on the control API, by channel id: what they heard and how they ended.
   const placed = new Map<string, { call: SimCallHandle, ended?: { cause: string, side: string } }>()
+  const watch = new CallerWatch()
+  model.on('event', (event) => { watch.observe(event) })
+  const story = (entry: { call: SimCallHandle, ended?: { cause: string, side: string } }): PlacedCallStory => {
+    const { call } = entry
+    const seen = watch.report(call.channel.id)
+    return {
+      id: call.channel.id,
+      answerState: call.channel.answerState,
+      heard: call.heard.map((h) => h.replace(/^.*[/:]/, '').replace(/\.wav$/, '')),
+      answered: seen?.answered ?? false,
+      longestSilenceMs: seen?.longestSilenceMs ?? 0,
+      talked: seen?.talked ?? false,
+      ...(entry.ended === undefined ? {} : { ended: entry.ended })
+    }
+  }
   const control = createServer((req: IncomingMessage, res: ServerResponse) => {
     const reply = (code: number, body: unknown): void => {
       res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body))
@@ -99,6 +130,7 @@ async function main (): Promise<void> {
         })
         const entry: { call: SimCallHandle, ended?: { cause: string, side: string } } = { call }
         placed.set(call.channel.id, entry)
+        watch.watch(call.channel.id)
         void call.ended.then((end) => { entry.ended = { cause: end.cause, side: end.side } })
         reply(201, { id: call.channel.id })
       } catch (err) {
@@ -110,13 +142,9 @@ async function main (): Promise<void> {
         reply(404, { error: 'no call placed with that id' })
         return
       }
-      const { call } = entry
-      reply(200, {
-        id: call.channel.id,
-        answerState: call.channel.answerState,
-        heard: call.heard.map((h) => h.replace(/^.*[/:]/, '').replace(/\.wav$/, '')),
-        ...(entry.ended === undefined ? {} : { ended: entry.ended })
-      })
+      reply(200, story(entry))
+    } else if (req.method === 'GET' && url.pathname === '/calls') {
+      reply(200, [...placed.values()].map(story))
     } else if (req.method === 'POST' && hangupId !== undefined) {
       const entry = placed.get(decodeURIComponent(hangupId))
       if (entry === undefined) {
@@ -131,7 +159,7 @@ async function main (): Promise<void> {
       model.restart({ downMs: Number.isFinite(downMs) ? downMs : 1000 })
         .then((up) => { reply(200, { up }) }, (err: unknown) => { reply(500, { error: String(err) }) })
     } else {
-      reply(404, { error: 'GET /status, POST /restart?downMs=N, POST /calls?from=N[&keys=MS:DIGITS,…][&hangupAfterMs=N], GET /calls/{id}, POST /calls/{id}/hangup' })
+      reply(404, { error: 'GET /status, POST /restart?downMs=N, POST /calls?from=N[&keys=MS:DIGITS,…][&hangupAfterMs=N], GET /calls, GET /calls/{id}, POST /calls/{id}/hangup' })
     }
   })
   await new Promise<void>((resolve) => control.listen(options.controlPort, '127.0.0.1', resolve))
