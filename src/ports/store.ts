@@ -46,7 +46,11 @@ export interface Store extends TransferStore {
    * claim was the one taken; a new claim of a leg already claimed, by anyone, is false.
    */
   claimCall(legId: string, controllerId: string, at: number, attempt?: string): Promise<boolean>
-  /** Refused (HC_FENCED) when the record was written with a higher fencing token than this one's. */
+  /**
+   * Refused (HC_FENCED) when the record was written with a higher fencing token than this
+   * one's. A record in progress written over one with its final state is ignored: the final
+   * state is set once and stays (a late write queued before the end cannot undo it).
+   */
   putCall(record: CallRecord): Promise<void>
   getCall(callId: string): Promise<CallRecord | undefined>
   /** Newest first. */

@@ -83,6 +83,18 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     t.equal(await store.claimCall('leg-r', 'ctl-b', T0 + 4, 'try-1'), false, 'another controller with the same attempt id')
   })
 
+  void t.test('putCall: a record in progress never replaces a final one', async (t) => {
+    const store = await open(t)
+    await store.putCall(call('c-late', T0, { state: 'queued' }))
+    const ended = call('c-late', T0, { finalState: 'abandoned', reason: 'hung up in the queue', endedAt: T0 + 5000, state: 'ended' })
+    await store.putCall(ended)
+    await store.putCall(call('c-late', T0, { state: 'queued', path: ['late'] }))
+    t.match(await store.getCall('c-late'), { finalState: 'abandoned', state: 'ended' }, 'the late write of the call in progress is ignored')
+    t.same((await store.listCalls({ active: true })).map((r) => r.callId), [], 'and it stays out of the active calls')
+    await store.putCall({ ...ended, reason: 'served', finalState: 'completed' })
+    t.match(await store.getCall('c-late'), { finalState: 'completed' }, 'a final record may still be rewritten (the same end, tried again)')
+  })
+
   void t.test('putCall / getCall: values round-trip exactly', async (t) => {
     const store = await open(t)
     const full = call('c-full', T0 + 0.25, {

@@ -78,9 +78,11 @@ return 1
   /**
    * KEYS[1] call key, KEYS[2] calls, KEYS[3] calls:active, KEYS[4] the call's fence key.
    * ARGV: prefix, callId, json, startedAt, active ('1'|'0'), maxCalls, fence (0: none).
-   * Refuses a fence lower than the record's (returns -1). Writes the record and its index
-   * entries together, then trims the oldest records, so a reader never finds an index entry
-   * without its record.
+   * Refuses a fence lower than the record's (returns -1). Ignores a record in progress written
+   * over one that has its final state (a write queued before the call's end, arriving after
+   * it): the final state is set once and stays. Writes the record and its index entries
+   * together, then trims the oldest records, so a reader never finds an index entry without
+   * its record.
    */
   putCall: {
     numberOfKeys: 4,
@@ -88,6 +90,7 @@ return 1
 local fence = tonumber(ARGV[7])
 local held = tonumber(redis.call('GET', KEYS[4]) or '0')
 if fence < held then return -1 end
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[1]) == 1 and not redis.call('ZSCORE', KEYS[3], ARGV[2]) then return 0 end
 if fence > held then redis.call('SET', KEYS[4], ARGV[7]) end
 redis.call('SET', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
