@@ -51,7 +51,17 @@ function main (): Promise<number> {
   }
   const out = (line: string): void => { process.stdout.write(`${line}\n`) }
   out(`chaos: ${options.kills} kills, seed ${options.seed}, ${options.controllers} controllers, ${options.protocol}`)
-  return runChaos({ ...options, entry: 'built', log: out }).then((result) => {
+  // Ctrl-C or SIGTERM: no more faults, the calls drain, everything started is stopped, and
+  // what happened so far is counted; a second one leaves at once.
+  const abort = new AbortController()
+  const stop = (): void => {
+    if (abort.signal.aborted) process.exit(130)
+    out('stopping: no more faults; draining and counting')
+    abort.abort()
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  return runChaos({ ...options, entry: 'built', log: out, signal: abort.signal }).then((result) => {
     out('')
     out(`faults: ${Object.entries(result.faults).map(([f, n]) => `${f} ${n}`).join(', ')}; ${(result.durationMs / 60_000).toFixed(1)} min`)
     out(`transfers asked: ${result.transfers}; controllers that stopped by themselves (started again): ${result.selfExits}`)

@@ -53,6 +53,8 @@ export interface ChaosOptions {
   log: (line: string) => void
   /** Keeps the work folder (logs, config) even when every invariant holds. */
   keep?: boolean
+  /** Aborted (Ctrl-C): no more faults; the calls drain and what happened so far is counted. */
+  signal?: AbortSignal
 }
 
 export interface ChaosResult {
@@ -181,7 +183,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
         for (let attempt = 1; ; attempt++) {
           try {
             await start(seat)
-            seat.impairedUntil = Date.now() + 3000
+            seat.impairedUntil = Date.now() + 1000
             return
           } catch (err) {
             if (attempt >= 3) throw err
@@ -268,7 +270,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
       return 'kill'
     }
     let redisBusy = false
-    while (faults.kill < options.kills) {
+    while (faults.kill < options.kills && options.signal?.aborted !== true) {
       await sleep(exponential(options.meanFaultGapMs))
       const fault = drawFault()
       // One controller impaired at a time: with every controller cut off at once nobody can
@@ -288,12 +290,12 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
         what = `${seat.id} killed, started again after ${(downMs / 1000).toFixed(1)} s`
       } else if (fault === 'reset') {
         seat.proxy.reset()
-        seat.impairedUntil = Date.now() + 5000
+        seat.impairedUntil = Date.now() + 3000
         what = `${seat.id}'s switch link reset`
       } else if (fault === 'drop-5s' || fault === 'drop-60s') {
         seat.proxy.drop(fault === 'drop-5s' ? 5000 : 60_000)
         // Then a reconnect, and perhaps a restart of its own (its calls taken by a peer).
-        seat.impairedUntil = Date.now() + (fault === 'drop-5s' ? 5000 : 60_000) + 10_000
+        seat.impairedUntil = Date.now() + (fault === 'drop-5s' ? 8000 : 70_000)
         what = `${seat.id}'s switch link silent for ${fault === 'drop-5s' ? 5 : 60} s`
       } else if (fault === 'switch-restart') {
         const res = await sim.control('POST', '/restart?downMs=2000')
