@@ -25,9 +25,9 @@ import { type AnsweredAgent, Conversation, type ResumedConversation } from './co
 import type { TransferRecord } from '../domain/transfer-record.js'
 import type { AgentCall, CallContext, LineServices, LiveCallView, QueueAsk, QueueResult, Requester, ScriptChoice } from './call-context.js'
 
-
 /** A record write that failed is tried again after this (if nothing newer was written meanwhile). */
 const RESAVE_MS = 1000
+
 export type { CallSummary } from './call-end.js'
 
 export interface CallSessionDeps {
