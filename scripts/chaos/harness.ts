@@ -153,6 +153,8 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
     }))
     const background: Array<Promise<unknown>> = []
     let shuttingDown = false
+    /** The faults are over: no more callers, and the calls drain. */
+    let stopping = false
     let selfExits = 0
     const start = async (seat: Seat): Promise<void> => {
       const { port } = seat
@@ -170,11 +172,11 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
       // As a service manager does (systemd Restart=always): a controller that stops by itself
       // (its lease taken while it was cut off) is started again.
       void ctl.exited.then((how) => {
-        if (seat.process !== ctl || seat.killed === ctl || shuttingDown) return
+        if (seat.process !== ctl || seat.killed === ctl || shuttingDown || stopping) return
         selfExits += 1
         log(`${seat.id} stopped by itself (${how}); starting it again`)
         seat.starting = restart(seat, 1000)
-        background.push(seat.starting)
+        background.push(seat.starting.catch((err: unknown) => { log(`${seat.id} could not be started again: ${String(err)}`) }))
       })
     }
     const restart = async (seat: Seat, afterMs: number): Promise<void> => {
@@ -201,7 +203,6 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
 
     // --- traffic: callers, and agents who take calls and sometimes transfer them -----------------
     const placed: string[] = []
-    let stopping = false
     let seq = 0
     const placing = (async () => {
       while (!stopping) {
@@ -286,7 +287,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
         await seat.process.kill()
         const downMs = between(500, 4000)
         seat.starting = restart(seat, downMs)
-        background.push(seat.starting)
+        background.push(seat.starting.catch((err: unknown) => { log(`${seat.id} could not be started again: ${String(err)}`) }))
         what = `${seat.id} killed, started again after ${(downMs / 1000).toFixed(1)} s`
       } else if (fault === 'reset') {
         seat.proxy.reset()
@@ -304,7 +305,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
         if (redisBusy) continue
         redisBusy = true
         const work = fault === 'redis-failover' ? redis.failover() : redis.killPrimary()
-        background.push(work.finally(() => { redisBusy = false }))
+        background.push(work.catch((err: unknown) => { log(`Redis fault failed: ${String(err)}`) }).finally(() => { redisBusy = false }))
         what = fault === 'redis-failover' ? 'Redis failover asked' : 'Redis primary killed'
       }
       faults[fault] += 1

@@ -67,7 +67,8 @@ export class TcpProxy {
     this.#pairs.add(pair)
     const forward = (from: Socket, to: Socket): void => {
       from.on('data', (chunk: Buffer) => {
-        if (this.dropping) pair.held.push([to, chunk])
+        // Held bytes go first: a chunk arriving before the flush waits behind them.
+        if (this.dropping || pair.held.length > 0) pair.held.push([to, chunk])
         else to.write(chunk)
       })
     }
@@ -87,6 +88,10 @@ export class TcpProxy {
   }
 
   #flush (): void {
+    if (this.dropping) {
+      this.#release = setTimeout(() => { this.#flush() }, this.#heldUntil - Date.now())
+      return
+    }
     for (const pair of this.#pairs) {
       for (const [to, chunk] of pair.held.splice(0)) {
         if (!to.destroyed) to.write(chunk)

@@ -250,7 +250,12 @@ export class CallManager {
         failure = err
       }
     }
-    const tag = await this.#deps.switch.legTag(call.legId).catch(() => undefined)
+    const tag = await this.#deps.switch.legTag(call.legId).catch(() => 'unknown' as const)
+    if (tag === 'unknown') {
+      // Neither the store nor the switch answers: hanging up could end a peer's call.
+      logger.error({ err: failure, leg: call.legId }, 'cannot claim the call nor read its leg: left ringing')
+      return
+    }
     if (tag !== undefined && tag.controllerId !== controllerId) {
       logger.warn({ err: failure, leg: call.legId, owner: tag.controllerId }, 'cannot claim the call (store unavailable), but a peer runs it: left to it')
       return

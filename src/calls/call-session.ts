@@ -205,14 +205,15 @@ export class CallSession {
 
   /** A new call: tagged, its record stored, answered, then its flow. */
   async #start (): Promise<{ reason: string }> {
+    // Whose the leg is, on the switch, before anything else happens to it: a controller
+    // killed at any moment after the answer leaves a leg it finds again when it restarts,
+    // and a peer that could not claim the call sees it is taken.
+    await this.#deps.switch.tagLeg(this.#call.legId, { controllerId: this.#deps.controllerId, callId: this.callId })
+      .catch((err: unknown) => { if (!isHotlineError(err, 'HC_CALL_GONE')) this.#log.warn({ err }, 'tagging the caller\'s leg failed') })
     // Stored before the caller is answered (bounded by the store's timeout; a failure is
     // tried again by #save): a controller killed from here on leaves a record to end.
     await this.#writes
     this.#move('answering')
-    // Whose the leg is, on the switch, before anything else happens to it: a controller
-    // killed at any moment after the answer leaves a leg it finds again when it restarts.
-    await this.#deps.switch.tagLeg(this.#call.legId, { controllerId: this.#deps.controllerId, callId: this.callId })
-      .catch((err: unknown) => { if (!isHotlineError(err, 'HC_CALL_GONE')) this.#log.warn({ err }, 'tagging the caller\'s leg failed') })
     await this.#deps.switch.answer(this.#call.legId)
     // Hung up as the answer went through: no flow for a caller who is gone.
     if (this.#abort.signal.aborted) throw abortError(this.#abort.signal)

@@ -156,8 +156,9 @@ async function endLeftCall (deps: RecoveryDeps, callId: string, legs: FoundLeg[]
   log.warn({ legs: legs.length }, 'a call this controller left when it stopped: ending it with an apology')
   const caller = legs.find((l) => l.direction === 'inbound')
   // The record is ended first: a controller killed during the apology leaves it ended (the
-  // next one finds the leg again and only hangs it up). A record the store lost (written to
-  // a primary that failed over before a replica had it) is rebuilt from the leg.
+  // next one finds the leg again and tells and hangs up the caller; the record stays as it
+  // is). A record the store lost (written to a primary that failed over before a replica had
+  // it) is rebuilt from the leg.
   const at = deps.clock.now()
   for (const transfer of transfers) {
     const ended: TransferRecord = transfer.state === 'hunting' ? { ...transfer, state: 'cancelled', endedAt: at } : { ...transfer, endedAt: at }

@@ -168,15 +168,23 @@ export async function startController (options: ControllerOptions): Promise<Cont
   // Since when the switch has been out of reach: from the first status after the last ready
   // one (reconnect attempts change the status, not this).
   let switchLostSince: number | undefined = sw.status().state === 'ready' ? undefined : clock.now()
-  sw.onStatus((status) => { switchLostSince = status.state === 'ready' ? undefined : switchLostSince ?? status.since })
+  let switchReadySince = sw.status().state === 'ready' ? sw.status().since : Number.POSITIVE_INFINITY
+  sw.onStatus((status) => {
+    switchLostSince = status.state === 'ready' ? undefined : switchLostSince ?? status.since
+    if (status.state !== 'ready') switchReadySince = Number.POSITIVE_INFINITY
+    else if (switchReadySince === Number.POSITIVE_INFINITY) switchReadySince = status.since
+  })
   const keeper: LeaseKeeper = new LeaseKeeper({
     leases,
     controllerId,
     ttlMs: config.controller.leaseTtlMs,
     info: sw.peerInfo(),
     log: logger.child({ component: 'lease' }),
-    // Only a switch on which a peer's legs can be heard (ports/switch.ts adopt).
-    canTakeOver: () => sw.adopt !== undefined && sw.status().state === 'ready' && !calls.draining,
+    // Only a switch on which a peer's legs can be heard (ports/switch.ts adopt), and one this
+    // controller has reached for a lease's time: when the switch was away for everyone, each
+    // controller renews its own lease as it comes back, rather than the first back taking all.
+    canTakeOver: () => sw.adopt !== undefined && sw.status().state === 'ready' && !calls.draining &&
+      clock.now() - switchReadySince >= config.controller.leaseTtlMs,
     takeOver: async (deadId, info, fence) => {
       await sw.adopt?.(info)
       await calls.takeOverFrom(deadId, fence)

@@ -308,7 +308,8 @@ export class EslClient extends EventEmitter<{ event: [EslEvent], close: [Error |
     clearInterval(this.#probe)
     let asking = false
     this.#probe = setInterval(() => {
-      if (asking || this.#closed || Date.now() - this.#heardAt < intervalMs) return
+      // A request in flight has its own deadline; a probe queued behind a slow one would cut it short.
+      if (asking || this.#closed || this.#pending.size > 0 || Date.now() - this.#heardAt < intervalMs) return
       asking = true
       this.api('status', timeoutMs).catch(() => undefined).finally(() => { asking = false })
     }, intervalMs)
