@@ -1,6 +1,6 @@
 // Process entry: config → controller → listen → drain on SIGTERM/SIGINT.
 
-import { hostname } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import closeWithGrace from 'close-with-grace'
@@ -54,9 +54,12 @@ async function main (): Promise<void> {
     if (err instanceof ConfigError) refuse(err)
     throw err
   })
+  const controllerId = config.app.controller.id ?? hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 64)
   const controller = await startController({
     config: app,
-    controllerId: config.app.controller.id ?? hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 64),
+    controllerId,
+    // A memory store starts empty: an end kept from before the restart has no record to end there.
+    ...(config.app.store.kind === 'redis' ? { journalDir: config.app.controller.journalDir ?? join(tmpdir(), 'hotline12345', controllerId, 'call-ends') } : {}),
     simInstall,
     ...(clock === undefined ? {} : { clock }),
     calendar: config.calendar,

@@ -2,6 +2,7 @@
 // stop taking new calls, let calls in progress finish up to a deadline, then end the rest.
 
 import { FinalWrites } from './final-writes.js'
+import type { FinalJournal } from './final-journal.js'
 import { createHash, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { callIncrements } from '../domain/call-figures.js'
@@ -34,6 +35,8 @@ export interface CallManagerDeps {
   line?: LineServices | undefined
   /** This controller's fencing token (its lease, ports/leases.ts); 0 or absent: none yet. */
   fence?: () => number
+  /** Where ends waiting for the store are kept across a kill (absent: memory only). */
+  journal?: FinalJournal | undefined
 }
 
 /** Told of every call record this controller wrote (a call started, moved, queued, ended). */
@@ -48,11 +51,17 @@ export class CallManager {
   #stop: () => void = () => undefined
   /** Calls' ends not stored yet (the store away), tried again until they are. */
   readonly #finalWrites: FinalWrites
+  /** The ends an earlier run kept (journal): written before calls left behind are looked for. */
+  #restored: Promise<unknown> = Promise.resolve()
 
   constructor (deps: CallManagerDeps) {
     this.#deps = deps
     this.#finalWrites = new FinalWrites({
-      store: deps.store, log: deps.logger, gauge: deps.metrics.callEndsUnstored, onStored: (record) => { this.#written(record) }
+      store: deps.store,
+      log: deps.logger,
+      gauge: deps.metrics.callEndsUnstored,
+      onStored: (record) => { this.#written(record) },
+      ...(deps.journal === undefined ? {} : { journal: deps.journal })
     })
   }
 
@@ -67,6 +76,9 @@ export class CallManager {
     // Each connect: what the switch holds that nobody here follows (calls left by this
     // controller before a restart, callers parked while it was away).
     const stopStatus = sw.onStatus((status) => { if (status.state === 'ready') this.recover() })
+    this.#restored = this.#finalWrites.restore().catch((err: unknown) => {
+      this.#deps.logger.error({ err }, 'reading the call ends kept by an earlier run failed: they are left on disk')
+    })
     this.recover()
     this.#stop = () => { stopCalls(); stopStatus() }
   }
@@ -85,7 +97,8 @@ export class CallManager {
       logger.info('this controller\'s lease is not held yet: its calls left on the switch are looked for once it is')
       return
     }
-    this.#recovering = recoverCalls(this.#recoveryDeps(fence > 0 ? { fence } : {})).catch((err: unknown) => {
+    // A call whose end an earlier run kept is not left behind: it ended, its end is on the way.
+    this.#recovering = this.#restored.then(async () => { await recoverCalls(this.#recoveryDeps(fence > 0 ? { fence } : {})) }).catch((err: unknown) => {
       logger.warn({ err }, 'finding the calls left on the switch failed; asked again at the next connect')
     }).finally(() => { this.#recovering = undefined })
   }
@@ -112,7 +125,8 @@ export class CallManager {
       metrics,
       ...whose,
       log: logger,
-      isRunning: (callId) => this.#sessions.has(callId),
+      // A call ended here whose end waits for the store is not one to reap.
+      isRunning: (callId) => this.#sessions.has(callId) || this.#finalWrites.has(callId),
       written: (record) => { this.#written(record) },
       ...(this.#deps.line === undefined ? {} : { takeOver: (takeOver: TakeOver, caller: FoundLeg) => this.#takeOver(takeOver, caller) })
     }

@@ -71,6 +71,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'CONTROLLER_ID', path: ['controller', 'id'] },
   { name: 'LEASE_TTL_MS', path: ['controller', 'leaseTtlMs'], integer: true },
   { name: 'SAFETY_NET_SEC', path: ['controller', 'safetyNetSec'], integer: true },
+  { name: 'JOURNAL_DIR', path: ['controller', 'journalDir'] },
   { name: 'DRAIN_DEADLINE_MS', path: ['shutdown', 'drainDeadlineMs'], integer: true },
   { name: 'STORE_KIND', path: ['store', 'kind'] },
   { name: 'REDIS_URL', path: ['store', 'redisUrl'], secret: true },

@@ -140,7 +140,11 @@ export const AppConfigSchema = Type.Object({
     leaseTtlMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 6000 }),
     // A caller out of a room (IVR, queue) whose controller stays gone hears the apology from the
     // switch itself after this long; re-armed every third of it (src/adapters/safety-net.ts).
-    safetyNetSec: Type.Integer({ minimum: 2, maximum: 3600, default: 45 })
+    safetyNetSec: Type.Integer({ minimum: 2, maximum: 3600, default: 45 }),
+    // With Redis: the folder where a call's end is kept while the store cannot take it, so a
+    // controller killed meanwhile writes it at its restart (src/calls/final-journal.ts).
+    // Default: hotline12345/<id>/call-ends under the system's temporary folder.
+    journalDir: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 }))
   }),
   shutdown: section({
     drainDeadlineMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 })

@@ -34,6 +34,7 @@ import type { SwitchPort } from '../ports/switch.js'
 import { startSimLife } from './sim-traffic.js'
 import { createLeases, createStore } from './store-factory.js'
 import { LeaseKeeper } from '../calls/lease-keeper.js'
+import { FinalJournal } from '../calls/final-journal.js'
 import { buildSwitch } from './switch-factory.js'
 import { type EmbeddedSim } from '../features/context.js'
 
@@ -49,6 +50,8 @@ export interface ControllerOptions {
   store?: Store
   /** This controller's id in the shared store (default: a random one). */
   controllerId?: string
+  /** Where call ends waiting for the store are kept across a kill (calls/final-journal.ts); absent: memory only. */
+  journalDir?: string
   /** The embedded simulator to use when `switch.kind` is `sim` (one is made from `simInstall` if absent). */
   sim?: SimSwitch
   /** What is installed on the simulator made here (switch-factory.ts simInstallFor). */
@@ -194,7 +197,8 @@ export async function startController (options: ControllerOptions): Promise<Cont
     now: () => clock.now(),
     onAcquired: () => { calls.recover() }
   })
-  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line, fence: () => keeper.fence })
+  const journal = options.journalDir === undefined ? undefined : new FinalJournal(options.journalDir, logger.child({ component: 'journal' }))
+  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line, fence: () => keeper.fence, journal })
   // The lease first, so calls found after a restart are written with its fencing token; a
   // store that does not answer delays nothing (the round gives up, the next one tries again).
   keeper.start()
