@@ -37,6 +37,12 @@ export interface CallManagerDeps {
   fence?: () => number
   /** Where ends waiting for the store are kept across a kill (absent: memory only). */
   journal?: FinalJournal | undefined
+  /**
+   * Looks for calls left behind at each connect to the switch (default). False when a lease
+   * keeper calls `recover` instead, once it knows the lease is still held: a controller back
+   * from a long cut must not act on calls a peer is taking over.
+   */
+  recoverOnConnect?: boolean
 }
 
 /** Told of every call record this controller wrote (a call started, moved, queued, ended). */
@@ -75,7 +81,9 @@ export class CallManager {
     const stopCalls = sw.onInboundCall((call) => { this.#take(call) })
     // Each connect: what the switch holds that nobody here follows (calls left by this
     // controller before a restart, callers parked while it was away).
-    const stopStatus = sw.onStatus((status) => { if (status.state === 'ready') this.recover() })
+    const stopStatus = this.#deps.recoverOnConnect === false
+      ? () => undefined
+      : sw.onStatus((status) => { if (status.state === 'ready') this.recover() })
     this.#restored = this.#finalWrites.restore().catch((err: unknown) => {
       this.#deps.logger.error({ err }, 'reading the call ends kept by an earlier run failed: they are left on disk')
     })

@@ -50,6 +50,8 @@ export class LeaseKeeper {
   #taken = false
   #stopped = false
   #lettingLapse = false
+  /** The last round acquired or renewed the lease (false after a failed or skipped one). */
+  #held = false
 
   constructor (deps: LeaseKeeperDeps) {
     this.#deps = deps
@@ -58,6 +60,11 @@ export class LeaseKeeper {
   /** The fencing token of this controller's lease (0 until it is first acquired). */
   get fence (): number {
     return this.#fence
+  }
+
+  /** The last round acquired or renewed the lease: no peer has taken this controller's calls. */
+  get held (): boolean {
+    return this.#held && !this.#taken
   }
 
   /** Acquires the lease (retried at each tick while the store is away) and starts the rounds. */
@@ -86,7 +93,10 @@ export class LeaseKeeper {
   #tick (): void {
     if (this.#running !== undefined || this.#stopped || this.#taken) return
     this.#running = this.#round()
-      .catch((err: unknown) => { this.#deps.log.warn({ err }, 'lease round failed; tried again at the next one') })
+      .catch((err: unknown) => {
+        this.#held = false
+        this.#deps.log.warn({ err }, 'lease round failed; tried again at the next one')
+      })
       .finally(() => { this.#running = undefined })
   }
 
@@ -99,7 +109,10 @@ export class LeaseKeeper {
       if (cutOff) log.warn({ lostSince: new Date(lostSince).toISOString() }, 'the switch is out of reach: the lease is left to lapse, so a peer that reaches it takes the calls over')
       else log.info('the switch is back: renewing the lease again')
     }
-    if (cutOff) return
+    if (cutOff) {
+      this.#held = false
+      return
+    }
     if (this.#fence === 0) {
       const fence = await leases.acquire(controllerId, ttlMs, this.#deps.info)
       if (fence === undefined) {
@@ -108,13 +121,16 @@ export class LeaseKeeper {
       }
       this.#fence = fence
       log.info({ fence, ttlMs }, 'lease acquired')
-      this.#deps.onAcquired?.(fence)
     } else if (await leases.renew(controllerId, ttlMs) === 'taken') {
       this.#taken = true
       log.error('this controller\'s lease lapsed and a peer took its calls over')
       this.#deps.onTaken('a peer took this controller\'s calls over while its lease had lapsed')
       return
     }
+    // Held again after rounds that could not tell (the store away): its own calls may be looked for.
+    const again = !this.#held
+    this.#held = true
+    if (again) this.#deps.onAcquired?.(this.#fence)
     if (!this.#deps.canTakeOver()) return
     for (const dead of await leases.lapsed()) {
       if (dead.controllerId === controllerId || this.#stopped || this.#taking.has(dead.controllerId)) continue

@@ -198,13 +198,17 @@ export async function startController (options: ControllerOptions): Promise<Cont
     onAcquired: () => { calls.recover() }
   })
   const journal = options.journalDir === undefined ? undefined : new FinalJournal(options.journalDir, logger.child({ component: 'journal' }))
-  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line, fence: () => keeper.fence, journal })
+  const calls = new CallManager({ switch: sw, store, controllerId, pickScript, logger, metrics, clock, prompts, line: ivr?.line, fence: () => keeper.fence, journal, recoverOnConnect: false })
   // The lease first, so calls found after a restart are written with its fencing token; a
   // store that does not answer delays nothing (the round gives up, the next one tries again).
   keeper.start()
   await keeper.round()
-  // Back in reach of the switch: the lease at once, to learn before acting whether a peer took the calls.
-  sw.onStatus((status) => { if (status.state === 'ready') void keeper.round().catch(() => undefined) })
+  // Back in reach of the switch: the lease at once, to learn before acting whether a peer took
+  // the calls; this controller's own calls are looked for only once it is known to hold it.
+  sw.onStatus((status) => {
+    if (status.state !== 'ready') return
+    void keeper.round().then(() => { if (keeper.held) calls.recover() }).catch(() => undefined)
+  })
   calls.start()
   prompts.start()
   const live = createLiveSignals({ config, store, logger: logger.child({ component: 'live' }) })

@@ -222,4 +222,33 @@ void t.test('cut off from its switch for a lease\'s time: the lease is left to l
   lostSince = undefined
   await a.keeper.round()
   t.equal(a.taken.length, 1, 'told at once, before it acts on them')
+  t.notOk(a.keeper.held, 'not held: its own calls are not looked for')
+  t.equal(a.acquired.length, 1, 'never told it holds the lease again')
+})
+
+void t.test('held again after rounds that failed: told, so its own calls are looked for; renewals in a row are not', async (t) => {
+  let down = false
+  class Flaky extends MemoryLeases {
+    override async renew (...args: Parameters<MemoryLeases['renew']>): ReturnType<MemoryLeases['renew']> {
+      if (down) throw new Error('ECONNREFUSED')
+      return await super.renew(...args)
+    }
+  }
+  const time = clock()
+  const a = keeper(new Flaky(time.now), 'ctl-a')
+  await a.keeper.round()
+  t.ok(a.keeper.held)
+  time.pass(2000)
+  await a.keeper.round()
+  t.same(a.acquired.length, 1, 'a renewal after a renewal: nothing to tell')
+  down = true
+  time.pass(2000)
+  await a.keeper.round()
+  t.notOk(a.keeper.held, 'a failed renewal: not known to hold it')
+  down = false
+  time.pass(1000)
+  await a.keeper.round()
+  t.ok(a.keeper.held)
+  t.equal(a.acquired.length, 2, 'told once it holds it again')
+  t.equal(a.acquired[1], a.keeper.fence, 'with the same token')
 })
