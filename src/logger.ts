@@ -14,8 +14,20 @@ export function maskNumber (value: unknown): string {
   return '*'.repeat(Math.max(0, value.length - 2)) + value.slice(-2)
 }
 
-/** Log keys that hold a caller's number anywhere in a log line. */
-export const MASKED_KEYS = ['from', 'caller', 'callerNumber', 'callbackNumber', 'ani']
+/**
+ * Log keys that hold a caller's number anywhere in a log line: `digits` are the keys a caller
+ * pressed (a callback number keyed in among them), `readBack` the digits read back to them.
+ */
+export const MASKED_KEYS = ['from', 'caller', 'callerNumber', 'callbackNumber', 'ani', 'digits', 'readBack']
+
+/** A value that looks like a phone number (7 digits or more): masked wherever it turns up. */
+const NUMBER_LIKE = /^\+?[0-9]{7,}$/
+
+/** The caller's choices with every number among them masked (a collect step may hold one keyed in). */
+export function maskChoices (choices: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(choices).map(([key, value]) =>
+    [key, MASKED_KEYS.includes(key) || NUMBER_LIKE.test(value) ? maskNumber(value) : value]))
+}
 
 export function redactPaths (): string[] {
   return MASKED_KEYS.flatMap((k) => [k, `*.${k}`])

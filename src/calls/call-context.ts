@@ -34,6 +34,15 @@ export type QueueResult =
   | { kind: 'served', agentId: string, waitedMs: number, talkedMs: number }
   | { kind: 'overflow', waitedMs: number }
 
+/**
+ * `quiet`: the prompt is not logged (nor its being missing on the switch). For digits read back
+ * to the caller: one line per digit would spell their number out, so the step logs one masked
+ * summary instead.
+ */
+export interface PromptLogging {
+  quiet?: boolean
+}
+
 export interface CallContext {
   readonly callId: string
   /** The caller's leg on the switch. */
@@ -43,7 +52,7 @@ export interface CallContext {
   /** The caller's full number: personal data, only for callbacks (tickets). Never log it. */
   readonly callerNumber: string
   readonly log: Logger
-  play(prompt: string): Promise<void>
+  play(prompt: string, options?: PromptLogging): Promise<void>
   collect(options: Omit<CollectOptions, 'signal'>): Promise<CollectResult>
   /** Remembers what the caller chose (shown to the agent, stored with the call). */
   choose(key: string, value: string): void

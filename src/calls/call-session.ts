@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import { callIncrements } from '../domain/call-figures.js'
 import { HotlineError, abortError, isHotlineError } from '../errors.js'
 import { type PromptHealth, collectKeys, playPrompt } from '../flows/prompt-health.js'
-import { maskNumber } from '../logger.js'
+import { maskChoices, maskNumber } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
@@ -298,7 +298,7 @@ export class CallSession {
     metrics.callDuration.observe({ final_state: end.finalState }, (endedAt - this.#call.at) / 1000)
     this.#log.info({
       finalState: end.finalState, reason: end.reason, endedBy: end.endedBy, abandon: end.abandon,
-      durationMs: endedAt - this.#call.at, choices: this.#record.choices
+      durationMs: endedAt - this.#call.at, choices: maskChoices(this.#record.choices)
     }, 'call ended')
     return { ...structuredClone(this.#record), endedAt, finalState: end.finalState, reason: end.reason }
   }
@@ -328,16 +328,18 @@ export class CallSession {
       caller: this.#record.caller,
       callerNumber: this.#call.from,
       log: this.#log,
-      play: async (prompt) => {
-        this.#log.info({ prompt }, 'playing prompt')
-        await this.#play(prompt, signal)
+      play: async (prompt, options) => {
+        const quiet = options?.quiet === true
+        if (!quiet) this.#log.info({ prompt }, 'playing prompt')
+        await this.#play(prompt, signal, quiet)
       },
       collect: async (options) => {
         this.#log.info({ prompt: options.prompt }, 'waiting for keys')
         const result = await collectKeys(sw, legId, { ...options, signal }, { health: this.#deps.prompts, log: this.#log })
         this.#deps.metrics.ivrInputs.inc({ result: result.digits === '' ? 'timeout' : 'digits' })
+        // Never the digits in the message: they may be a number; `digits` is masked (logger.ts).
         this.#log.info({ digits: result.digits, result: result.reason },
-          result.digits === '' ? 'no key pressed' : `caller pressed ${result.digits}`)
+          result.digits === '' ? 'no key pressed' : 'caller pressed keys')
         return result
       },
       choose: (key, value) => {
@@ -352,8 +354,8 @@ export class CallSession {
     }
   }
 
-  async #play (prompt: string, signal: AbortSignal): Promise<void> {
-    await playPrompt(this.#deps.switch, this.#call.legId, prompt, { signal, health: this.#deps.prompts, log: this.#log })
+  async #play (prompt: string, signal: AbortSignal, quiet = false): Promise<void> {
+    await playPrompt(this.#deps.switch, this.#call.legId, prompt, { signal, health: this.#deps.prompts, log: this.#log, quiet })
   }
 
   /** The queue, then the conversation with whoever answers; the caller comes back to the flow after it. */

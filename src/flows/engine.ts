@@ -40,9 +40,9 @@ function stepContext (call: CallContext, services: FlowServices, signal: AbortSi
     log: call.log,
     services,
     now: () => services.clock.now(),
-    play: async (prompt) => {
+    play: async (prompt, options) => {
       alive()
-      await call.play(prompt)
+      await call.play(prompt, options)
     },
     collect: async (options) => {
       alive()

@@ -66,9 +66,9 @@ export class PromptHealth {
   }
 
   /** A prompt a call could not hear (found missing while playing): counted, and shown until the next check. */
-  skipped (prompt: string, log: Logger): void {
+  skipped (prompt: string, log: Logger | undefined): void {
     this.#metrics.promptsSkipped.inc({ prompt })
-    log.warn({ prompt }, 'prompt missing on the switch; the call goes on as if it had been played')
+    log?.warn({ prompt }, 'prompt missing on the switch; the call goes on as if it had been played')
     if (!this.#state.missing.includes(prompt)) {
       this.#state = { ...this.#state, missing: [...this.#state.missing, prompt].sort() }
       this.#metrics.promptsMissing.set(this.#state.missing.length)
@@ -93,12 +93,15 @@ export class PromptHealth {
   }
 }
 
-/** Plays a prompt to a caller; a missing one is skipped, logged and counted, never fatal. */
+/**
+ * Plays a prompt to a caller; a missing one is skipped, logged and counted, never fatal. A
+ * `quiet` one (a digit read back) is counted and listed, not logged: its name is a digit.
+ */
 export async function playPrompt (
-  sw: SwitchPort, legId: string, prompt: string, options: PlayOptions & { health: PromptHealth, log: Logger }
+  sw: SwitchPort, legId: string, prompt: string, options: PlayOptions & { health: PromptHealth, log: Logger, quiet?: boolean }
 ): Promise<void> {
   const outcome = await sw.play(legId, prompt, options.signal === undefined ? {} : { signal: options.signal })
-  if (outcome === 'missing') options.health.skipped(prompt, options.log)
+  if (outcome === 'missing') options.health.skipped(prompt, options.quiet === true ? undefined : options.log)
 }
 
 /** Collects keys; a missing prompt is waited past the same way. */

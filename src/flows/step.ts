@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import type { Directory } from '../domain/directory.js'
 import type { WorkCalendar } from '../domain/calendar.js'
-import type { QueueAsk, QueueResult } from '../calls/call-context.js'
+import type { PromptLogging, QueueAsk, QueueResult } from '../calls/call-context.js'
 import type { Clock } from '../ports/clock.js'
 import type { CollectOptions, CollectResult } from '../ports/switch.js'
 
@@ -51,7 +51,7 @@ export interface StepContext {
   readonly log: Logger
   readonly services: FlowServices
   now(): number
-  play(prompt: string): Promise<void>
+  play(prompt: string, options?: PromptLogging): Promise<void>
   collect(options: Omit<CollectOptions, 'signal'>): Promise<CollectResult>
   /** Flow variables: the caller's choices (priority, category, matter, …). */
   get(name: string): string | undefined

@@ -23,7 +23,7 @@ for (const protocol of PROTOCOLS) {
     // The story, in order, all on one call id.
     const story = lines.filter((l) => l.leg === caller.channel.id)
     const messages = story.map((l) => l.msg)
-    const expected = ['call offered', 'answered', 'playing prompt', 'waiting for keys', 'caller pressed 5',
+    const expected = ['call offered', 'answered', 'playing prompt', 'waiting for keys', 'caller pressed keys',
       'playing prompt', 'hung up by the controller', 'call ended']
     let at = -1
     for (const m of expected) {
@@ -33,6 +33,7 @@ for (const protocol of PROTOCOLS) {
     }
     t.equal(new Set(story.map((l) => l.callId)).size, 1, 'one child logger per call')
     t.ok(story.some((l) => l.from === '138****5678'), 'caller number masked')
+    t.ok(story.some((l) => l.msg === 'caller pressed keys' && l.digits === '5'), 'a menu key stays readable in the log')
     t.notOk(raw.join('').includes('13812345678'), 'the full number is nowhere in the log')
 
     const metrics = await controller.app.inject({ url: '/metrics' })

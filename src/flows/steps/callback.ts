@@ -7,6 +7,7 @@
 // `callback` records how it was confirmed: `caller-id` or `keyed`.
 
 import { Type, type Static } from '@sinclair/typebox'
+import { maskNumber } from '../../logger.js'
 import type { StepContext, StepKind } from '../step.js'
 import {
   DEFAULT_TIMEOUT_MS, PromptId, Retries, StepId, TimeoutMs, optionalPrompt, ref, references, throwIfAborted
@@ -39,8 +40,10 @@ export type CallbackStep = Static<typeof CallbackStepSchema>
 
 const DEFAULT_DIGIT_PREFIX = 'digit-'
 
+/** One masked line for the whole read-back: a line per digit prompt would spell the number out. */
 async function readBack (ctx: StepContext, step: CallbackStep, digits: string): Promise<void> {
-  for (const digit of digits) await ctx.play(`${step.digitPrefix ?? DEFAULT_DIGIT_PREFIX}${digit}`)
+  ctx.log.info({ readBack: maskNumber(digits) }, 'reading the number back')
+  for (const digit of digits) await ctx.play(`${step.digitPrefix ?? DEFAULT_DIGIT_PREFIX}${digit}`, { quiet: true })
 }
 
 async function confirmed (ctx: StepContext, step: CallbackStep): Promise<'yes' | 'other' | 'unclear'> {
