@@ -49,6 +49,24 @@ export interface Ticket extends Versioned {
   resolution?: string
   /** Whether the matter was resolved, as the department reports on closing. */
   resolved?: boolean
+  /**
+   * When the retention sweep masked the callback number and the numbers among the choices
+   * (`privacy.fullNumberDays` after `createdAt`): from then on nobody sees them in full.
+   */
+  numbersMaskedAt?: number
+}
+
+/**
+ * One sight of a full callback number through the API (PIPL: who saw which record, when).
+ * Kept in the ticket store, listed for admins (GET /api/privacy/number-views).
+ */
+export interface NumberView {
+  at: number
+  /** Who: `admin`, `department:<id>` (as in a ticket's history). */
+  by: string
+  ticketId: string
+  /** The ticket's department. */
+  departmentId: string
 }
 
 /** What the call side hands over to raise a ticket. */

@@ -22,7 +22,8 @@
 // - Closing needs a contact first, a resolution text and whether the matter was resolved —
 //   the figures the plans report (resolution rate, return visits).
 
-import type { Ticket, TicketHistoryEntry, TicketRequest, TicketStatus } from './ticket-record.js'
+import { maskChoices, maskNumber } from '../logger.js'
+import type { NumberView, Ticket, TicketHistoryEntry, TicketRequest, TicketStatus } from './ticket-record.js'
 
 export type TicketAction = 'deliver' | 'acknowledge' | 'contact' | 'close'
 
@@ -193,4 +194,19 @@ function refusal (status: TicketStatus, action: TicketAction): string {
   const why = status === 'closed' ? 'the ticket is closed' : `the ticket is ${status}`
   const extra = hint[action] !== undefined && status !== 'closed' ? `: ${hint[action]}` : ''
   return `cannot ${action}: ${why} (allowed from ${allowedFrom.join(', ')})${extra}`
+}
+
+/**
+ * The ticket with its callback number and the numbers among its choices masked, as the
+ * retention sweep leaves it; unchanged when it was masked already (so a sweep run twice, or
+ * by two controllers at once, changes nothing the second time).
+ */
+export function maskTicketNumbers (ticket: Ticket, at: number): Ticket {
+  if (ticket.numbersMaskedAt !== undefined) return ticket
+  return { ...ticket, callbackNumber: maskNumber(ticket.callbackNumber), choices: maskChoices(ticket.choices), numbersMaskedAt: at }
+}
+
+/** A view's fields in one order: the same view is one entry in a store. */
+export function numberView (view: NumberView): NumberView {
+  return { at: view.at, by: view.by, ticketId: view.ticketId, departmentId: view.departmentId }
 }

@@ -9,7 +9,7 @@
 // time, and a job whose worker died is taken up again once its lease expires.
 
 import type { TicketChange } from '../domain/tickets.js'
-import type { Ticket, TicketKind, TicketStatus } from '../domain/ticket-record.js'
+import type { NumberView, Ticket, TicketKind, TicketStatus } from '../domain/ticket-record.js'
 
 /** A job to deliver one ticket to its department's webhook (one job per ticket, same id). */
 export interface DeliveryJob {
@@ -106,6 +106,19 @@ export interface TicketStore {
   requeue(jobId: string, at: number): Promise<DeliveryJob | undefined>
   getJob(jobId: string): Promise<DeliveryJob | undefined>
   counts(at: number): Promise<TicketCounts>
+
+  /**
+   * The retention sweep (PIPL): masks the callback number and the numbers among the choices of
+   * every ticket created before `createdBefore` that still holds them, marked masked at `at`
+   * (domain/tickets.ts maskTicketNumbers). Returns how many it masked. Idempotent and safe on
+   * several controllers at once: a ticket is masked once, counted by whoever did it, and a
+   * status change racing the sweep is applied to the masked ticket.
+   */
+  maskNumbers(createdBefore: number, at: number): Promise<number>
+  /** Records sights of full numbers, all in one write; the same view twice is kept once. */
+  recordNumberViews(views: readonly NumberView[]): Promise<void>
+  /** Sights of full numbers at or after `since`, newest first. */
+  listNumberViews(query: { since?: number, limit: number }): Promise<NumberView[]>
 
   close(): Promise<void>
 }

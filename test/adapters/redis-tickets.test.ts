@@ -96,3 +96,23 @@ void t.test('an unreachable server surfaces as HC_STORE, and close() still retur
   await store.close()
   await t.rejects(store.get('G1'), { code: 'HC_STORE', message: /after close/ })
 })
+
+void t.test('maskNumbers on two controllers at once: each ticket masked once, a racing change kept', async (t) => {
+  const prefix = `sweep:${randomUUID()}:`
+  const [a, b] = [makeStore(t, prefix), makeStore(t, prefix)]
+  const count = 450 // more than one page of the sweep
+  for (let i = 0; i < count; i++) {
+    const id = `S${String(i).padStart(4, '0')}`
+    await a.create(ticket(id, { callId: `call-${id}`, createdAt: 1000 + i }), undefined)
+  }
+  const [masked] = await Promise.all([
+    Promise.all([a.maskNumbers(10_000, 20_000), b.maskNumbers(10_000, 20_000)]),
+    b.update('S0007', 'open', { status: 'acknowledged', acknowledgedAt: 20_000, history: [{ at: 20_000, status: 'acknowledged', by: 'department:tax' }] })
+  ])
+  t.equal(masked[0] + masked[1], count, 'every ticket masked, by one of the two')
+  const all = await a.list({ limit: 1000 })
+  t.equal(all.filter((x) => x.callbackNumber === '138****5678' && x.numbersMaskedAt === 20_000).length, count)
+  t.match(await a.get('S0007'), { status: 'acknowledged', callbackNumber: '138****5678' }, 'the change and the masking both stand')
+  t.same(await raw.hget(`${prefix}ticket:S0001`, 'masked'), '1', 'marked in the hash, so later sweeps skip it without reading it')
+  t.equal(await b.maskNumbers(10_000, 30_000), 0)
+})

@@ -267,6 +267,43 @@ export function ticketStoreContract (t: Test, makeStore: MakeTicketStore): void 
     })
   })
 
+  void t.test('maskNumbers: tickets older than the cutoff lose their full numbers, once', async (t) => {
+    const store = await open(t)
+    const old = ticket('16A', { choices: { priority: 'handling', phone: '02161234567', code: '12' }, createdAt: T0 - 31 * DAY })
+    const edge = ticket('16B', { createdAt: T0 - 30 * DAY })
+    const young = ticket('16C', { createdAt: T0 - DAY })
+    for (const x of [old, edge, young]) await store.create(x, undefined)
+    const cutoff = T0 - 30 * DAY
+    t.equal(await store.maskNumbers(cutoff, T0), 1, 'only the ticket created before the cutoff')
+    t.same(await store.get('16A'), stamped({
+      ...old, callbackNumber: '138****5678', choices: { priority: 'handling', phone: '021****4567', code: '12' }, numbersMaskedAt: T0
+    }), 'callback number and numbers among the choices masked, and when')
+    t.same(await store.get('16B'), stamped(edge), 'created at the cutoff: kept in full')
+    t.same(await store.get('16C'), stamped(young))
+
+    t.equal(await store.maskNumbers(cutoff, T0 + 1), 0, 'a second sweep changes nothing')
+    t.equal((await store.get('16A'))?.numbersMaskedAt, T0, 'and keeps the first masking\'s time')
+    const both = await Promise.all([store.maskNumbers(T0, T0 + 2), store.maskNumbers(T0, T0 + 2)])
+    t.equal(both[0] + both[1], 2, 'two sweeps at once mask each remaining ticket once between them')
+    t.equal((await store.get('16C'))?.callbackNumber, '138****5678')
+
+    const later = await store.update('16A', 'open', ack(T0 + 3))
+    t.match(later, { status: 'acknowledged', callbackNumber: '138****5678' }, 'a masked ticket stays masked through status changes')
+  })
+
+  void t.test('number views: recorded, listed newest first, since an instant', async (t) => {
+    const store = await open(t)
+    t.same(await store.listNumberViews({ limit: 10 }), [])
+    const view = (at: number, ticketId: string, by = 'department:tax') => ({ at, by, ticketId, departmentId: 'tax' })
+    await store.recordNumberViews([view(T0, '17A'), view(T0 + 2, '17B', 'admin')])
+    await store.recordNumberViews([view(T0 + 1, '17A'), view(T0, '17A')])
+    await store.recordNumberViews([])
+    t.same(await store.listNumberViews({ limit: 10 }), [view(T0 + 2, '17B', 'admin'), view(T0 + 1, '17A'), view(T0, '17A')],
+      'newest first; the same view twice is one')
+    t.same(await store.listNumberViews({ limit: 2 }), [view(T0 + 2, '17B', 'admin'), view(T0 + 1, '17A')])
+    t.same(await store.listNumberViews({ since: T0 + 1, limit: 10 }), [view(T0 + 2, '17B', 'admin'), view(T0 + 1, '17A')])
+  })
+
   void t.test('after close() every operation fails with HC_STORE', async (t) => {
     const store = await makeStore(t)
     await store.close()

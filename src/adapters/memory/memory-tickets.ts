@@ -10,11 +10,11 @@
 import { readRecord, stamped } from '../../domain/record-version.js'
 import { randomUUID } from 'node:crypto'
 import { HotlineError } from '../../errors.js'
-import { type TicketChange, UNCONTACTED, applyChange } from '../../domain/tickets.js'
+import { type TicketChange, UNCONTACTED, applyChange, maskTicketNumbers, numberView } from '../../domain/tickets.js'
 import type {
   ClaimedJob, CreateResult, DeliveryJob, NewDeliveryJob, TicketCounts, TicketQuery, TicketStore
 } from '../../ports/ticket-store.js'
-import { TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../domain/ticket-record.js'
+import { type NumberView, TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../domain/ticket-record.js'
 
 interface StoredJob {
   job: DeliveryJob
@@ -30,6 +30,8 @@ export class MemoryTicketStore implements TicketStore {
   readonly #outbox = new Map<string, number>()
   /** Job id → when it was parked. */
   readonly #dead = new Map<string, number>()
+  /** Sights of full numbers: JSON → when (one entry per distinct view, as Redis's sorted set). */
+  readonly #views = new Map<string, number>()
   #closed = false
 
   create (ticket: Ticket, job: NewDeliveryJob | undefined): Promise<CreateResult> {
@@ -183,6 +185,33 @@ export class MemoryTicketStore implements TicketStore {
       }
       return { byStatus, overdue, queued: this.#outbox.size, dead: this.#dead.size }
     })
+  }
+
+  maskNumbers (createdBefore: number, at: number): Promise<number> {
+    return this.#run(() => {
+      let masked = 0
+      for (const [id, json] of this.#tickets) {
+        const ticket = readRecord<Ticket>(json)
+        if (ticket.createdAt >= createdBefore || ticket.numbersMaskedAt !== undefined) continue
+        this.#tickets.set(id, JSON.stringify(stamped(maskTicketNumbers(ticket, at))))
+        masked++
+      }
+      return masked
+    })
+  }
+
+  recordNumberViews (views: readonly NumberView[]): Promise<void> {
+    return this.#run(() => {
+      for (const view of views) this.#views.set(JSON.stringify(numberView(view)), view.at)
+    })
+  }
+
+  listNumberViews (query: { since?: number, limit: number }): Promise<NumberView[]> {
+    return this.#run(() => [...this.#views]
+      .filter(([, at]) => query.since === undefined || at >= query.since)
+      .sort(([a, sa], [b, sb]) => sa !== sb ? sb - sa : compareStrings(b, a))
+      .slice(0, Math.max(0, Math.floor(query.limit)))
+      .map(([json]) => JSON.parse(json) as NumberView))
   }
 
   close (): Promise<void> {

@@ -12,11 +12,11 @@ import { randomUUID } from 'node:crypto'
 import type { Redis, RedisOptions } from 'ioredis'
 import { readRecord, stamped } from '../../domain/record-version.js'
 import { HotlineError } from '../../errors.js'
-import { type TicketChange, UNCONTACTED, applyChange } from '../../domain/tickets.js'
+import { type TicketChange, UNCONTACTED, applyChange, maskTicketNumbers, numberView } from '../../domain/tickets.js'
 import type {
   ClaimedJob, CreateResult, DeliveryJob, NewDeliveryJob, TicketCounts, TicketQuery, TicketStore
 } from '../../ports/ticket-store.js'
-import { TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../domain/ticket-record.js'
+import { type NumberView, TICKET_STATUSES, type Ticket, type TicketKind, type TicketStatus } from '../../domain/ticket-record.js'
 import { type Durability, RedisConnection } from './redis-connection.js'
 import { TICKET_SCRIPTS, type TicketScriptName } from './ticket-scripts.js'
 
@@ -37,6 +37,9 @@ export const DEFAULT_TICKET_KEY_PREFIX = 'hotline:'
 
 /** Compare-and-set attempts before giving up on a ticket that keeps changing under us. */
 const CAS_ATTEMPTS = 20
+
+/** Tickets walked per script call of the retention sweep: each call holds Redis briefly. */
+const SWEEP_PAGE = 200
 
 export class RedisTicketStore implements TicketStore {
   readonly #connection: RedisConnection<TicketScriptName>
@@ -194,6 +197,47 @@ export class RedisTicketStore implements TicketStore {
     const byStatus = Object.fromEntries(TICKET_STATUSES.map((s, i) => [s, numbers[i] ?? 0])) as Record<TicketStatus, number>
     const n = TICKET_STATUSES.length
     return { byStatus, overdue: numbers[n] ?? 0, queued: numbers[n + 1] ?? 0, dead: numbers[n + 2] ?? 0 }
+  }
+
+  async maskNumbers (createdBefore: number, at: number): Promise<number> {
+    let masked = 0
+    for (let offset = 0; ; offset += SWEEP_PAGE) {
+      const reply = await this.#script('ticketsToMask', [this.#key('tickets')], [this.#prefix, createdBefore, offset, SWEEP_PAGE])
+      if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw corrupt('ticketsToMask reply', JSON.stringify(reply))
+      for (const id of stringArray(reply[1], 'ticketsToMask')) if (await this.#maskOne(id, at)) masked++
+      if (reply[0] < SWEEP_PAGE) break
+    }
+    if (masked > 0) await this.#connection.replicated('the masked tickets')
+    return masked
+  }
+
+  async recordNumberViews (views: readonly NumberView[]): Promise<void> {
+    if (views.length === 0) return
+    const members = views.flatMap((view) => [view.at, JSON.stringify(numberView(view))])
+    await this.#do('recordNumberViews', () => this.#redis.zadd(this.#key('number-views'), ...members))
+  }
+
+  async listNumberViews (query: { since?: number, limit: number }): Promise<NumberView[]> {
+    const limit = Math.floor(query.limit)
+    if (!(limit > 0)) return []
+    const found = await this.#do('listNumberViews', () =>
+      this.#redis.zrevrangebyscore(this.#key('number-views'), '+inf', query.since ?? '-inf', 'LIMIT', 0, limit))
+    return found.map((json) => JSON.parse(json) as NumberView)
+  }
+
+  /** Masks one ticket by compare-and-set; true when this call masked it (not another sweep). */
+  async #maskOne (id: string, at: number): Promise<boolean> {
+    const key = this.#key('ticket:', id)
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const [json, rev, done] = await this.#do('maskNumbers', () => this.#redis.hmget(key, 'json', 'rev', 'masked'))
+      if (json === null || json === undefined || rev === null || rev === undefined || done === '1') return false
+      const ticket = parseTicket(json)
+      const next = maskTicketNumbers(ticket, at)
+      const written = await this.#script('maskTicket', [key], [rev, String(Number(rev) + 1), JSON.stringify(stamped(next))])
+      if (written === 1) return next !== ticket
+      if (written === -1) return false
+    }
+    throw new HotlineError('HC_STORE', `redis ticket store: ticket ${id} kept changing; masking given up until the next sweep`)
   }
 
   /** Quits after the replies still due; safe to call twice; later operations fail with HC_STORE. */

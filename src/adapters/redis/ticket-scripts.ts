@@ -9,7 +9,8 @@
 // finished in TypeScript.
 //
 // Keys (P = the store's prefix, passed as ARGV where a script derives keys):
-//   P ticket:<id>                  hash: json, status, departmentId, createdAt, dueAt, rev
+//   P ticket:<id>                  hash: json, status, departmentId, createdAt, dueAt, rev,
+//                                  masked? ('1' once the retention sweep masked its numbers)
 //   P ticket-call:<kind>:<callId>  string: the ticket id raised for that call and kind
 //   P tickets                      zset: every ticket id, score createdAt
 //   P tickets:status:<status>      zset: ids by status, score createdAt
@@ -19,6 +20,7 @@
 //                                  nextAt?, lastError?, deadAt?, lease?, leaseUntil?
 //   P ticket-outbox                zset: queued job ids, score next attempt (lease expiry while leased)
 //   P ticket-dead                  zset: dead job ids, score when parked
+//   P number-views                 zset: sights of full numbers (JSON), score when
 
 export interface TicketScript {
   numberOfKeys: number
@@ -217,6 +219,39 @@ redis.call('HDEL', KEYS[1], 'deadAt')
 redis.call('HSET', KEYS[1], 'attempts', '0', 'nextAt', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return redis.call('HGETALL', KEYS[1])
+`
+  },
+
+  /**
+   * KEYS[1] tickets. ARGV: 1 prefix, 2 created before, 3 offset, 4 count.
+   * One page of the tickets created before the instant (oldest first): {ids walked, {ids whose
+   * numbers are not masked yet}}. The index never shrinks, so pages by offset are stable.
+   */
+  ticketsToMask: {
+    numberOfKeys: 1,
+    lua: `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2], 'LIMIT', ARGV[3], ARGV[4])
+local out = {}
+for _, id in ipairs(ids) do
+  if redis.call('HGET', ARGV[1] .. 'ticket:' .. id, 'masked') ~= '1' then out[#out + 1] = id end
+end
+return {#ids, out}
+`
+  },
+
+  /**
+   * KEYS[1] ticket. ARGV: 1 expected rev, 2 new rev, 3 json (numbers masked).
+   * Compare-and-set as updateTicket, marking the ticket masked: -1 unknown, 0 changed
+   * meanwhile (read again), 1 written. Status and indexes are untouched.
+   */
+  maskTicket: {
+    numberOfKeys: 1,
+    lua: `
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if not rev then return -1 end
+if rev ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'json', ARGV[3], 'rev', ARGV[2], 'masked', '1')
+return 1
 `
   },
 
