@@ -200,6 +200,11 @@ export const AppConfigSchema = Type.Object({
     // One webhook request, connection to last byte of the answer.
     requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 })
   }),
+  privacy: section({
+    // Days a ticket keeps the caller's full number (PIPL: no longer than needed); after them a
+    // sweep masks it (`138****5678`) in the store. Call records only ever keep it masked.
+    fullNumberDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 })
+  }),
   stats: section({
     // Connection-rate target in working hours: ≥ 90 % in the Shanghai plans (the national
     // 12345 standard asks 95 %, shown next to it for reference).

@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { DeliveryJob, TicketStore } from '../ports/ticket-store.js'
 import type { TicketSink } from '../ports/tickets.js'
-import type { Ticket, TicketRequest, TicketStatus } from '../domain/ticket-record.js'
+import type { NumberView, Ticket, TicketRequest, TicketStatus } from '../domain/ticket-record.js'
 
 /** Where a department's tickets are delivered (the directory). */
 export interface WebhookDirectory {
@@ -62,6 +62,8 @@ export type TicketListResult =
 
 /** Re-reads before giving up when another controller keeps changing the same ticket. */
 const CHANGE_ATTEMPTS = 5
+
+const DAY_MS = 24 * 60 * 60 * 1000
 
 export class TicketService implements TicketSink {
   readonly #store: TicketStore
@@ -167,6 +169,31 @@ export class TicketService implements TicketSink {
     }
     this.#onQueued()
     return { ok: true, ticket }
+  }
+
+  /**
+   * Records that `by` is about to see these tickets' callback numbers in full (those not
+   * masked yet). Called before the answer leaves: a sight that cannot be recorded is not given.
+   */
+  async recordNumberViews (tickets: readonly Ticket[], by: string): Promise<void> {
+    const at = this.#clock.now()
+    const views: NumberView[] = tickets.filter((t) => t.numbersMaskedAt === undefined)
+      .map((t) => ({ at, by, ticketId: t.id, departmentId: t.departmentId }))
+    await this.#store.recordNumberViews(views)
+  }
+
+  /** Sights of full numbers, newest first (admins). */
+  numberViews (query: { since?: number, limit: number }): Promise<NumberView[]> {
+    return this.#store.listNumberViews(query)
+  }
+
+  /**
+   * The retention sweep: masks the full numbers of tickets raised more than `days` days ago.
+   * Idempotent: every controller runs it, and what one masked the others leave.
+   */
+  maskOldNumbers (days: number): Promise<number> {
+    const now = this.#clock.now()
+    return this.#store.maskNumbers(now - days * DAY_MS, now)
   }
 
   async #act (id: string, actor: TicketActor, input: Omit<TicketActionInput, 'at' | 'by'> & { action: TicketAction }, at?: number): Promise<TicketResult> {

@@ -1,6 +1,7 @@
 // Wiring of the tickets in one call, for the controller: the ticket store picked like the
 // call store (memory, or Redis shared by every controller), the service the call side raises
-// tickets through, the delivery worker, the API routes, and what to close on shutdown.
+// tickets through, the delivery worker, the API routes, the retention sweep of full numbers,
+// and what to close on shutdown.
 
 import { redisClient } from './store-factory.js'
 import type { Logger } from 'pino'
@@ -9,6 +10,7 @@ import { RedisTicketStore } from '../adapters/redis/redis-tickets.js'
 import { type ApiToken, type AppConfig, ENV_SOURCE } from '../config/app-config.js'
 import type { ConfigProblem } from '../config/validate.js'
 import type { DueRule } from '../domain/tickets.js'
+import { registerPrivacyRoutes } from '../http/routes/privacy.js'
 import { registerTicketRoutes } from '../http/routes/tickets.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
@@ -19,6 +21,12 @@ import type { Tickets } from '../features/context.js'
 
 /** How often the ticket gauges are refreshed when no worker does it (the worker's default). */
 const GAUGE_INTERVAL_MS = 15_000
+
+/**
+ * How often the retention sweep runs (and once at start): numbers are masked within an hour of
+ * falling due. Every controller runs it; the store masks each ticket once whoever gets there.
+ */
+export const PRIVACY_SWEEP_INTERVAL_MS = 60 * 60 * 1000
 
 /** The part of the directory tickets need. */
 export interface TicketDirectory {
@@ -91,12 +99,25 @@ export function startTickets (options: StartTicketsOptions): Tickets {
     })
   }, GAUGE_INTERVAL_MS) : undefined
   gauges?.unref()
+  const sweepLog = logger.child({ component: 'privacy' })
+  const sweep = (): void => {
+    service.maskOldNumbers(config.privacy.fullNumberDays).then((masked) => {
+      if (masked > 0) sweepLog.info({ masked, fullNumberDays: config.privacy.fullNumberDays }, 'full numbers past their retention masked')
+    }, (err: unknown) => { sweepLog.warn({ err }, 'masking full numbers past their retention failed; tried again at the next sweep') })
+  }
+  sweep()
+  const sweeps = setInterval(sweep, PRIVACY_SWEEP_INTERVAL_MS)
+  sweeps.unref()
   return {
     store,
     service,
     worker,
-    routes: (app) => registerTicketRoutes(app, { tickets: service, clock }),
+    routes: async (app) => {
+      await registerTicketRoutes(app, { tickets: service, clock })
+      await registerPrivacyRoutes(app, { tickets: service })
+    },
     close: async () => {
+      clearInterval(sweeps)
       clearInterval(gauges)
       await worker?.stop()
       if (options.store === undefined) await store.close()

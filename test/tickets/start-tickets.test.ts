@@ -11,8 +11,10 @@ import { ConfigError } from '../../src/config/validate.js'
 import { registerAuth } from '../../src/http/auth.js'
 import { createLogger } from '../../src/logger.js'
 import { Metrics } from '../../src/metrics.js'
-import { systemClock } from '../../src/ports/clock.js'
+import { MemoryTicketStore } from '../../src/adapters/memory/memory-tickets.js'
+import { ManualClock, systemClock } from '../../src/ports/clock.js'
 import { checkTicketSetup, startTickets } from '../../src/wiring/start-tickets.js'
+import { eventually } from '../helpers/sim.js'
 
 const SECRET = 'a-webhook-secret-of-some-length'
 const load = (env: Env, raw: unknown = {}) => resolveAppConfig(raw, 'default.yaml', env)
@@ -98,4 +100,39 @@ void t.test('startTickets: raise → webhook → API, and close stops the worker
   t.match(res.json(), { id: ticket.id, status: 'delivered' })
   await tickets.close()
   await t.rejects(tickets.store.get(ticket.id), { code: 'HC_STORE' }, 'the store it made is closed')
+})
+
+void t.test('privacy settings: 30 days by default, PRIVACY_FULL_NUMBER_DAYS, bounds', async (t) => {
+  t.same(load({}).privacy, { fullNumberDays: 30 })
+  t.equal(load({ PRIVACY_FULL_NUMBER_DAYS: '90' }).privacy.fullNumberDays, 90)
+  t.equal(load({}, { privacy: { fullNumberDays: 7 } }).privacy.fullNumberDays, 7)
+  t.match(problems({ PRIVACY_FULL_NUMBER_DAYS: '0' }), [{ path: 'PRIVACY_FULL_NUMBER_DAYS' }])
+  t.match(problems({ PRIVACY_FULL_NUMBER_DAYS: 'a month' }), [{ path: 'PRIVACY_FULL_NUMBER_DAYS' }])
+  t.match(problems({}, { privacy: { fullNumberDays: 5000 } }), [{ path: '/privacy/fullNumberDays' }])
+})
+
+void t.test('startTickets sweeps at start: numbers past their retention masked, the admin route in place', async (t) => {
+  const DAY = 24 * 60 * 60 * 1000
+  const now = Date.parse('2025-04-15T10:00:00+08:00')
+  const clock = new ManualClock(now)
+  const store = new MemoryTicketStore()
+  t.teardown(() => store.close())
+  const base = { kind: 'next-urgent' as const, departmentId: 'archive', callbackNumber: '13812345678', choices: {}, dueAt: now, status: 'open' as const, history: [] }
+  await store.create({ ...base, id: 'OLD', callId: 'c-old', createdAt: now - 8 * DAY }, undefined)
+  await store.create({ ...base, id: 'NEW', callId: 'c-new', createdAt: now - 6 * DAY }, undefined)
+  const config = load({ PRIVACY_FULL_NUMBER_DAYS: '7', API_TOKENS: 'adm-0123456789abcdef:admin' })
+  const logger = createLogger({ level: 'silent', destination: new Writable({ write (_c, _e, done) { done() } }) })
+  const tickets = startTickets({ config, directory, calendar: { nextUrgentDue: (i) => i + 1000 }, clock, logger, metrics: new Metrics(), store })
+  t.teardown(() => tickets.close())
+  await eventually(async () => (await store.get('OLD'))?.numbersMaskedAt, 'the old ticket masked')
+  t.match(await store.get('OLD'), { callbackNumber: '138****5678', numbersMaskedAt: now })
+  t.match(await store.get('NEW'), { callbackNumber: '13812345678' }, 'a ticket within its retention keeps the number')
+
+  const app = Fastify()
+  await registerAuth(app, { tokens: config.api.tokens })
+  await tickets.routes(app)
+  await app.ready()
+  t.teardown(() => app.close())
+  const res = await app.inject({ url: '/api/privacy/number-views', headers: { authorization: 'Bearer adm-0123456789abcdef' } })
+  t.same(res.json(), { views: [] })
 })

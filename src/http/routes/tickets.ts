@@ -5,7 +5,10 @@
 //
 // Personal data: the callback number is the one thing a department needs to call the business
 // back, so it appears in full to that department (and to admins); supervisors watch the
-// figures and see it masked (`138****5678`), as everywhere else (docs/architecture).
+// figures and see it masked (`138****5678`), as everywhere else (docs/architecture). Each
+// sight of a full number is recorded before the answer leaves (who, which ticket, when;
+// admins list them, privacy.ts), and past `privacy.fullNumberDays` the number is masked for
+// everyone.
 //
 // Input is checked with TypeBox's compiler inside this plugin (as in agents.ts): an unknown
 // field or a wrong type is a 400 naming the field; responses have schemas, so only the
@@ -72,6 +75,8 @@ const TicketView = Type.Object({
   closedAt: Type.Optional(Iso),
   resolution: Type.Optional(Type.String()),
   resolved: Type.Optional(Type.Boolean()),
+  /** When the retention sweep masked its numbers: from then on masked for everyone. */
+  numbersMaskedAt: Type.Optional(Iso),
   history: Type.Array(Type.Object({
     at: Iso, status: Type.String(), by: Type.String(), note: Type.Optional(Type.String())
   }))
@@ -129,6 +134,7 @@ function ticketView (ticket: Ticket, user: ApiUser | undefined, now: number): Ti
     closedAt: iso(ticket.closedAt),
     resolution: ticket.resolution,
     resolved: ticket.resolved,
+    numbersMaskedAt: iso(ticket.numbersMaskedAt),
     history: ticket.history.map((h) => ({ at: new Date(h.at).toISOString(), status: h.status, by: h.by, note: h.note }))
   }
 }
@@ -159,8 +165,17 @@ const FAILURES = {
   'invalid-input': [400, 'Bad Request', 'HC_BAD_REQUEST']
 } as const
 
-function answer (reply: FastifyReply, request: FastifyRequest, result: TicketResult, now: number): FastifyReply {
-  if (result.ok) return reply.send(ticketView(result.ticket, request.apiUser, now))
+/** Records the sights of full numbers among `tickets` (HC_STORE, no answer, when it cannot). */
+async function recordViews (tickets: TicketService, shown: readonly Ticket[], user: ApiUser | undefined): Promise<void> {
+  const full = shown.filter((ticket) => seesNumbers(user, ticket))
+  if (full.length > 0) await tickets.recordNumberViews(full, actorOf(user).by)
+}
+
+async function answer (reply: FastifyReply, request: FastifyRequest, tickets: TicketService, result: TicketResult, now: number): Promise<FastifyReply> {
+  if (result.ok) {
+    await recordViews(tickets, [result.ticket], request.apiUser)
+    return reply.send(ticketView(result.ticket, request.apiUser, now))
+  }
   const [statusCode, error, code] = FAILURES[result.error]
   // A forbidden ticket's status is none of the asker's business.
   const status = result.error === 'forbidden' ? undefined : result.ticket?.status
@@ -190,6 +205,7 @@ function ticketRoutes (app: FastifyInstance, deps: TicketRoutesDeps): Promise<vo
       overdue: q.overdue === 'true'
     }, actorOf(request.apiUser))
     if (!result.ok) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', code: 'HC_FORBIDDEN', message: result.reason })
+    await recordViews(deps.tickets, result.tickets, request.apiUser)
     const now = clock.now()
     return { tickets: result.tickets.map((t) => ticketView(t, request.apiUser, now)) }
   })
@@ -201,27 +217,27 @@ function ticketRoutes (app: FastifyInstance, deps: TicketRoutesDeps): Promise<vo
   }, async () => ({ dead: (await deps.tickets.deadDeliveries(MAX_LIMIT)).map(deadView) }))
 
   app.get('/api/tickets/:id', { onRequest: readers, schema: one }, async (request: IdRequest, reply) =>
-    answer(reply, request, await deps.tickets.get(request.params.id, actorOf(request.apiUser)), clock.now()))
+    await answer(reply, request, deps.tickets, await deps.tickets.get(request.params.id, actorOf(request.apiUser)), clock.now()))
 
   app.post('/api/tickets/:id/acknowledge', {
     onRequest: actors, schema: { ...one, body: AcknowledgeBody }
   }, async (request: IdRequest<Static<typeof AcknowledgeBody>>, reply) =>
-    answer(reply, request, await deps.tickets.acknowledge(request.params.id, actorOf(request.apiUser), request.body.note), clock.now()))
+    await answer(reply, request, deps.tickets, await deps.tickets.acknowledge(request.params.id, actorOf(request.apiUser), request.body.note), clock.now()))
 
   app.post('/api/tickets/:id/contact', {
     onRequest: actors, schema: { ...one, body: ContactBody }
   }, async (request: IdRequest<Static<typeof ContactBody>>, reply) =>
-    answer(reply, request, await deps.tickets.recordContact(request.params.id, actorOf(request.apiUser), request.body.note), clock.now()))
+    await answer(reply, request, deps.tickets, await deps.tickets.recordContact(request.params.id, actorOf(request.apiUser), request.body.note), clock.now()))
 
   app.post('/api/tickets/:id/close', {
     onRequest: actors, schema: { ...one, body: CloseBody }
   }, async (request: IdRequest<Static<typeof CloseBody>>, reply) =>
-    answer(reply, request, await deps.tickets.close(request.params.id, actorOf(request.apiUser), request.body), clock.now()))
+    await answer(reply, request, deps.tickets, await deps.tickets.close(request.params.id, actorOf(request.apiUser), request.body), clock.now()))
 
   app.post('/api/tickets/:id/redeliver', {
     onRequest: admins, schema: { ...one, body: Empty }
   }, async (request: IdRequest, reply) =>
-    answer(reply, request, await deps.tickets.redeliver(request.params.id), clock.now()))
+    await answer(reply, request, deps.tickets, await deps.tickets.redeliver(request.params.id), clock.now()))
   return Promise.resolve()
 }
 
