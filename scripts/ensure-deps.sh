@@ -16,8 +16,12 @@ set -eu
 # the screenshots the page tests save (without it every character is a box).
 TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl chromium:chromium promtool:prometheus amtool:prometheus-alertmanager /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei espeak-ng:espeak-ng sox:sox'
 
+USAGE='usage: sh scripts/ensure-deps.sh [--test]
+  (no option)  install the npm dependencies when node_modules is missing or stale
+  --test       also the Debian packages the test suite runs (as root or with sudo -n)'
+
 usage() {
-  echo "usage: sh scripts/ensure-deps.sh [--test]" >&2
+  echo "$USAGE" >&2
   exit 2
 }
 
@@ -25,7 +29,7 @@ want_test=no
 for arg in "$@"; do
   case $arg in
     --test) want_test=yes ;;
-    -h|--help) usage ;;
+    -h|--help) echo "$USAGE"; exit 0 ;;
     *) echo "ensure-deps: unknown argument: $arg" >&2; usage ;;
   esac
 done
