@@ -44,13 +44,18 @@ const { values } = (() => {
         at: { type: 'string', default: '2026-03-02T10:00:00+08:00' },
         'api-interval-ms': { type: 'string', default: '100' },
         'log-level': { type: 'string', default: 'info' },
-        'log-file': { type: 'string' }
+        'log-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false }
       }
     })
   } catch (err) {
     return fail((err as Error).message)
   }
 })()
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
 
 function number (name: string, text: string, min: number, max: number): number {
   const n = Number(text)

@@ -19,13 +19,18 @@ function main (): Promise<number> {
         'fault-gap-ms': { type: 'string', default: '3000' },
         'calls-per-minute': { type: 'string', default: '30' },
         'silence-limit-s': { type: 'string', default: '30' },
-        keep: { type: 'boolean', default: false }
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false }
       },
       strict: true
     }).values
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`)
     return Promise.resolve(64)
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return Promise.resolve(0)
   }
   const whole = (name: string, text: string, min: number): number => {
     const n = Number(text)

@@ -2,15 +2,18 @@
 // package, day by day, and prints every disagreement. Our files are the authority; a
 // disagreement means one side mis-copied a State Council notice, and the notice decides.
 //
-//   npx tsx scripts/check-calendar.ts [configDir]     (default: ./config; exit 1 on disagreement)
+//   npm run calendar:check -- [configDir]   (default: the folder `npm start` uses, HOTLINE_CONFIG_DIR
+//                                            else config/; exit 1 on disagreement, 2 on bad input)
 //
 // `chinese-days` builds its tables and reads dates in the process's local time zone: it
 // parses 'YYYY-MM-DD' as UTC midnight and formats with local getters, so west of UTC every
 // date shifts by one day. Its answers are only meaningful with the process in Asia/Shanghai,
 // which is why TZ is set before the package is loaded.
 
+import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadCalendar } from '../src/config/calendar-schema.js'
+import { configDirOf } from '../src/config/index.js'
 import { type DayInfo, WorkCalendar } from '../src/domain/calendar.js'
 
 export interface Disagreement {
@@ -71,8 +74,19 @@ function describeYear (calendar: WorkCalendar, year: number): string {
   return calendar.years.includes(year) ? 'year in config' : 'year not in config'
 }
 
+const USAGE = 'usage: npm run calendar:check -- [configDir]   (default: HOTLINE_CONFIG_DIR, else config/)'
+
 async function main (): Promise<number> {
-  const configDir = process.argv[2] ?? 'config'
+  const arg = process.argv[2]
+  if (arg === '--help' || arg === '-h') {
+    console.log(USAGE)
+    return 0
+  }
+  if (arg?.startsWith('-') === true) {
+    console.error(`calendar:check: unknown option ${arg}\n${USAGE}`)
+    return 2
+  }
+  const configDir = arg ?? configDirOf(process.env, resolve(import.meta.dirname, '..'))
   const data = await loadCalendar(configDir)
   const calendar = new WorkCalendar(data)
   const cd = await loadChineseDays()

@@ -16,8 +16,12 @@ set -eu
 # the screenshots the page tests save (without it every character is a box).
 TEST_PACKAGES='redis-server:redis-server sipp:sip-tester openssl:openssl chromium:chromium promtool:prometheus amtool:prometheus-alertmanager /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei espeak-ng:espeak-ng sox:sox'
 
+USAGE='usage: sh scripts/ensure-deps.sh [--test]
+  (no option)  install the npm dependencies when node_modules is missing or stale
+  --test       also the Debian packages the test suite runs (as root or with sudo -n)'
+
 usage() {
-  echo "usage: sh scripts/ensure-deps.sh [--test]" >&2
+  echo "$USAGE" >&2
   exit 2
 }
 
@@ -25,7 +29,7 @@ want_test=no
 for arg in "$@"; do
   case $arg in
     --test) want_test=yes ;;
-    -h|--help) usage ;;
+    -h|--help) echo "$USAGE"; exit 0 ;;
     *) echo "ensure-deps: unknown argument: $arg" >&2; usage ;;
   esac
 done
@@ -104,13 +108,39 @@ install_switches() {
   $as_root sh "$SWITCHES/install.sh"
 }
 
-echo "ensure-deps: installing Debian packages: $missing" >&2
-# $as_root and $missing are word lists on purpose. Another apt (unattended upgrades, a second
-# job) may hold the package lock: wait for it, up to five minutes, rather than fail.
+# Another apt (unattended upgrades, a second job) may hold the dpkg or lists lock: wait for
+# it, LOCK_WAIT_S in all, rather than fail. apt-get waits by itself for DPkg::Lock::Timeout
+# seconds (and says so); a lock it still reports busy is retried until the deadline.
+LOCK_WAIT_S=${ENSURE_DEPS_LOCK_WAIT_S:-600}
+lock_deadline=$(($(date +%s) + LOCK_WAIT_S))
+apt_get() {
+  while :; do
+    left=$((lock_deadline - $(date +%s)))
+    [ "$left" -gt 0 ] || left=1
+    err_file=$(mktemp)
+    # shellcheck disable=SC2086
+    if $as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$left" "$@" 2>"$err_file"; then
+      cat "$err_file" >&2
+      rm -f "$err_file"
+      return 0
+    fi
+    cat "$err_file" >&2
+    if grep -qi 'could not get lock\|unable to acquire\|unable to lock' "$err_file" && [ "$(date +%s)" -lt "$lock_deadline" ]; then
+      rm -f "$err_file"
+      echo "ensure-deps: another apt holds the package lock; waiting (at most $((lock_deadline - $(date +%s))) s more)" >&2
+      sleep 2
+      continue
+    fi
+    rm -f "$err_file"
+    return 1
+  done
+}
+
+echo "ensure-deps: installing Debian packages: $missing (waiting up to $LOCK_WAIT_S s if another apt holds the package lock)" >&2
+apt_get update -q
+# $missing is a word list on purpose.
 # shellcheck disable=SC2086
-$as_root apt-get -o DPkg::Lock::Timeout=300 update -q
-# shellcheck disable=SC2086
-$as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends $missing
+apt_get install -y -q --no-install-recommends $missing
 
 still=$(missing_packages)
 if [ -n "$still" ]; then

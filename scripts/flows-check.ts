@@ -3,7 +3,10 @@
 // `file: path: reason` (warnings as `file: path: warning: reason`). Exit status 1 when any
 // file has an error, so it can gate a deploy or a CI job.
 //
-//   npx tsx scripts/flows-check.ts [--flows-dir ivr-flows] [--config-dir config]
+//   npm run flows:check -- [--flows-dir ivr-flows] [--config-dir DIR]
+//
+// The config folder is the one `npm start` uses (HOTLINE_CONFIG_DIR, else config/) unless
+// --config-dir names another. Exit status 2 on a bad option.
 //
 // Agent groups come from <config-dir>/agents.yaml, checked as the controller checks it;
 // without that file, the two groups the hotline always has.
@@ -12,20 +15,36 @@ import { existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadAgents } from '../src/config/agents-schema.js'
-import { ConfigError, type ConfigProblem, formatProblem, loadDirectory } from '../src/config/index.js'
+import { ConfigError, type ConfigProblem, configDirOf, formatProblem, loadDirectory } from '../src/config/index.js'
 import { scanFlowDirectory } from '../src/flows/registry.js'
 
 const DEFAULT_GROUPS = ['enterprise-seat', 'ordinary']
 
-const { values } = parseArgs({
-  options: {
-    'flows-dir': { type: 'string', default: 'ivr-flows' },
-    'config-dir': { type: 'string', default: 'config' }
+const USAGE = `usage: npm run flows:check -- [--flows-dir DIR] [--config-dir DIR]
+  --flows-dir   the flow files (default: ivr-flows)
+  --config-dir  where directory.yaml and agents.yaml are (default: HOTLINE_CONFIG_DIR, else config/)`
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        'flows-dir': { type: 'string', default: 'ivr-flows' },
+        'config-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false }
+      }
+    })
+  } catch (err) {
+    console.error(`flows:check: ${(err as Error).message}\n${USAGE}`)
+    process.exit(2)
   }
-})
+})()
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
 
 const flowsDir = resolve(values['flows-dir'])
-const configDir = resolve(values['config-dir'])
+const configDir = resolve(values['config-dir'] ?? configDirOf(process.env, resolve(import.meta.dirname, '..')))
 
 async function loadGroups (file: string): Promise<string[]> {
   if (!existsSync(file)) return DEFAULT_GROUPS
