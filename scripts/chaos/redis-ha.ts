@@ -31,7 +31,25 @@ export class RedisHa {
     const sentinels = await Promise.all([0, 1, 2].map(async () => await startSentinel(primary.port, MASTER, 2)))
     const ha = new RedisHa([primary, ...replicas], sentinels)
     await ha.#until(async () => (await ha.replicasKnown()) >= 1, 'the sentinels know the replica', 30_000)
+    await ha.#until(async () => await ha.replicaInSync(), 'the replica in sync', 60_000)
     return ha
+  }
+
+  /**
+   * The primary sees a replica online (its first full copy done). Until then the replica holds
+   * nothing a promotion could keep: failing over sooner would lose every record, which no
+   * store can avoid and the product cannot be blamed for, so faults wait for it.
+   */
+  async replicaInSync (): Promise<boolean> {
+    const primary = new Redis(await this.primaryPort(), { lazyConnect: true, maxRetriesPerRequest: 1 })
+    primary.on('error', () => {})
+    try {
+      await primary.connect()
+      const info = await primary.info('replication')
+      return /^role:master/m.test(info) && /^slave\d+:.*state=online/m.test(info)
+    } finally {
+      primary.disconnect()
+    }
   }
 
   /** `host:port,…` for REDIS_SENTINELS. */
@@ -59,6 +77,7 @@ export class RedisHa {
    * sentinels asked to fail over; resolves once they name the new primary.
    */
   async failover (): Promise<void> {
+    await this.#until(async () => await this.replicaInSync(), 'the replica in sync before a switch-over', 60_000)
     const before = await this.primaryPort()
     const primary = new Redis(before, { lazyConnect: true, maxRetriesPerRequest: 1 })
     primary.on('error', () => {})
@@ -75,6 +94,7 @@ export class RedisHa {
 
   /** The primary killed; once a replica is promoted, a fresh replica takes the dead one's place. */
   async killPrimary (): Promise<void> {
+    await this.#until(async () => await this.replicaInSync(), 'the replica in sync before the primary is killed', 60_000)
     const before = await this.primaryPort()
     const dead = this.#servers.get(before)
     if (dead === undefined) throw new Error(`the primary ${before} is not one of ours`)
@@ -86,6 +106,7 @@ export class RedisHa {
     const fresh = await startRedis({ args: ['--replicaof', '127.0.0.1', String(await this.primaryPort())] })
     this.#servers.set(fresh.port, fresh)
     await this.#until(async () => (await this.replicasKnown()) >= 1, 'a replica again', 60_000)
+    await this.#until(async () => await this.replicaInSync(), 'the new replica in sync', 60_000)
   }
 
   async stop (): Promise<void> {

@@ -60,8 +60,13 @@ export class QueueAnnouncer {
     const signal = AbortSignal.any([stopped, this.#options.signal])
     while (!signal.aborted) {
       const started = Date.now()
+      // A place the store cannot tell (a failover) is left out; the hold prompt still plays, so
+      // the caller is not left in silence for a whole period.
+      const position = await this.#options.position().catch((err: unknown) => {
+        log.warn({ err }, 'the caller\'s place in the queue is unknown now: the hold prompt alone')
+        return undefined
+      })
       try {
-        const position = await this.#options.position()
         if (position !== undefined) await this.#options.announce(positionPrompt(position), signal)
         await this.#options.announce(QUEUE_HOLD_PROMPT, signal)
       } catch (err) {

@@ -46,3 +46,19 @@ void t.test('the caller hanging up during a prompt ends the announcements at onc
   await announcer.stop()
   t.ok(Date.now() - started < 1000, `stopped in ${Date.now() - started} ms, not after the 60 s period`)
 })
+
+void t.test('the place unknown (the store failing over): the hold prompt still plays', async (t) => {
+  const caller = new AbortController()
+  const heard: string[] = []
+  const announcer = new QueueAnnouncer({
+    everyMs: 60_000,
+    position: async () => { throw new HotlineError('HC_STORE', 'Command timed out') },
+    announce: async (prompt) => { heard.push(prompt); await Promise.resolve() },
+    signal: caller.signal,
+    log
+  })
+  announcer.start()
+  while (heard.length < 1) await new Promise((resolve) => setImmediate(resolve))
+  await announcer.stop()
+  t.same(heard, [QUEUE_HOLD_PROMPT])
+})
