@@ -71,7 +71,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   // it is public (auth.ts PUBLIC_ROUTES).
   await registerAuth(app, { tokens: deps.auth?.tokens ?? [], metricsPublic: deps.api?.metricsPublic ?? false })
   await app.register(streamQuotaPlugin, deps.api?.streams ?? { perToken: 8, perAddress: 32 })
-  await registerApiSurface(app, deps.api?.rateLimit ?? { perMinute: 600, publicPerMinute: 120 })
+  await registerApiSurface(app, deps.api?.rateLimit ?? { perMinute: 600, publicPerMinute: 120 }, deps.api?.metricsPublic ?? false)
 
   // The probes answer from memory only (no store round trip, no token, outside the rate
   // limit): under load an orchestrator must still read the truth, not a 429 or a timeout.
@@ -113,10 +113,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
  * OpenAPI (/docs, /docs/json), rate limits and the pages (/ui/). Registered before any route
  * so that every route is described and limited.
  */
-async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api']['rateLimit']): Promise<void> {
+async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api']['rateLimit'], metricsPublic: boolean): Promise<void> {
   // Every /api route is behind a token (http/auth.ts): say so in OpenAPI, and group routes by
   // their first path segment, for the routes that do not say it themselves.
   app.addHook('onRoute', (route) => {
+    if (route.url === '/metrics' && !metricsPublic) ((route.schema ??= {}) as { security?: unknown }).security ??= BEARER
     if (!route.url.startsWith('/api/')) return
     const schema = (route.schema ??= {}) as { security?: unknown, tags?: string[] }
     schema.security ??= BEARER
