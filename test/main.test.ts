@@ -38,10 +38,10 @@ void t.test('npm start without API_TOKENS on the simulator prints working demo t
   t.equal(agents.agents.find((a) => a.id === 'agent01')?.state, 'logged-out', 'the first agent is left to a person')
   t.ok(agents.agents.filter((a) => a.id !== 'agent01').every((a) => a.state !== 'logged-out'), 'the synthetic agents are logged in')
   await eventually(async () => {
-    const metrics = await (await fetch(new URL('/metrics', pages))).text()
+    const metrics = await (await get('/metrics')).text()
     const offered = Number(/^hotline_calls_offered_total (\d+)/m.exec(metrics)?.[1] ?? 0)
     if (offered > 0) return offered
-    // Public routes allow 120 requests a minute: look twice a second.
+    // A scrape renders every metric: twice a second is enough.
     await new Promise((resolve) => setTimeout(resolve, 500))
     return undefined
   }, 'a synthetic caller reached the line', 30_000)

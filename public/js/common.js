@@ -7,7 +7,7 @@
 
 const TOKEN_KEY = 'hotline12345.token'
 
-export const ROLE_NAMES = { agent: '话务员', supervisor: '班长', admin: '管理员', department: '部门' }
+export const ROLE_NAMES = { agent: '话务员', supervisor: '班长', admin: '管理员', department: '部门', metrics: '监控采集' }
 
 /** Agent states as the console's badge and the dashboard say them. */
 export const AGENT_STATE_WORDS = {

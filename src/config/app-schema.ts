@@ -24,7 +24,8 @@ const IPV4_RANGE = `${IPV4.slice(0, -1)}(/([0-9]|[12][0-9]|3[0-2]))?$`
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-export const API_ROLES = ['agent', 'supervisor', 'admin', 'department'] as const
+// `metrics`: a scrape-only token for Prometheus (GET /metrics and nothing else).
+export const API_ROLES = ['agent', 'supervisor', 'admin', 'department', 'metrics'] as const
 export type ApiRole = typeof API_ROLES[number]
 
 // One REST API token. An agent's token is bound to that agent: they act as themself only. A
@@ -157,10 +158,19 @@ export const AppConfigSchema = Type.Object({
     // Environment only (API_TOKENS); tokens in the file are refused by the loader.
     tokens: Type.Array(ApiTokenSchema, { maxItems: 1000, default: [] }),
     // Requests per minute and client address on every route (@fastify/rate-limit); the
-    // routes without a token (health, pages, docs) get `publicPerMinute`.
+    // routes without a token (pages, docs) get `publicPerMinute`. /health, /ready and /metrics
+    // are outside both: a probe must never be told 429.
     rateLimit: section({
       perMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
       publicPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 120 })
+    }),
+    // /metrics without a token. Default false: a token of role metrics, supervisor or admin.
+    metricsPublic: Type.Boolean({ default: false }),
+    // Live streams (server-sent events) open at once, per token and per client address; each
+    // holds a socket and about 0.25 MB. Over the cap: 429.
+    streams: section({
+      perToken: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
+      perAddress: Type.Integer({ minimum: 1, maximum: 10_000, default: 32 })
     })
   }),
   dialTest: section({

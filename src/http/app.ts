@@ -10,8 +10,10 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify'
 import type { AppConfig } from '../config/app-config.js'
+import { type AuthOptions, registerAuth } from './auth.js'
 import { installErrorHandler } from './error-handler.js'
 import { BEARER, failureBody } from './schemas.js'
+import { streamQuotaPlugin } from './sse.js'
 import type { Logger } from 'pino'
 import type { CallManager } from '../calls/call-manager.js'
 import type { Metrics } from '../metrics.js'
@@ -28,10 +30,12 @@ export interface AppDeps {
   prompts?: PromptHealth
   metrics: Metrics
   logger: Logger
-  /** More routes (the API), registered before the app is ready. */
+  /** More routes (the API), registered after the auth plugin, before the app is ready. */
   routes?: ((app: FastifyInstance) => Promise<void>) | undefined
-  /** Rate limits; without them the defaults of config/default.yaml. */
-  api?: Pick<AppConfig['api'], 'rateLimit'>
+  /** The API tokens (API_TOKENS); without them every route but the public ones answers 401. */
+  auth?: Pick<AuthOptions, 'tokens'>
+  /** Rate limits, /metrics access, stream caps; without them the defaults of config/default.yaml. */
+  api?: Partial<Pick<AppConfig['api'], 'rateLimit' | 'metricsPublic' | 'streams'>>
   /** Proxies whose X-Forwarded-For gives the client's address (http.trustedProxies). */
   trustedProxies?: readonly string[]
 }
@@ -63,14 +67,23 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
 
   installErrorHandler(app)
-  await registerApiSurface(app, deps.api?.rateLimit ?? { perMinute: 600, publicPerMinute: 120 })
+  // First, so that its onRoute hook sees every route: none is reached without a token unless
+  // it is public (auth.ts PUBLIC_ROUTES).
+  await registerAuth(app, { tokens: deps.auth?.tokens ?? [], metricsPublic: deps.api?.metricsPublic ?? false })
+  await app.register(streamQuotaPlugin, deps.api?.streams ?? { perToken: 8, perAddress: 32 })
+  await registerApiSurface(app, deps.api?.rateLimit ?? { perMinute: 600, publicPerMinute: 120 }, deps.api?.metricsPublic ?? false)
+
+  // The probes answer from memory only (no store round trip, no token, outside the rate
+  // limit): under load an orchestrator must still read the truth, not a 429 or a timeout.
+  const probe = { config: { rateLimit: false } } as const
 
   // Liveness: the process answers. Restarting it would not fix a switch that is down.
-  app.get('/health', { schema: { tags: ['operations'], summary: 'Liveness' } }, () => ({ status: 'ok' }))
+  app.get('/health', { ...probe, schema: { tags: ['operations'], summary: 'Liveness' } }, () => ({ status: 'ok' }))
 
   // Readiness: take calls only while the switch and the store can be reached and we are not
-  // draining (with the store away every call would be refused).
-  app.get('/ready', { schema: { tags: ['operations'], summary: 'Readiness: switch connected, store reachable, not draining' } }, async (_req, reply) => {
+  // draining (with the store away every call would be refused). Both states are the last ones
+  // their adapters saw, kept in memory.
+  app.get('/ready', { ...probe, schema: { tags: ['operations'], summary: 'Readiness: switch connected, store reachable, not draining' } }, async (_req, reply) => {
     const sw = deps.switch.status()
     const store = deps.store?.health()
     const ready = sw.state === 'ready' && store?.up !== false && !deps.calls.draining
@@ -85,7 +98,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     return await reply.code(ready ? 200 : 503).send(body)
   })
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  // Needs a token of role metrics, supervisor or admin unless api.metricsPublic (auth.ts).
+  app.get('/metrics', { ...probe, schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics()
     return await reply.type(deps.metrics.registry.contentType).send(text)
   })
@@ -99,10 +113,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
  * OpenAPI (/docs, /docs/json), rate limits and the pages (/ui/). Registered before any route
  * so that every route is described and limited.
  */
-async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api']['rateLimit']): Promise<void> {
+async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api']['rateLimit'], metricsPublic: boolean): Promise<void> {
   // Every /api route is behind a token (http/auth.ts): say so in OpenAPI, and group routes by
   // their first path segment, for the routes that do not say it themselves.
   app.addHook('onRoute', (route) => {
+    if (route.url === '/metrics' && !metricsPublic) ((route.schema ??= {}) as { security?: unknown }).security ??= BEARER
     if (!route.url.startsWith('/api/')) return
     const schema = (route.schema ??= {}) as { security?: unknown, tags?: string[] }
     schema.security ??= BEARER
@@ -113,7 +128,7 @@ async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api'
       openapi: '3.0.3',
       info: {
         title: '12345 enterprise-seat call controller',
-        description: 'REST API of the call controller. Every /api route needs `Authorization: Bearer <token>`; the token\'s role (agent, supervisor, admin, department) decides what it may do.',
+        description: 'REST API of the call controller. Every route but /health, /ready, the pages and this document needs `Authorization: Bearer <token>`; the token\'s role (agent, supervisor, admin, department, metrics) decides what it may do. Unknown query parameters are refused (400).',
         version: '0.1.0'
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
@@ -121,8 +136,8 @@ async function registerApiSurface (app: FastifyInstance, limits: AppConfig['api'
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   // Per client address and minute. A request with a bearer token gets the API allowance, one
-  // without the smaller public one (health, pages, docs); an invalid token is still refused by
-  // the route's own check, so the larger allowance buys nothing but 401s.
+  // without the smaller public one (pages, docs); an invalid token is still refused by the
+  // route's own check, so the larger allowance buys nothing but 401s. The probes opt out.
   await app.register(rateLimit, {
     global: true,
     timeWindow: 60_000,

@@ -2,16 +2,18 @@
 // app-config.ts), each with a role: `agent` (bound to one agent id: an agent acts as
 // themself only), `supervisor`, `admin`, `department` (bound to one department id: its staff
 // see and act on that department's tickets only; the ticket routes check the binding).
-// Routes opt in with `onRequest: app.requireRole([...])`, which runs before the body is
-// parsed or validated, so a caller without a valid token learns nothing about the route's
-// input rules.
+// Deny by default: every route needs a token unless it is on PUBLIC_ROUTES. A route names its
+// roles with `onRequest: app.requireRole([...])`, which runs before the body is parsed or
+// validated, so a caller without a valid token learns nothing about the route's input rules;
+// a route that names none (a forgotten check) is refused to every token, not left open.
+// Register the plugin before any route: its onRoute hook sees only the routes added after it.
 //
 // Answers follow the bearer-token scheme of RFC 6750: 401 with `WWW-Authenticate: Bearer`
 // when the token is missing or unknown (`error="invalid_token"` for an unknown one, §3.1),
 // 403 when the token is good but its role may not do this.
 
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ApiRole, ApiToken } from '../config/app-config.js'
 
@@ -28,6 +30,26 @@ export interface RoleRule {
   agentOf?: (request: FastifyRequest) => string | undefined
 }
 
+/**
+ * The routes answered without a token, and nothing else: the probes, the pages' static files
+ * (they ask for a token themselves), the redirects to them, and the OpenAPI document (it
+ * describes the API, holds no data). `/metrics` joins them only with `api.metricsPublic`.
+ */
+export const PUBLIC_ROUTES: readonly string[] = ['/health', '/ready', '/', '/favicon.ico', '/ui/*', '/docs', '/docs/*']
+
+/** Who may read /metrics when it is not public: the scrape-only role, and the operators'. */
+export const METRICS_ROLES: readonly ApiRole[] = ['metrics', 'supervisor', 'admin']
+
+/** How a route is reached, as the auth plugin saw it registered. */
+export interface RouteAccess {
+  method: string
+  url: string
+  /** `public`: no token; roles: the roles its check admits; `none`: refused to every token. */
+  access: 'public' | 'none' | readonly ApiRole[]
+  /** The route's querystring schema, if any (the route-walk test checks /api routes refuse unknown keys). */
+  querystring: unknown
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who the bearer token says is asking; set by `requireRole`. */
@@ -36,6 +58,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** An onRequest hook: 401 without a known token, 403 for a role not in `roles`. */
     requireRole: (roles: readonly ApiRole[], rule?: RoleRule) => onRequestAsyncHookHandler
+    /** Every route registered after the plugin, with how it is reached. */
+    routeAccess: readonly RouteAccess[]
   }
 }
 
@@ -43,6 +67,14 @@ export interface AuthOptions {
   tokens: readonly ApiToken[]
   /** Named in WWW-Authenticate. */
   realm?: string
+  /** /metrics without a token (api.metricsPublic); default: METRICS_ROLES only. */
+  metricsPublic?: boolean
+}
+
+/** A public URL: listed as is, or under a listed `prefix/*`. */
+function isPublic (url: string, metricsPublic: boolean): boolean {
+  if (metricsPublic && url === '/metrics') return true
+  return PUBLIC_ROUTES.some((p) => p === url || (p.endsWith('/*') && url.startsWith(p.slice(0, -1))))
 }
 
 function userOf (token: ApiToken): ApiUser {
@@ -81,9 +113,13 @@ async function deny (reply: FastifyReply, status: 401 | 403, message: string, ch
 function auth (app: FastifyInstance, options: AuthOptions): Promise<void> {
   const lookUp = tokenTable(options.tokens)
   const realm = options.realm ?? 'hotline12345'
+  // The hooks requireRole made, with their roles: how a route shows it declared its check.
+  const checks = new WeakMap<object, readonly ApiRole[]>()
+  const table: RouteAccess[] = []
   app.decorateRequest('apiUser', undefined)
-  app.decorate('requireRole', (roles: readonly ApiRole[], rule: RoleRule = {}): onRequestAsyncHookHandler => {
-    return async (request, reply) => {
+  app.decorate('routeAccess', table)
+  const requireRole = (roles: readonly ApiRole[], rule: RoleRule = {}): onRequestAsyncHookHandler => {
+    const check: onRequestAsyncHookHandler = async (request, reply) => {
       const header = request.headers.authorization
       const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
       if (bearer === undefined) {
@@ -96,6 +132,10 @@ function auth (app: FastifyInstance, options: AuthOptions): Promise<void> {
         return
       }
       request.apiUser = user
+      if (roles.length === 0) {
+        await deny(reply, 403, 'no role may do this: the route names none')
+        return
+      }
       if (!roles.includes(user.role)) {
         await deny(reply, 403, `the ${user.role} role may not do this (allowed: ${roles.join(', ')})`)
         return
@@ -104,6 +144,29 @@ function auth (app: FastifyInstance, options: AuthOptions): Promise<void> {
         await deny(reply, 403, 'an agent token acts for its own agent only')
       }
     }
+    checks.set(check, roles)
+    return check
+  }
+  app.decorate('requireRole', requireRole)
+  const refuseAll = requireRole([])
+  const metricsCheck = requireRole(METRICS_ROLES)
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const hooks = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    const declared = hooks.map((h) => checks.get(h)).find((roles) => roles !== undefined)
+    const methods = [route.method].flat()
+    const record = (access: RouteAccess['access']): void => {
+      for (const method of methods) table.push({ method, url: route.url, access, querystring: route.schema?.querystring })
+    }
+    if (isPublic(route.url, options.metricsPublic === true)) return record('public')
+    if (declared !== undefined) return record(declared)
+    // /metrics is the app's own; its roles live here, beside the setting that lifts them.
+    if (route.url === '/metrics') {
+      route.onRequest = [metricsCheck, ...hooks]
+      return record(METRICS_ROLES)
+    }
+    app.log.error({ method: route.method, url: route.url }, 'route names no roles: refused to every token')
+    route.onRequest = [refuseAll, ...hooks]
+    record('none')
   })
   // A promise, not a `done` callback: the plugin style the project uses everywhere.
   return Promise.resolve()

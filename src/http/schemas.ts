@@ -43,6 +43,12 @@ export const CallFiguresSchema = Type.Object({
 /** The error answers of a route behind `requireRole`, for its response schema. */
 export const ERROR_RESPONSES = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 409: Failure, 429: Failure } as const
 
+/**
+ * The querystring of a route that takes no parameters: an unknown one is a 400 that names it
+ * (with the strict validator of http/validator.ts), never silently ignored.
+ */
+export const NoQuery = Type.Object({}, { additionalProperties: false })
+
 /** OpenAPI: the route needs `Authorization: Bearer <token>` (see http/auth.ts). */
 export const BEARER = [{ bearer: [] }]
 

@@ -8,8 +8,84 @@
 //   and a dead client is found by the failed write;
 // - ending every open stream before the server closes (Fastify's `preClose` hook): a
 //   hijacked response is never idle, so `server.close()` would otherwise wait for it forever.
+//
+// Each open stream holds a socket and its buffers (about 0.25 MB) for as long as the page
+// stays: a StreamQuota caps how many one token and one client address hold at once, across
+// every stream route of the app (429 over the cap).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { HotlineError } from '../errors.js'
+import type { ApiUser } from './auth.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The cap on open streams shared by every EventStreams of the app (registerStreamQuota). */
+    streamQuota?: StreamQuota
+  }
+}
+
+export interface StreamLimits {
+  /** Streams one token may hold open at once. */
+  perToken: number
+  /** Streams one client address may hold open at once (every token and page behind it). */
+  perAddress: number
+}
+
+/** Counts the open streams by token and by client address. */
+export class StreamQuota {
+  readonly #limits: StreamLimits
+  // By the token's user record: one object per configured token (auth.ts), so the token
+  // itself is never kept here.
+  readonly #byToken = new Map<ApiUser, number>()
+  readonly #byAddress = new Map<string, number>()
+
+  constructor (limits: StreamLimits) {
+    this.#limits = limits
+  }
+
+  /** Takes a place for the request's stream, or throws HC_RATE_LIMITED (429); returns its release. */
+  take (request: FastifyRequest): () => void {
+    const user = request.apiUser
+    const address = request.ip
+    const tokenCount = user === undefined ? 0 : this.#byToken.get(user) ?? 0
+    const addressCount = this.#byAddress.get(address) ?? 0
+    if (user !== undefined && tokenCount >= this.#limits.perToken) {
+      throw new HotlineError('HC_RATE_LIMITED', `同一令牌同时打开的实时流已达上限 ${this.#limits.perToken} 个，请先关闭其他页面 (too many live streams: at most ${this.#limits.perToken} open at once per token; close another page first)`)
+    }
+    if (addressCount >= this.#limits.perAddress) {
+      throw new HotlineError('HC_RATE_LIMITED', `同一地址同时打开的实时流已达上限 ${this.#limits.perAddress} 个，请先关闭其他页面 (too many live streams: at most ${this.#limits.perAddress} open at once per client address; close another page first)`)
+    }
+    if (user !== undefined) this.#byToken.set(user, tokenCount + 1)
+    this.#byAddress.set(address, addressCount + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (user !== undefined) decrement(this.#byToken, user)
+      decrement(this.#byAddress, address)
+    }
+  }
+
+  /** Streams open in all (for tests and metrics). */
+  get size (): number {
+    let n = 0
+    for (const count of this.#byAddress.values()) n += count
+    return n
+  }
+}
+
+function decrement<K> (map: Map<K, number>, key: K): void {
+  const left = (map.get(key) ?? 1) - 1
+  if (left <= 0) map.delete(key)
+  else map.set(key, left)
+}
+
+/** Shares one StreamQuota with every stream route registered after it. */
+export const streamQuotaPlugin = fp((app: FastifyInstance, limits: StreamLimits) => {
+  app.decorate('streamQuota', new StreamQuota(limits))
+  return Promise.resolve()
+}, { name: 'hotline-stream-quota', fastify: '5.x' })
 
 export interface EventStream {
   /** Sends one event; false once the stream is closed. */
@@ -29,8 +105,10 @@ export interface EventStreamOptions {
 
 export class EventStreams {
   readonly #open = new Set<EventStream>()
+  readonly #quota: StreamQuota | undefined
 
   constructor (app: FastifyInstance) {
+    this.#quota = app.streamQuota
     app.addHook('preClose', async () => {
       for (const stream of [...this.#open]) stream.close()
       await Promise.resolve()
@@ -39,8 +117,12 @@ export class EventStreams {
 
   get size (): number { return this.#open.size }
 
-  /** Takes the response over and starts the stream (status 200, no buffering). */
+  /**
+   * Takes the response over and starts the stream (status 200, no buffering). Over the quota it
+   * throws HC_RATE_LIMITED before touching the response, so the error handler answers 429.
+   */
   open (request: FastifyRequest, reply: FastifyReply, options: EventStreamOptions = {}): EventStream {
+    const release = this.#quota?.take(request)
     reply.hijack()
     const res = reply.raw
     res.writeHead(200, {
@@ -59,6 +141,7 @@ export class EventStreams {
       if (closed) return
       closed = true
       clearInterval(heartbeat)
+      release?.()
       this.#open.delete(stream)
       if (!res.writableEnded) res.end()
       for (const listener of listeners) {

@@ -15,7 +15,6 @@ import type { AppConfig } from '../config/app-config.js'
 import { watchCalendar } from './calendar-watch.js'
 import type { WorkCalendar } from '../domain/calendar.js'
 import { ConfigError } from '../config/validate.js'
-import { registerAuth } from '../http/auth.js'
 import { registerMeRoute } from '../http/routes/me.js'
 import { registerStatsRoutes } from '../http/routes/stats.js'
 import type { Feature, FeatureContext } from '../features/context.js'
@@ -222,7 +221,6 @@ export async function startController (options: ControllerOptions): Promise<Cont
   }
   const api = ivr !== undefined && tickets !== undefined && stats !== undefined ? { ivr, tickets, stats } : undefined
   const apiRoutes = async (app: FastifyInstance): Promise<void> => {
-    await registerAuth(app, { tokens: config.api.tokens })
     await registerMeRoute(app)
     if (api === undefined) return
     await api.ivr.routes(app, calls)
@@ -230,7 +228,7 @@ export async function startController (options: ControllerOptions): Promise<Cont
     await registerStatsRoutes(app, { stats: api.stats })
     for (const feature of features) await feature.routes?.(app)
   }
-  const app = await buildApp({ switch: sw, calls, store, prompts, metrics, logger, routes: apiRoutes, api: config.api, trustedProxies: config.http.trustedProxies })
+  const app = await buildApp({ switch: sw, calls, store, prompts, metrics, logger, routes: apiRoutes, auth: { tokens: config.api.tokens }, api: config.api, trustedProxies: config.http.trustedProxies })
   // Connecting goes on in the background: /ready answers 503 until the switch is up.
   sw.start().catch((err: unknown) => { logger.error({ err }, 'switch adapter stopped') })
   const stopTraffic = sim === undefined

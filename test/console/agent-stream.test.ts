@@ -3,6 +3,7 @@
 // agent tokens see their own agent only.
 import t from 'tap'
 import { listen } from '../helpers/browser.js'
+import { SCRAPE } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 import { AGENT, CALLER, OTHER_AGENT, SUPERVISOR, TAX_INVOICE, answeredLeg, api, callWithAgent, followAgent, startConsoleController } from './call.js'
 
@@ -21,7 +22,7 @@ void t.test('the stream opens with the agent and pushes after each state change'
   await eventually(() => feed.events.find((e) => e.agent.state === 'ready'), 'pushed: ready')
   t.equal((await api(c, 'POST', '/api/agents/agent01/not-ready', AGENT, { reason: 'break' })).statusCode, 200)
   await eventually(() => feed.events.find((e) => e.agent.state === 'not-ready' && e.agent.reason === 'break'), 'pushed: not ready, break')
-  const metrics = await c.controller.app.inject({ url: '/metrics' })
+  const metrics = await c.controller.app.inject({ url: '/metrics', headers: SCRAPE })
   t.match(metrics.body, /hotline_console_streams 1/, 'one console open')
 })
 

@@ -1,6 +1,7 @@
 // POST /api/calls/:id/ticket: the agent on a call raises a next-urgent ticket for a matter's
 // department with the caller's full number as callback — which the agent never sees.
 import t from 'tap'
+import { SCRAPE } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 import { ADMIN, AGENT, CALLER, OTHER_AGENT, SUPERVISOR, api, callWithAgent, startConsoleController } from './call.js'
 
@@ -43,7 +44,7 @@ void t.test('the agent raises a ticket for the call; a second request returns th
   })
   const seen = await api(c, 'GET', `/api/tickets/${ticket.ticketId}`, SUPERVISOR)
   t.equal(seen.json<{ callbackNumber: string }>().callbackNumber, '138****5678', 'masked for supervisors')
-  const metrics = await c.controller.app.inject({ url: '/metrics' })
+  const metrics = await c.controller.app.inject({ url: '/metrics', headers: SCRAPE })
   t.match(metrics.body, /hotline_console_tickets_total\{result="created"\} 1/)
   t.match(metrics.body, /hotline_console_tickets_total\{result="existing"\} 1/)
 })

@@ -3,7 +3,7 @@
 // event stream, the failing list, the schedule and the metrics, and OpenAPI.
 import t, { type Test } from 'tap'
 import { listen } from '../helpers/browser.js'
-import { type TestController, startTestController } from '../helpers/controller.js'
+import { SCRAPE, type TestController, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 
 const SUPERVISOR = 'supervisor-token-0001'
@@ -89,7 +89,7 @@ void t.test('start: 202 with the run, 409 while it runs, then results; bad numbe
   await ended(c, second.json<Run>().id)
   const alarm = (await call(c, 'GET', '/api/dial-tests/failing', SUPERVISOR)).json<{ failing: Array<{ number: string, departmentId: string, consecutiveFailures: number }> }>()
   t.match(alarm.failing, [{ departmentId: 'tax', consecutiveFailures: 2 }, { departmentId: 'tax', consecutiveFailures: 2 }])
-  const metrics = (await c.controller.app.inject({ url: '/metrics' })).body
+  const metrics = (await c.controller.app.inject({ url: '/metrics', headers: SCRAPE })).body
   t.match(metrics, new RegExp(`hotline_dial_test_failing\\{number="${B}",department="tax"\\} 1`))
   t.match(metrics, new RegExp(`hotline_dial_test_failing\\{number="${A}",department="tax"\\} 0`))
   t.match(metrics, /hotline_dial_tests_total\{outcome="busy"\} 2/)

@@ -55,6 +55,11 @@ export interface StartOptions {
   transfers?: TransferStore
 }
 
+/** A token of role metrics every test controller has: /metrics needs one (http/auth.ts). */
+const SCRAPE_TOKEN = 'scrape-token-of-every-test-controller'
+/** The headers of a Prometheus scrape: `app.inject({ url: '/metrics', headers: SCRAPE })`. */
+export const SCRAPE = { authorization: `Bearer ${SCRAPE_TOKEN}` }
+
 const ROOT = new URL('../../', import.meta.url).pathname
 export const CONFIG_DIR = join(ROOT, 'config')
 export const FLOWS_DIR = join(ROOT, 'ivr-flows')
@@ -79,7 +84,7 @@ export async function startTestController (t: Test, protocol: Protocol, options:
     },
     shutdown: { drainDeadlineMs: 5000 },
     ...options.config
-  }, 'test-config.yaml', options.env ?? {})
+  }, 'test-config.yaml', withScrapeToken(options.env ?? {}))
   const shipped = options.ivr === undefined ? undefined : await loadConfig(CONFIG_DIR, {})
   const controller = await startController({
     config,
@@ -108,6 +113,11 @@ export async function startTestController (t: Test, protocol: Protocol, options:
   const sim = controller.sim
   if (sim === undefined) throw new Error('no embedded simulator')
   return { controller, sim, lines, raw }
+}
+
+function withScrapeToken (env: Record<string, string>): Record<string, string> {
+  const tokens = env.API_TOKENS === undefined || env.API_TOKENS === '' ? [] : [env.API_TOKENS]
+  return { ...env, API_TOKENS: [...tokens, `${SCRAPE_TOKEN}:metrics`].join(',') }
 }
 
 /** Prompt ids from what a caller heard (file paths or sound: URIs). */

@@ -597,7 +597,8 @@ void t.test('replayed without Docker, the image starts the controller as an unpr
   t.equal(ready?.status, 200, 'GET /ready 200 on the embedded simulator')
   const me = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } })
   t.equal(me.status, 200, 'API_TOKENS from the environment opens the API')
-  t.match(await (await fetch(`${url}/metrics`)).text(), /^hotline_switch_up\{vendor="freeswitch"\} 1$/m, '/metrics')
+  t.equal((await fetch(`${url}/metrics`)).status, 401, '/metrics needs a token')
+  t.match(await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text(), /^hotline_switch_up\{vendor="freeswitch"\} 1$/m, '/metrics')
 
   // Who it runs as, and what it may write.
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8')

@@ -2,7 +2,7 @@
 // exports on /metrics: a renamed metric would otherwise leave an alert that can never fire.
 
 import t from 'tap'
-import { startTestController } from '../helpers/controller.js'
+import { SCRAPE, startTestController } from '../helpers/controller.js'
 import {
   allPanels, alertRules, dashboard, exportedSeries, labelValuesMetric, metricNames, substitute
 } from './ops-files.js'
@@ -31,7 +31,7 @@ void t.test('exportedSeries reads # TYPE lines, histogram suffixes included', as
 
 void t.test('every metric in alerts.yml and the Grafana dashboard is exported by the controller', async (t) => {
   const { controller } = await startTestController(t, 'esl', { ivr: { at: '2026-03-02T10:00:00+08:00' } })
-  const res = await controller.app.inject({ url: '/metrics' })
+  const res = await controller.app.inject({ url: '/metrics', headers: SCRAPE })
   t.equal(res.statusCode, 200)
   const exported = exportedSeries(res.body)
   // Labelled counters before their first event print HELP and TYPE only: they count.

@@ -1,6 +1,6 @@
 // The Prometheus files in ops/prometheus/: the alert rules pass promtool and their unit tests,
 // every alert is tested both ways and speaks Chinese and English, and the example
-// configuration is valid with and without its bearer-token block.
+// configuration is valid with its bearer-token block (a token file present) and without it.
 
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -84,37 +84,42 @@ void t.test('docs/operations.md explains every alert', async (t) => {
   for (const rule of await alertRules()) t.match(doc, `### ${rule.alert}`, `${rule.alert} has a section`)
 })
 
+const TOKEN_FILE = /^( {6}credentials_file: )\S+$/m
+
 void t.test('promtool check config accepts the example prometheus.yml and finds alerts.yml beside it', async (t) => {
-  const run = await promtool(['check', 'config', PROMETHEUS_CONFIG])
-  t.equal(run.code, 0, run.stdout + run.stderr)
-  t.match(run.stdout, 'SUCCESS: 1 rule files found')
-  t.match(run.stdout, 'alerts.yml')
-
-  // Alone, without alerts.yml next to it, the relative rule_files path does not resolve.
-  const dir = await tempDir(t)
-  await copyFile(PROMETHEUS_CONFIG, join(dir, 'prometheus.yml'))
-  const alone = await promtool(['check', 'config', join(dir, 'prometheus.yml')])
-  t.not(alone.code, 0, 'a missing rule file is refused')
-})
-
-void t.test('the bearer-token block of prometheus.yml is valid once uncommented', async (t) => {
   const dir = await tempDir(t)
   const text = await readFile(PROMETHEUS_CONFIG, 'utf8')
   const token = join(dir, 'hotline-metrics.token')
-  const uncommented = text
-    .replace(/^ {4}# authorization:$/m, '    authorization:')
-    .replace(/^ {4}# {3}type: Bearer$/m, '      type: Bearer')
-    .replace(/^ {4}# {3}credentials_file: \S+$/m, `      credentials_file: ${token}`)
-  t.not(uncommented, text, 'the block was found')
-  t.match(uncommented, /^ {4}authorization:\n {6}type: Bearer\n {6}credentials_file: /m)
-  await copyFile(ALERTS_FILE, join(dir, 'alerts.yml'))
-  await writeFile(join(dir, 'prometheus.yml'), uncommented)
+  const config = text.replace(TOKEN_FILE, `$1${token}`)
+  t.not(config, text, 'the scrape sends a bearer token from a file (/metrics needs one)')
+  t.match(text, /^ {4}authorization:\n {6}type: Bearer\n {6}credentials_file: /m)
+  await writeFile(join(dir, 'prometheus.yml'), config)
 
+  // Alone, without alerts.yml next to it, the relative rule_files path does not resolve.
+  await writeFile(token, 'a-long-random-metrics-token\n', { mode: 0o600 })
+  const alone = await promtool(['check', 'config', join(dir, 'prometheus.yml')])
+  t.not(alone.code, 0, 'a missing rule file is refused')
+
+  await copyFile(ALERTS_FILE, join(dir, 'alerts.yml'))
+  await rm(token)
   const missing = await promtool(['check', 'config', join(dir, 'prometheus.yml')])
   t.not(missing.code, 0, 'promtool reads the block: a missing token file is refused')
   t.match(missing.stdout + missing.stderr, 'hotline-metrics.token')
 
   await writeFile(token, 'a-long-random-metrics-token\n', { mode: 0o600 })
+  const run = await promtool(['check', 'config', join(dir, 'prometheus.yml')])
+  t.equal(run.code, 0, run.stdout + run.stderr)
+  t.match(run.stdout, 'SUCCESS: 1 rule files found')
+  t.match(run.stdout, 'alerts.yml')
+})
+
+void t.test('without its bearer-token block (api.metricsPublic) prometheus.yml is valid too', async (t) => {
+  const dir = await tempDir(t)
+  const text = await readFile(PROMETHEUS_CONFIG, 'utf8')
+  const without = text.replace(/^ {4}authorization:\n {6}type: Bearer\n {6}credentials_file: \S+\n/m, '')
+  t.not(without, text, 'the block was found')
+  await copyFile(ALERTS_FILE, join(dir, 'alerts.yml'))
+  await writeFile(join(dir, 'prometheus.yml'), without)
   const run = await promtool(['check', 'config', join(dir, 'prometheus.yml')])
   t.equal(run.code, 0, run.stdout + run.stderr)
 })

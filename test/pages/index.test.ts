@@ -54,12 +54,13 @@ void t.test('requests past the minute\'s allowance get 429 with a reason; tokens
     ivr: { at }, env, config: { api: { rateLimit: { perMinute: 5, publicPerMinute: 2 } } }
   })
   const statuses: number[] = []
-  for (let i = 0; i < 3; i++) statuses.push((await controller.app.inject({ url: '/health' })).statusCode)
+  for (let i = 0; i < 3; i++) statuses.push((await controller.app.inject({ url: '/ui/' })).statusCode)
   t.same(statuses, [200, 200, 429], 'two public requests a minute')
-  const limited = await controller.app.inject({ url: '/health' })
+  const limited = await controller.app.inject({ url: '/ui/' })
   t.equal(limited.json<{ code: string }>().code, 'HC_RATE_LIMITED')
   t.match(limited.json<{ message: string }>().message, /at most 2 a minute/)
   t.ok(limited.headers['retry-after'], 'Retry-After says when')
+  t.equal((await controller.app.inject({ url: '/health' })).statusCode, 200, 'the probes are outside the limit')
   const authorised: number[] = []
   for (let i = 0; i < 6; i++) {
     authorised.push((await controller.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${SUPERVISOR}` } })).statusCode)
@@ -84,13 +85,13 @@ void t.test('pages carry a Content-Security-Policy without inline script, and ec
 
 void t.test('behind a trusted proxy each client has its own allowance; anyone else\'s X-Forwarded-For is ignored', async (t) => {
   const limits = { api: { rateLimit: { perMinute: 100, publicPerMinute: 1 } } }
-  const health = async (c: TestController, forwardedFor: string): Promise<number> =>
-    (await c.controller.app.inject({ url: '/health', headers: { 'x-forwarded-for': forwardedFor } })).statusCode
+  const page = async (c: TestController, forwardedFor: string): Promise<number> =>
+    (await c.controller.app.inject({ url: '/ui/', headers: { 'x-forwarded-for': forwardedFor } })).statusCode
   const trusting = await startTestController(t, 'esl', { ivr: { at }, env: { ...env, HTTP_TRUSTED_PROXIES: '127.0.0.1' }, config: limits })
-  t.same([await health(trusting, '203.0.113.7'), await health(trusting, '203.0.113.8'), await health(trusting, '203.0.113.7')], [200, 200, 429],
+  t.same([await page(trusting, '203.0.113.7'), await page(trusting, '203.0.113.8'), await page(trusting, '203.0.113.7')], [200, 200, 429],
     'two clients through the proxy: one request each')
   const plain = await startTestController(t, 'esl', { ivr: { at }, env, config: limits })
-  t.same([await health(plain, '203.0.113.7'), await health(plain, '203.0.113.8')], [200, 429], 'an untrusted header changes nothing')
+  t.same([await page(plain, '203.0.113.7'), await page(plain, '203.0.113.8')], [200, 429], 'an untrusted header changes nothing')
 })
 
 void t.test('every /api route is shown behind the bearer token in OpenAPI, grouped by tag', async (t) => {

@@ -3,7 +3,7 @@
 // switch, answers, plays the greeting, takes a key, says goodbye and hangs up. The log tells
 // the story and /metrics counts the call.
 import t from 'tap'
-import { PROTOCOLS, VENDOR, heardPrompt, sounds, startTestController } from '../helpers/controller.js'
+import { PROTOCOLS, SCRAPE, VENDOR, heardPrompt, sounds, startTestController } from '../helpers/controller.js'
 import { eventually } from '../helpers/sim.js'
 
 for (const protocol of PROTOCOLS) {
@@ -36,7 +36,7 @@ for (const protocol of PROTOCOLS) {
     t.ok(story.some((l) => l.msg === 'caller pressed keys' && l.digits === '5'), 'a menu key stays readable in the log')
     t.notOk(raw.join('').includes('13812345678'), 'the full number is nowhere in the log')
 
-    const metrics = await controller.app.inject({ url: '/metrics' })
+    const metrics = await controller.app.inject({ url: '/metrics', headers: SCRAPE })
     t.equal(metrics.statusCode, 200)
     t.match(metrics.body, /hotline_calls_offered_total 1\b/)
     t.match(metrics.body, /hotline_calls_ended_total\{final_state="completed",reason="goodbye",ended_by="controller"\} 1\b/)

@@ -3,7 +3,7 @@
 // on the dashboard, and its callers go through the menus as if the prompts had been played.
 import t from 'tap'
 import { withoutMedia } from '../../src/adapters/sim/sim-install.js'
-import { PROTOCOLS, sounds, startTestController } from '../helpers/controller.js'
+import { PROTOCOLS, SCRAPE, sounds, startTestController } from '../helpers/controller.js'
 import { SHIPPED_INSTALL } from '../helpers/install.js'
 import { eventually } from '../helpers/sim.js'
 
@@ -25,7 +25,7 @@ for (const protocol of PROTOCOLS) {
     }, 'the prompt check')
     t.equal(ready.status, 200, 'missing prompts do not make the controller unready')
     t.same(ready.body.prompts?.missing, ['priority-menu', 'welcome'], 'sorted')
-    const metrics = (await c.controller.app.inject({ url: '/metrics' })).body
+    const metrics = (await c.controller.app.inject({ url: '/metrics', headers: SCRAPE })).body
     t.equal(metric(metrics, 'hotline_prompts_missing'), '2')
     const alarms = await eventually(async () => {
       const res = await c.controller.app.inject({ url: '/api/live/snapshot', headers: { authorization: 'Bearer supervisor-token-0123456789' } })
@@ -47,7 +47,7 @@ for (const protocol of PROTOCOLS) {
     t.notOk(sounds(caller.heard).includes('welcome'))
     t.notOk(sounds(caller.heard).includes('no-input'), 'the key was taken at the first asking')
     t.equal(caller.channel.answerState, 'answered', 'the call was not ended by the missing prompts')
-    const skipped = (await c.controller.app.inject({ url: '/metrics' })).body
+    const skipped = (await c.controller.app.inject({ url: '/metrics', headers: SCRAPE })).body
     t.match(skipped, /hotline_prompts_skipped_total\{prompt="welcome"\} 1/)
     t.match(skipped, /hotline_prompts_skipped_total\{prompt="priority-menu"\} 1/)
     t.ok(c.lines.some((l) => l.msg.startsWith('prompt missing on the switch') && l.prompt === 'welcome'), 'logged')

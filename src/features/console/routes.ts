@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ID_PATTERN } from '../../config/agents-schema.js'
 import { MAX_TICKET_TEXT } from '../../domain/tickets.js'
-import { BEARER, ERROR_RESPONSES, Failure, failureBody } from '../../http/schemas.js'
+import { BEARER, ERROR_RESPONSES, Failure, NoQuery, failureBody } from '../../http/schemas.js'
 import { EventStreams } from '../../http/sse.js'
 import { typeboxValidator } from '../../http/validator.js'
 import type { AgentRecord } from '../../domain/call-record.js'
@@ -65,6 +65,7 @@ function consoleRoutes (app: FastifyInstance, deps: ConsoleRoutesDeps): Promise<
       tags: ['console'],
       security: BEARER,
       params: AgentParams,
+      querystring: NoQuery,
       produces: ['text/event-stream'],
       response: { 200: Type.String({ description: 'event: agent / data: AgentSnapshot (JSON)' }), ...ERROR_RESPONSES }
     }
@@ -85,6 +86,7 @@ function consoleRoutes (app: FastifyInstance, deps: ConsoleRoutesDeps): Promise<
       tags: ['console'],
       security: BEARER,
       params: CallParams,
+      querystring: NoQuery,
       body: TicketBody,
       response: { 200: TicketAnswer, 201: TicketAnswer, ...ERROR_RESPONSES, 503: Failure }
     }

@@ -16,7 +16,7 @@ import type { Static } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { EventStreams } from '../../http/sse.js'
-import { BEARER, ERROR_RESPONSES, Failure, failureBody } from '../../http/schemas.js'
+import { BEARER, ERROR_RESPONSES, Failure, NoQuery, failureBody } from '../../http/schemas.js'
 import { typeboxValidator } from '../../http/validator.js'
 import type { DialTester } from './dial-tester.js'
 import { FAILING_AFTER, type FailureTracker } from './failures.js'
@@ -55,6 +55,7 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
       description: 'Dials each distinct directory number once, at most `dialTest.concurrency` at a time, and hangs up answered calls at once. 409 while a run is in progress (with its id); 400 for a number not in the directory; 503 while the switch is not connected.',
       tags,
       security: BEARER,
+      querystring: NoQuery,
       body: StartBody,
       response: { 202: RunView, ...ERROR_RESPONSES, 409: RunningConflict, 503: Failure }
     }
@@ -77,7 +78,7 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
 
   app.get('/api/dial-tests', {
     onRequest: supervisors,
-    schema: { summary: 'Recent dial-test runs (newest first) and the schedule', tags, security: BEARER, response: { 200: RunList, ...ERROR_RESPONSES } }
+    schema: { summary: 'Recent dial-test runs (newest first) and the schedule', tags, security: BEARER, querystring: NoQuery, response: { 200: RunList, ...ERROR_RESPONSES } }
   }, async (): Promise<Static<typeof RunList>> => {
     const running = tester.running()
     const schedule = deps.schedule?.view()
@@ -92,7 +93,7 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
 
   app.get('/api/dial-tests/failing', {
     onRequest: supervisors,
-    schema: { summary: 'Transfer numbers that failed their last two dial tests in a row (the alarm), and those that failed the last one', tags, security: BEARER, response: { 200: FailingList, ...ERROR_RESPONSES } }
+    schema: { summary: 'Transfer numbers that failed their last two dial tests in a row (the alarm), and those that failed the last one', tags, security: BEARER, querystring: NoQuery, response: { 200: FailingList, ...ERROR_RESPONSES } }
   }, async () => await Promise.resolve({
     failing: deps.failures.failing().map(healthJson),
     watch: deps.failures.watch().map(healthJson),
@@ -101,7 +102,7 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
 
   app.get('/api/dial-tests/:id', {
     onRequest: supervisors,
-    schema: { summary: 'One dial-test run: progress, counts by outcome, results so far', tags, security: BEARER, params: RunParams, response: { 200: RunView, ...ERROR_RESPONSES } }
+    schema: { summary: 'One dial-test run: progress, counts by outcome, results so far', tags, security: BEARER, querystring: NoQuery, params: RunParams, response: { 200: RunView, ...ERROR_RESPONSES } }
   }, async (request: IdRequest, reply) => {
     const run = tester.get(request.params.id)
     return run === undefined ? notFound(reply, request.params.id) : runJson(run)
@@ -113,6 +114,7 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
       summary: 'Cancel the dial-test run in progress: dials ringing are aborted, numbers not yet dialled are left',
       tags,
       security: BEARER,
+      querystring: NoQuery,
       params: RunParams,
       body: EmptyBody,
       response: { 200: RunView, ...ERROR_RESPONSES }
@@ -131,6 +133,7 @@ function dialTestRoutes (app: FastifyInstance, deps: DialTestRoutesDeps): Promis
       description: 'Events: `snapshot` (the whole run, first), `result` (one number, when its dial starts and when it ends), `progress` (the counts, after every change), `end` (the whole run; the stream then closes). Send `Accept: text/event-stream`.',
       tags,
       security: BEARER,
+      querystring: NoQuery,
       params: RunParams,
       response: { ...ERROR_RESPONSES }
     }

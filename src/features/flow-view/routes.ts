@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { DIRECTIONS, type Direction, type LaidOutGraph } from './layout.js'
 import { STEP_KIND_NAMES } from '../../flows/schema.js'
-import { BEARER, ERROR_RESPONSES, failureBody } from '../../http/schemas.js'
+import { BEARER, ERROR_RESPONSES, NoQuery, failureBody } from '../../http/schemas.js'
 import { typeboxValidator } from '../../http/validator.js'
 
 export interface FlowViewSource {
@@ -127,6 +127,7 @@ function flowRoutes (app: FastifyInstance, deps: FlowRoutesDeps): Promise<void> 
       summary: 'Every flow file of ivr-flows/: in force (id, version, steps) or refused with its problems',
       tags: ['flows'],
       security: BEARER,
+      querystring: NoQuery,
       response: { 200: FilesAnswer, ...ERROR_RESPONSES }
     }
   }, async () => await deps.view.files())

@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { BEARER, ERROR_RESPONSES } from '../../http/schemas.js'
+import { BEARER, ERROR_RESPONSES, NoQuery } from '../../http/schemas.js'
 import { EventStreams } from '../../http/sse.js'
 import { typeboxValidator } from '../../http/validator.js'
 import type { SnapshotHub } from './hub.js'
@@ -21,8 +21,6 @@ export interface LiveRoutesDeps {
   onStreams?: (delta: 1 | -1) => void
   heartbeatMs?: number
 }
-
-const NoQuery = Type.Object({}, { additionalProperties: false })
 
 function liveRoutes (app: FastifyInstance, deps: LiveRoutesDeps): Promise<void> {
   app.setValidatorCompiler(typeboxValidator)

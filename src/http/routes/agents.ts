@@ -16,6 +16,7 @@ import { ID_PATTERN } from '../../config/agents-schema.js'
 import { MASKED_KEYS, maskNumber } from '../../logger.js'
 import type { Store } from '../../ports/store.js'
 import type { AgentRecord } from '../../domain/call-record.js'
+import { NoQuery } from '../schemas.js'
 import { typeboxValidator } from '../validator.js'
 
 export interface AgentRoutesDeps {
@@ -138,12 +139,12 @@ function agentRoutes (app: FastifyInstance, deps: AgentRoutesDeps): Promise<void
 
   app.get('/api/agents', {
     onRequest: supervisors,
-    schema: { response: { 200: Type.Object({ agents: Type.Array(AgentView) }), ...errors } }
+    schema: { querystring: NoQuery, response: { 200: Type.Object({ agents: Type.Array(AgentView) }), ...errors } }
   }, async () => ({ agents: (await deps.agents.list()).map(agentView) }))
 
   app.get('/api/agents/:id', {
     onRequest: self,
-    schema: { params: Params, response: { 200: AgentView, ...errors } }
+    schema: { params: Params, querystring: NoQuery, response: { 200: AgentView, ...errors } }
   }, async (request: IdRequest, reply) => {
     const agent = await deps.agents.get(request.params.id)
     return agent === undefined ? failure(reply, 404, `no agent ${request.params.id}`) : agentView(agent)
@@ -151,7 +152,7 @@ function agentRoutes (app: FastifyInstance, deps: AgentRoutesDeps): Promise<void
 
   app.get('/api/agents/:id/call', {
     onRequest: self,
-    schema: { params: Params, response: { 200: CallView, ...errors } }
+    schema: { params: Params, querystring: NoQuery, response: { 200: CallView, ...errors } }
   }, async (request: IdRequest, reply) => {
     const agent = await deps.agents.get(request.params.id)
     if (agent === undefined) return failure(reply, 404, `no agent ${request.params.id}`)
@@ -159,7 +160,7 @@ function agentRoutes (app: FastifyInstance, deps: AgentRoutesDeps): Promise<void
     return call ?? failure(reply, 404, `agent ${agent.id} is not on a call`, agent.state)
   })
 
-  const change = { onRequest: self, schema: { params: Params, body: Empty, response: { 200: AgentView, ...errors } } }
+  const change = { onRequest: self, schema: { params: Params, querystring: NoQuery, body: Empty, response: { 200: AgentView, ...errors } } }
 
   app.post('/api/agents/:id/login', {
     ...change, schema: { ...change.schema, body: LoginBody }

@@ -20,6 +20,7 @@ import type { Store } from '../../ports/store.js'
 import type { CallRecord } from '../../domain/call-record.js'
 import type { TransferStore } from '../../ports/transfers.js'
 import type { TransferRecord } from '../../domain/transfer-record.js'
+import { NoQuery } from '../schemas.js'
 import { typeboxValidator } from '../validator.js'
 
 export interface CallRoutesDeps {
@@ -212,7 +213,7 @@ function callRoutes (app: FastifyInstance, deps: CallRoutesDeps): Promise<void> 
 
   app.get('/api/calls/:id', {
     onRequest: onCall,
-    schema: { params: Params, response: { 200: CallView, ...errors } }
+    schema: { params: Params, querystring: NoQuery, response: { 200: CallView, ...errors } }
   }, async (request: IdRequest, reply) => {
     const view = await callView(deps, request.params.id)
     return view ?? failure(reply, 404, `no call ${request.params.id}`)
@@ -220,7 +221,7 @@ function callRoutes (app: FastifyInstance, deps: CallRoutesDeps): Promise<void> 
 
   app.post('/api/calls/:id/transfer', {
     onRequest: onCall,
-    schema: { params: Params, body: TransferBody, response: { 202: Accepted, ...errors } }
+    schema: { params: Params, querystring: NoQuery, body: TransferBody, response: { 202: Accepted, ...errors } }
   }, async (request: FastifyRequest<{ Params: Static<typeof Params>, Body: Static<typeof TransferBody> }>, reply) => {
     const { id } = request.params
     const { matterId } = request.body
@@ -233,7 +234,7 @@ function callRoutes (app: FastifyInstance, deps: CallRoutesDeps): Promise<void> 
 
   app.post('/api/calls/:id/leave', {
     onRequest: onCall,
-    schema: { params: Params, body: Empty, response: { 200: CallView, ...errors } }
+    schema: { params: Params, querystring: NoQuery, body: Empty, response: { 200: CallView, ...errors } }
   }, async (request: IdRequest, reply) => {
     const { id } = request.params
     if (deps.calls.live(id) === undefined) return await notInConversation(deps, id)

@@ -12,7 +12,7 @@ import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { type Directory, type Matter, PRIORITY_LABELS, priorityCode } from '../../domain/directory.js'
-import { BEARER, ERROR_RESPONSES, failureBody } from '../schemas.js'
+import { BEARER, ERROR_RESPONSES, NoQuery, failureBody } from '../schemas.js'
 import { typeboxValidator } from '../validator.js'
 
 export interface DirectoryRoutesDeps {
@@ -114,6 +114,7 @@ function directoryRoutes (app: FastifyInstance, deps: DirectoryRoutesDeps): Prom
       summary: 'The matter categories, in the order the IVR menus list them',
       tags: ['directory'],
       security: BEARER,
+      querystring: NoQuery,
       response: { 200: CategoriesAnswer, ...ERROR_RESPONSES }
     }
   }, () => Promise.resolve({

@@ -24,6 +24,7 @@ import type { DeliveryJob } from '../../ports/ticket-store.js'
 import { TICKET_STATUSES, type Ticket, type TicketStatus } from '../../domain/ticket-record.js'
 import type { TicketActor, TicketResult, TicketService } from '../../tickets/ticket-service.js'
 import type { ApiUser } from '../auth.js'
+import { NoQuery } from '../schemas.js'
 import { typeboxValidator } from '../validator.js'
 
 export interface TicketRoutesDeps {
@@ -190,7 +191,7 @@ function ticketRoutes (app: FastifyInstance, deps: TicketRoutesDeps): Promise<vo
   const actors = app.requireRole(['admin', 'department'])
   const admins = app.requireRole(['admin'])
   const errors = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 409: Failure }
-  const one = { params: Params, response: { 200: TicketView, ...errors } }
+  const one = { params: Params, querystring: NoQuery, response: { 200: TicketView, ...errors } }
 
   app.get('/api/tickets', {
     onRequest: readers,
@@ -213,7 +214,7 @@ function ticketRoutes (app: FastifyInstance, deps: TicketRoutesDeps): Promise<vo
   // Registered before /:id; Fastify's router prefers the static path anyway.
   app.get('/api/tickets/dead', {
     onRequest: admins,
-    schema: { response: { 200: Type.Object({ dead: Type.Array(DeadView) }), ...errors } }
+    schema: { querystring: NoQuery, response: { 200: Type.Object({ dead: Type.Array(DeadView) }), ...errors } }
   }, async () => ({ dead: (await deps.tickets.deadDeliveries(MAX_LIMIT)).map(deadView) }))
 
   app.get('/api/tickets/:id', { onRequest: readers, schema: one }, async (request: IdRequest, reply) =>
