@@ -13,7 +13,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Static, Type } from '@sinclair/typebox'
 import type { CalendarData, CalendarYear, TimeRange } from '../domain/calendar.js'
-import { localDate, parseClockTime, parseDateKey } from '../domain/calendar-time.js'
+import { isWeekend, parseClockTime, parseDateKey } from '../domain/calendar-time.js'
 import { type ConfigProblem, ConfigError, loadYamlFile } from './validate.js'
 
 const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, Asia/Shanghai' })
@@ -23,8 +23,8 @@ const TimeRangeSchema = Type.Object({ start: ClockTime, end: ClockTime }, { addi
 const HoursSchema = Type.Array(TimeRangeSchema, { minItems: 1 })
 
 export const CalendarSettingsSchema = Type.Object({
-  // The domain computes local time at the fixed UTC+08:00 offset (see calendar-time.ts),
-  // so no other zone can be honoured.
+  // The domain computes local time in luxon's Asia/Shanghai (see calendar-time.ts) and
+  // relies on its having no daylight saving time, so no other zone can be honoured.
   timeZone: Type.Literal('Asia/Shanghai'),
   workingHours: Type.Object({
     default: HoursSchema,
@@ -37,7 +37,8 @@ export const CalendarSettingsSchema = Type.Object({
 export type CalendarSettings = Static<typeof CalendarSettingsSchema>
 
 export const CalendarYearSchema = Type.Object({
-  // No DST in China since 1991: earlier years would break the fixed-offset arithmetic.
+  // No DST in China since 1991: in earlier years time since midnight would not be the wall
+  // clock (see calendar-time.ts).
   year: Type.Integer({ minimum: 1992, maximum: 9999 }),
   notice: Type.String({ minLength: 1 }),
   festivals: Type.Array(Type.Object({
@@ -53,7 +54,6 @@ export const CalendarYearSchema = Type.Object({
 export type CalendarYearFile = Static<typeof CalendarYearSchema>
 
 const YEAR_FILE = /^(\d{4})\.yaml$/
-const WEEKDAY = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
 /**
  * Reads `<configDir>/calendar.yaml` and every `<configDir>/calendar/<year>.yaml`, validates
@@ -152,30 +152,29 @@ export function checkYear (data: CalendarYearFile, fileYear: number, file: strin
   if (data.year !== fileYear) {
     problems.push({ file, path: '/year', reason: `year ${data.year} does not match the file name (${fileYear}.yaml)` })
   }
-  const seen = new Map<number, { path: string, makeUp: boolean }>()
+  const seen = new Map<string, { path: string, makeUp: boolean }>()
   data.festivals.forEach((f, i) => {
     const lists: [string, string[], boolean][] = [['daysOff', f.daysOff, false], ['makeUpDays', f.makeUpDays ?? [], true]]
     for (const [key, dates, makeUp] of lists) {
       dates.forEach((text, j) => {
         const path = `/festivals/${i}/${key}/${j}`
-        const day = parseDateKey(text)
-        if (day === undefined) {
+        const date = parseDateKey(text)
+        if (date === undefined) {
           problems.push({ file, path, reason: `${text} is not a valid calendar date` })
           return
         }
-        const local = localDate(day)
-        if (local.year !== data.year) {
-          problems.push({ file, path, reason: `${text} is not in ${data.year}; it belongs in ${local.year}.yaml` })
+        if (date.year !== data.year) {
+          problems.push({ file, path, reason: `${text} is not in ${data.year}; it belongs in ${date.year}.yaml` })
           return
         }
-        if (makeUp && local.weekday !== 0 && local.weekday !== 6) {
+        if (makeUp && !isWeekend(date)) {
           problems.push({
-            file, path, reason: `make-up working day ${text} is a ${WEEKDAY[local.weekday] ?? '?'}; make-up days are Saturdays or Sundays`
+            file, path, reason: `make-up working day ${text} is a ${date.setLocale('en').weekdayLong ?? '?'}; make-up days are Saturdays or Sundays`
           })
         }
-        const earlier = seen.get(day)
+        const earlier = seen.get(text)
         if (earlier === undefined) {
-          seen.set(day, { path, makeUp })
+          seen.set(text, { path, makeUp })
         } else if (earlier.makeUp !== makeUp) {
           problems.push({ file, path, reason: `${text} is listed both as a day off and as a make-up working day (also at ${earlier.path})` })
         } else {

@@ -7,11 +7,11 @@
 // other day is a working day from Monday to Friday. A year with no notice loaded falls back
 // to Monday–Friday and is reported by `missingYears` so the app can warn before it matters.
 //
-// Pure: instants come in as epoch ms or Date; nothing here reads the clock.
+// Pure: instants come in as epoch ms or Date; nothing here reads the clock. Local dates and
+// times are luxon's, in Asia/Shanghai (calendar-time.ts); days are keyed by `YYYY-MM-DD`.
 
 import {
-  type Instant, dateKey, isWeekend, localDate, localDayNumber, localMidnight, msIntoLocalDay,
-  parseClockTime, parseDateKey, toEpochMs
+  type Instant, type LocalDay, isWeekend, localDay, nextDay, parseClockTime, parseDateKey, toEpochMs
 } from './calendar-time.js'
 
 export type { Instant } from './calendar-time.js'
@@ -75,8 +75,9 @@ interface Range {
 }
 
 export class WorkCalendar {
-  #daysOff = new Map<number, FestivalName>()
-  #makeUpDays = new Map<number, FestivalName>()
+  /** `YYYY-MM-DD` → festival. */
+  #daysOff = new Map<string, FestivalName>()
+  #makeUpDays = new Map<string, FestivalName>()
   #years = new Set<number>()
   #defaultHours: Range[]
   #departmentHours = new Map<string, Range[]>()
@@ -110,18 +111,19 @@ export class WorkCalendar {
 
   /** What the Asia/Shanghai date of `instant` is, and why it is (not) a working day. */
   describeDay (instant: Instant): DayInfo {
-    return this.#describe(localDayNumber(toEpochMs(instant)))
+    return this.#describe(localDay(toEpochMs(instant)))
   }
 
   isWorkingDay (instant: Instant): boolean {
-    return this.#isWorkingDay(localDayNumber(toEpochMs(instant)))
+    return this.#isWorkingDay(localDay(toEpochMs(instant)))
   }
 
   /** A working day and inside one of the department's (else the default) working-hour ranges. */
   isWorkingTime (instant: Instant, departmentId?: string): boolean {
     const ms = toEpochMs(instant)
-    if (!this.#isWorkingDay(localDayNumber(ms))) return false
-    const t = msIntoLocalDay(ms)
+    const day = localDay(ms)
+    if (!this.#isWorkingDay(day)) return false
+    const t = ms - day.startMs
     return this.#hoursFor(departmentId).some((r) => t >= r.start && t < r.end)
   }
 
@@ -138,16 +140,16 @@ export class WorkCalendar {
    */
   nextUrgentDue (instant: Instant, departmentId?: string): number {
     const ms = toEpochMs(instant)
-    const today = localDayNumber(ms)
-    const t = msIntoLocalDay(ms)
+    const today = localDay(ms)
+    const t = ms - today.startMs
     const opens = Math.min(...this.#hoursFor(departmentId).map((r) => r.start))
     if (this.#isWorkingDay(today) && t < opens && t < this.#dueMs) {
-      return localMidnight(today) + this.#dueMs
+      return today.startMs + this.#dueMs
     }
     // Terminates: beyond the loaded years every Monday is a working day.
-    let day = today + 1
-    while (!this.#isWorkingDay(day)) day++
-    return localMidnight(day) + this.#dueMs
+    let day = nextDay(today)
+    while (!this.#isWorkingDay(day)) day = nextDay(day)
+    return day.startMs + this.#dueMs
   }
 
   /**
@@ -156,26 +158,26 @@ export class WorkCalendar {
    * it in November, so December without it deserves a warning).
    */
   missingYears (instant: Instant): number[] {
-    const { year, month } = localDate(localDayNumber(toEpochMs(instant)))
+    const { year, month } = localDay(toEpochMs(instant)).start
     const missing: number[] = []
     if (!this.#years.has(year)) missing.push(year)
     if (month >= this.#warnFromMonth && !this.#years.has(year + 1)) missing.push(year + 1)
     return missing
   }
 
-  #isWorkingDay (day: number): boolean {
-    if (this.#daysOff.has(day)) return false
-    return this.#makeUpDays.has(day) || !isWeekend(day)
+  #isWorkingDay (day: LocalDay): boolean {
+    if (this.#daysOff.has(day.key)) return false
+    return this.#makeUpDays.has(day.key) || !isWeekend(day.start)
   }
 
-  #describe (day: number): DayInfo {
-    const date = dateKey(day)
-    const known = this.#years.has(localDate(day).year)
-    const off = this.#daysOff.get(day)
+  #describe (day: LocalDay): DayInfo {
+    const date = day.key
+    const known = this.#years.has(day.start.year)
+    const off = this.#daysOff.get(date)
     if (off !== undefined) return { date, working: false, kind: 'holiday', festival: off, known }
-    const makeUp = this.#makeUpDays.get(day)
+    const makeUp = this.#makeUpDays.get(date)
     if (makeUp !== undefined) return { date, working: true, kind: 'make-up', festival: makeUp, known }
-    return isWeekend(day)
+    return isWeekend(day.start)
       ? { date, working: false, kind: 'weekend', known }
       : { date, working: true, kind: 'weekday', known }
   }
@@ -186,10 +188,9 @@ export class WorkCalendar {
   }
 }
 
-function dayOf (text: string): number {
-  const day = parseDateKey(text)
-  if (day === undefined) throw new RangeError(`not a YYYY-MM-DD date: ${text}`)
-  return day
+function dayOf (text: string): string {
+  if (parseDateKey(text) === undefined) throw new RangeError(`not a YYYY-MM-DD date: ${text}`)
+  return text
 }
 
 function clockOf (text: string): number {

@@ -9,7 +9,7 @@
 // days and controllers, and every share is computed from the sums (a ratio of sums).
 
 import { type AbandonPhase, CALL_FINAL_STATES, type CallFinalState, type CallRecord } from './call-record.js'
-import { dateKey, localDayNumber, localMidnight, parseDateKey } from './calendar-time.js'
+import { dateKey, localDay, nextDay, parseDateKey } from './calendar-time.js'
 
 /** Why the controller or the switch cut a call before a person was reached (calls/call-end.ts `Cut`). */
 export type CutReason = 'drain-deadline' | 'switch-lost' | 'shutdown' | 'controller-restarted'
@@ -60,14 +60,14 @@ export type EndedCall = Pick<CallRecord, 'reason' | 'abandon' | 'queue'> & { fin
 
 /** The Asia/Shanghai date (`YYYY-MM-DD`) a call counts on: the day it was offered. */
 export function callDay (startedAt: number): string {
-  return dateKey(localDayNumber(startedAt))
+  return dateKey(startedAt)
 }
 
 /** The Asia/Shanghai dates (`YYYY-MM-DD`) of the days [since, until) touches; none when it is empty. */
 export function daysBetween (since: number, until: number): string[] {
   const days: string[] = []
   if (!(since < until)) return days
-  for (let day = localDayNumber(since); localMidnight(day) < until; day++) days.push(dateKey(day))
+  for (let day = localDay(since); day.startMs < until; day = nextDay(day)) days.push(day.key)
   return days
 }
 

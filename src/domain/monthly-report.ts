@@ -7,8 +7,7 @@
 // Definitions (docs/report.md says the same in prose):
 //
 // - Month: a calendar month in Asia/Shanghai, half-open [00:00 of the 1st, 00:00 of the next
-//   1st). China has no daylight saving time since 1991, so that is plain UTC+8 arithmetic
-//   (calendar-time.ts): March 2026 starts at 2026-02-28T16:00:00Z.
+//   1st), as luxon computes it (calendar-time.ts): March 2026 starts at 2026-02-28T16:00:00Z.
 // - Transfer requests (转接请求): requests made in the month (`requestedAt`), whatever became of
 //   them: connected + failed + cancelled + still hunting. How each one counts is
 //   connection-rate.ts's `requestResult`, reused here so the report and the live figures
@@ -49,7 +48,7 @@
 
 import { type CallFigures, callFigures } from './call-figures.js'
 import { type RequestFigures, emptyRequests, requestResult } from './connection-rate.js'
-import { DAY_MS, localDate, localDayNumber, localMidnight } from './calendar-time.js'
+import { localMonth, monthOfInstant } from './calendar-time.js'
 import type { Ticket, TicketKind } from './ticket-record.js'
 import type { TransferRecord } from './transfer-record.js'
 import type { Satisfaction } from './call-record.js'
@@ -82,16 +81,14 @@ export function parseMonth (text: string): MonthSpan | undefined {
 }
 
 export function monthSpan (year: number, month: number): MonthSpan {
-  // Date.UTC rolls month 13 over into January of the next year.
-  const first = Date.UTC(year, month - 1, 1) / DAY_MS
-  const next = Date.UTC(year, month, 1) / DAY_MS
-  return { month: `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}`, since: localMidnight(first), until: localMidnight(next) }
+  const { key, since, until } = localMonth(year, month)
+  return { month: key, since, until }
 }
 
 /** The Shanghai calendar month an instant falls in. */
 export function monthOf (instant: number): MonthSpan {
-  const { year, month } = localDate(localDayNumber(instant))
-  return monthSpan(year, month)
+  const { key, since, until } = monthOfInstant(instant)
+  return { month: key, since, until }
 }
 
 /** Transfer requests of a month: every request made, and how they ended. */

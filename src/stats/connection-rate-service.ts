@@ -3,8 +3,8 @@
 // one Redis add up and a restart loses nothing. The arithmetic is domain/connection-rate.ts;
 // this file picks the records of a window and keeps the below-target alarm.
 //
-// Windows follow the Asia/Shanghai calendar (UTC+8, no DST since 1991, see
-// domain/calendar-time.ts): `today` is the local calendar day, `this-month` the local calendar
+// Windows follow the Asia/Shanghai calendar (luxon, see domain/calendar-time.ts): `today` is
+// the local calendar day, `this-month` the local calendar
 // month, `last-hour` the 60 minutes before now. Every window is half-open, [since, until),
 // by the instant the transfer was requested.
 //
@@ -18,7 +18,7 @@ import type { Logger } from 'pino'
 import {
   type ConnectionRateReport, type TargetRule, NATIONAL_STANDARD, belowTarget, connectionRate, emptyAttempts, emptyRequests
 } from '../domain/connection-rate.js'
-import { DAY_MS, localDate, localDayNumber, localMidnight } from '../domain/calendar-time.js'
+import { localDay, monthOfInstant } from '../domain/calendar-time.js'
 import { HotlineError } from '../errors.js'
 import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
@@ -31,7 +31,7 @@ export const WINDOW_NAMES: readonly WindowName[] = ['last-hour', 'today', 'this-
 export const HOUR_MS = 3_600_000
 
 /** The longest explicit window: a year of records is as much as one answer should read. */
-export const MAX_WINDOW_MS = 366 * DAY_MS
+export const MAX_WINDOW_MS = 366 * 24 * HOUR_MS
 
 export interface StatsWindow {
   /** `custom` for an explicit since/until. */
@@ -86,13 +86,12 @@ export interface DepartmentAlarm {
 /** The window `name` as of `now`. */
 export function windowAt (name: WindowName, now: number): StatsWindow {
   if (name === 'last-hour') return { name, since: now - HOUR_MS, until: now }
-  const today = localDayNumber(now)
-  if (name === 'today') return { name, since: localMidnight(today), until: localMidnight(today + 1) }
-  const { year, month } = localDate(today)
-  // Date.UTC rolls month 13 over into January of the next year.
-  const first = Date.UTC(year, month - 1, 1) / DAY_MS
-  const next = Date.UTC(year, month, 1) / DAY_MS
-  return { name, since: localMidnight(first), until: localMidnight(next) }
+  if (name === 'today') {
+    const today = localDay(now)
+    return { name, since: today.startMs, until: today.endMs }
+  }
+  const { since, until } = monthOfInstant(now)
+  return { name, since, until }
 }
 
 /** An explicit window; HC_BAD_REQUEST (400) when it is not a forward span of at most a year. */

@@ -14,7 +14,7 @@
 // not claim the day (its test would find every number unreachable), so one that is up can.
 
 import type { Logger } from 'pino'
-import { DAY_MS, localDayNumber, localMidnight, parseClockTime } from '../../domain/calendar-time.js'
+import { localDay, nextDay, parseClockTime } from '../../domain/calendar-time.js'
 import type { WorkCalendar } from '../../domain/calendar.js'
 import type { Clock } from '../../ports/clock.js'
 import type { StartAnswer } from './dial-tester.js'
@@ -58,8 +58,9 @@ export function anyoneAtWork (calendar: WorkCalendar, departmentIds: readonly st
 
 /** The first instant at local time `clockMs` strictly after `after`. */
 export function nextOccurrence (clockMs: number, after: number): number {
-  const today = localMidnight(localDayNumber(after)) + clockMs
-  return today > after ? today : today + DAY_MS
+  const today = localDay(after)
+  const at = today.startMs + clockMs
+  return at > after ? at : nextDay(today).startMs + clockMs
 }
 
 export class DialTestSchedule {

@@ -14,7 +14,6 @@
 
 import { daysBetween } from '../../domain/call-figures.js'
 import { monthOf, monthlyReport, type DepartmentName, type MonthSpan, type MonthlyReport } from '../../domain/monthly-report.js'
-import { DAY_MS } from '../../domain/calendar-time.js'
 import { HotlineError } from '../../errors.js'
 import { FLOW_VARS } from '../../flows/step.js'
 import type { Clock } from '../../ports/clock.js'
@@ -31,7 +30,7 @@ export const FIRST_TICKET_PAGE = 1_000
 /** The most tickets one report reads (the month's and every newer one). */
 export const MAX_TICKETS_READ = 256_000
 /** Calls last minutes; a call record older than this before the month made no earlier request. */
-const LONGEST_CALL_MS = DAY_MS
+const LONGEST_CALL_MS = 24 * 3_600_000
 /**
  * A report as served: `callsUnread` counts the month's calls with a transfer request whose call
  * record is no longer in the store (it keeps the newest records only, see docs/store.md), so

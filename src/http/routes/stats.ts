@@ -14,6 +14,7 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { DateTime } from 'luxon'
 import { type AttemptFigures, type Figures, type SplitFigures, belowTarget } from '../../domain/connection-rate.js'
 import { isHotlineError } from '../../errors.js'
 import {
@@ -86,15 +87,12 @@ const Failure = Type.Object({
 type GroupT = Static<typeof Group>
 
 /** An instant with its offset (`Z` or `+08:00`): a bare local time would depend on the server. */
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/
 
 function instant (text: string, name: string): number {
-  const m = ISO_INSTANT.exec(text)
-  // Date.parse rolls 2026-02-30 over into March; a real date survives the round trip.
-  const [year, month, day] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])]
-  const date = new Date(Date.UTC(year, month - 1, day))
-  const real = m !== null && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
-  const ms = real ? Date.parse(text) : NaN
+  // The pattern first (luxon's ISO parser also takes bare local times); luxon then refuses
+  // 2026-02-30, which Date.parse would roll over into March.
+  const ms = ISO_INSTANT.test(text) ? DateTime.fromISO(text, { setZone: true }).toMillis() : NaN
   if (!Number.isFinite(ms)) throw badRequest(`${name}: expected an ISO 8601 instant with its offset, e.g. 2026-01-05T09:00:00+08:00`)
   return ms
 }
