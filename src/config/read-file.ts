@@ -4,7 +4,7 @@
 
 import { constants } from 'node:fs'
 import { lstat, open, realpath, stat } from 'node:fs/promises'
-import { dirname, relative, isAbsolute } from 'node:path'
+import { dirname, isAbsolute, relative, sep } from 'node:path'
 
 /** Largest config file (default.yaml, directory.yaml, agents.yaml, calendar files) read. */
 export const CONFIG_MAX_BYTES = 1024 * 1024
@@ -23,7 +23,8 @@ export class UnreadableFileError extends Error {
 
 const inside = (root: string, path: string): boolean => {
   const rel = relative(root, path)
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)
+  // "..data/…" (a ConfigMap's hidden folder) is inside; "../…" is not.
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
 }
 
 const tooBig = (size: number, max: number): string => `${size} bytes, over the limit of ${max}: not read`

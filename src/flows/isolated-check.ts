@@ -64,6 +64,7 @@ const refused = (file: string, reason: string): FlowCheck => ({ errors: [{ file,
 export class FlowCheckThread {
   readonly #limits: FlowCheckLimits
   #worker: Promise<Worker> | undefined
+  #threadId: number | undefined
   /** Checks run one after another: a time limit is for one file's check alone. */
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -76,6 +77,11 @@ export class FlowCheckThread {
     const run = this.#queue.then(async () => await this.#check(file, world))
     this.#queue = run.catch(() => undefined)
     return await run
+  }
+
+  /** The thread id of the worker of the last check (for logs): a new one after a time limit. */
+  get threadId (): number | undefined {
+    return this.#threadId
   }
 
   async close (): Promise<void> {
@@ -112,6 +118,7 @@ export class FlowCheckThread {
     } catch (err) {
       return refused(file, `the flow checking thread did not start: ${(err as Error).message}`)
     }
+    this.#threadId = worker.threadId
     const { timeoutMs, maxBytes } = this.#limits
     return await new Promise<FlowCheck>((resolve) => {
       const done = (check: FlowCheck, broken: boolean): void => {
