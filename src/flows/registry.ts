@@ -11,6 +11,9 @@
 //
 // The prompt catalogue is reloaded with the flows. A catalogue that drops a prompt a flow in
 // force still plays is refused too.
+//
+// Files are checked in a worker thread with size and time limits (isolated-check.ts): a big or
+// hostile file is refused and listed like any bad one, and never stalls the calls' event loop.
 
 import { EventEmitter } from 'node:events'
 import { type FSWatcher, watch } from 'node:fs'
