@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { type Static, Type } from '@sinclair/typebox'
 import type { CalendarData, CalendarYear, TimeRange } from '../domain/calendar.js'
 import { isWeekend, parseClockTime, parseDateKey } from '../domain/calendar-time.js'
+import { CONFIG_MAX_BYTES } from './read-file.js'
 import { type ConfigProblem, ConfigError, loadYamlFile } from './validate.js'
 
 const ClockTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, Asia/Shanghai' })
@@ -70,7 +71,8 @@ export async function loadCalendar (configDir: string): Promise<CalendarData> {
   const years: CalendarYear[] = []
   for (const name of await listYearFiles(yearsDir)) {
     const file = join(yearsDir, name)
-    const data = await loadYamlFile(CalendarYearSchema, file)
+    // A year file may be a link to a shared one elsewhere in the config folder.
+    const data = await loadYamlFile(CalendarYearSchema, file, { maxBytes: CONFIG_MAX_BYTES, root: configDir })
     throwIfAny(checkYear(data, Number(YEAR_FILE.exec(name)?.[1]), file))
     years.push(data)
   }

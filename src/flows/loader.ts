@@ -19,15 +19,17 @@
 //     rule while no matter id of the directory is made of digits (no input can pass).
 
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { PRIORITY_CODES, type Directory } from '../domain/directory.js'
-import { ConfigError, type ConfigProblem, parseYaml } from '../config/validate.js'
+import { ConfigError, type ConfigProblem, parseYaml, readConfigText } from '../config/validate.js'
 import { type FlowDocument, type Step, checkFlowSchema } from './schema.js'
 import { FLOW_VARS, type StepReferences, type VariableUse } from './step.js'
 import { stepKindOf } from './steps/index.js'
 import { seg } from './steps/fields.js'
 import { SURVEY_KEYS } from './steps/survey.js'
+
+/** Largest flow file read (docs/flows.md): far above any real line, small enough to check in seconds. */
+export const FLOW_MAX_BYTES = 1024 * 1024
 
 /** A flow file's version: the first 16 hex digits of the SHA-256 of its text. */
 export function flowVersion (text: string): string {
@@ -130,7 +132,7 @@ function suggest (name: string, known: Iterable<string>): string {
 /** Not a possible step id (ids have no spaces): the node unknown targets lead to. */
 const WAY_OUT = ' way out'
 
-function deepFreeze<T> (value: T): T {
+export function deepFreeze<T> (value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const inner of Object.values(value)) deepFreeze(inner)
     Object.freeze(value)
@@ -289,13 +291,18 @@ export function checkFlowText (text: string, file: string, world: FlowWorld): Fl
   return { flow, errors: [], warnings: checker.warnings }
 }
 
-/** Reads and checks one flow file; a file that cannot be read is an error of that file. */
-export async function checkFlowFile (file: string, world: FlowWorld): Promise<FlowCheck> {
+/**
+ * Reads and checks one flow file; a file that cannot be read, is over `maxBytes` or is a link
+ * out of its folder is an error of that file. This runs on the calling thread: the registry
+ * calls it in a worker (check-worker.ts).
+ */
+export async function checkFlowFile (file: string, world: FlowWorld, maxBytes = FLOW_MAX_BYTES): Promise<FlowCheck> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readConfigText(file, { maxBytes })
   } catch (err) {
-    return { errors: [{ file, path: '/', reason: `cannot read: ${(err as Error).message}` }], warnings: [] }
+    if (err instanceof ConfigError) return { errors: err.problems, warnings: [] }
+    throw err
   }
   return checkFlowText(text, file, world)
 }

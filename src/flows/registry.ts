@@ -11,6 +11,9 @@
 //
 // The prompt catalogue is reloaded with the flows. A catalogue that drops a prompt a flow in
 // force still plays is refused too.
+//
+// Files are checked in a worker thread with size and time limits (isolated-check.ts): a big or
+// hostile file is refused and listed like any bad one, and never stalls the calls' event loop.
 
 import { EventEmitter } from 'node:events'
 import { type FSWatcher, watch } from 'node:fs'
@@ -20,7 +23,8 @@ import type { Logger } from 'pino'
 import { ConfigError, type ConfigProblem } from '../config/validate.js'
 import type { Directory } from '../domain/directory.js'
 import { HotlineError } from '../errors.js'
-import { type FlowCheck, type FlowWorld, type LoadedFlow, checkFlowFile } from './loader.js'
+import { type FlowCheckLimits, FlowCheckThread } from './isolated-check.js'
+import type { FlowCheck, FlowWorld, LoadedFlow } from './loader.js'
 import { loadPromptCatalogue } from './prompts.js'
 
 export const CATALOGUE_FILE = 'prompts.yaml'
@@ -42,6 +46,8 @@ export interface FlowRegistryOptions {
   debounceMs?: number
   /** Watch the folder with fs.watch (default true). */
   watch?: boolean
+  /** Size and time limits of one flow file's check (default FLOW_CHECK_LIMITS: 1 MB, 20 s). */
+  checkLimits?: Partial<FlowCheckLimits>
 }
 
 export interface FlowRegistryEvents {
@@ -84,7 +90,7 @@ function duplicateId (file: string, id: string, owner: string): ConfigProblem {
 }
 
 /** Checks every file of a flow folder as the registry would load it (flows:check uses it too). */
-export async function scanFlowDirectory (dir: string, surroundings: FlowSurroundings): Promise<FlowScan> {
+export async function scanFlowDirectory (dir: string, surroundings: FlowSurroundings, checker?: FlowCheckThread): Promise<FlowScan> {
   let prompts: ReadonlySet<string>
   let files: string[]
   try {
@@ -97,18 +103,23 @@ export async function scanFlowDirectory (dir: string, surroundings: FlowSurround
   const world: FlowWorld = { prompts, directory: surroundings.directory, groups: new Set(surroundings.groups) }
   const owners = new Map<string, string>()
   const results: FlowScan['files'] = []
-  for (const file of files) {
-    const check = await checkFlowFile(file, world)
-    if (check.flow !== undefined) {
-      const owner = owners.get(check.flow.id)
-      if (owner === undefined) {
-        owners.set(check.flow.id, file)
-      } else {
-        results.push({ file, check: { errors: [duplicateId(file, check.flow.id, owner)], warnings: check.warnings } })
-        continue
+  const thread = checker ?? new FlowCheckThread()
+  try {
+    for (const file of files) {
+      const check = await thread.check(file, world)
+      if (check.flow !== undefined) {
+        const owner = owners.get(check.flow.id)
+        if (owner === undefined) {
+          owners.set(check.flow.id, file)
+        } else {
+          results.push({ file, check: { errors: [duplicateId(file, check.flow.id, owner)], warnings: check.warnings } })
+          continue
+        }
       }
+      results.push({ file, check })
     }
-    results.push({ file, check })
+  } finally {
+    if (checker === undefined) await thread.close()
   }
   return { prompts, errors: [], files: results }
 }
@@ -118,6 +129,8 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
   readonly #surroundings: () => FlowSurroundings
   readonly #log: Logger
   readonly #debounceMs: number
+  /** Flow files are checked in a worker thread (isolated-check.ts). */
+  readonly #checker: FlowCheckThread
   /** The version in force of each file. */
   readonly #byFile = new Map<string, LoadedFlow>()
   #prompts: ReadonlySet<string> = new Set()
@@ -132,6 +145,7 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
     this.#surroundings = options.surroundings
     this.#log = options.logger.child({ component: 'flows' })
     this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS
+    this.#checker = new FlowCheckThread(options.checkLimits)
   }
 
   /**
@@ -140,9 +154,12 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
    */
   static async open (options: FlowRegistryOptions): Promise<FlowRegistry> {
     const registry = new FlowRegistry(options)
-    const scan = await scanFlowDirectory(options.dir, options.surroundings())
+    const scan = await scanFlowDirectory(options.dir, options.surroundings(), registry.#checker)
     const errors = [...scan.errors, ...scan.files.flatMap((f) => f.check.errors)]
-    if (errors.length > 0 || scan.prompts === undefined) throw new ConfigError(errors)
+    if (errors.length > 0 || scan.prompts === undefined) {
+      await registry.#checker.close()
+      throw new ConfigError(errors)
+    }
     registry.#prompts = scan.prompts
     for (const { file, check } of scan.files) {
       if (check.flow === undefined) continue
@@ -184,6 +201,7 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
     this.#watcher = undefined
     clearTimeout(this.#timer)
     await this.#queue
+    await this.#checker.close()
   }
 
   #watch (): void {
@@ -230,7 +248,7 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
     const { directory, groups } = this.#surroundings()
     const world: FlowWorld = { prompts, directory, groups: new Set(groups) }
     const checks = new Map<string, FlowCheck>()
-    for (const file of files) checks.set(file, await checkFlowFile(file, world))
+    for (const file of files) checks.set(file, await this.#checker.check(file, world))
     return checks
   }
 

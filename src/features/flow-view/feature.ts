@@ -17,8 +17,9 @@
 // A refused catalogue ends once prompts.yaml reads and lists every prompt the flows in force
 // play — what the registry asks of it; a refused folder ends once it can be read.
 
-import { readFile, readdir } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { basename, join, sep } from 'node:path'
+import { readTextFile } from '../../config/read-file.js'
 import type { ConfigError, ConfigProblem } from '../../config/validate.js'
 import type { Directory } from '../../domain/directory.js'
 import type { Feature, FeatureContext } from '../context.js'
@@ -27,7 +28,7 @@ import { registerFlowRoutes } from './routes.js'
 import type { Clock } from '../../ports/clock.js'
 import { flowGraph, graphNames } from './graph.js'
 import { type Direction, type LaidOutGraph, layoutFlowGraph } from './layout.js'
-import { type LoadedFlow, flowVersion } from '../../flows/loader.js'
+import { FLOW_MAX_BYTES, type LoadedFlow, flowVersion } from '../../flows/loader.js'
 import { type PromptCatalogue, loadPromptCatalogue } from '../../flows/prompts.js'
 import { CATALOGUE_FILE, type FlowRegistry } from '../../flows/registry.js'
 
@@ -71,7 +72,8 @@ const MAX_CACHED = 32
 
 async function readText (file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8')
+    // Within the flow files' limits: a file the registry refused unread is not read here either.
+    return await readTextFile(file, { maxBytes: FLOW_MAX_BYTES })
   } catch {
     return undefined
   }
