@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads'
 import type { ConfigProblem } from '../config/validate.js'
 import { type Directory, type DirectoryData, priorityCode } from '../domain/directory.js'
-import { type FlowCheck, type FlowWorld, FLOW_MAX_BYTES, deepFreeze } from './loader.js'
+import { type FlowCheck, type FlowWorld, FLOW_MAX_BYTES, checkFlowFile, deepFreeze } from './loader.js'
 
 export interface FlowCheckLimits {
   /** Larger flow files are refused without being read. */
@@ -54,6 +54,20 @@ function directoryData (directory: Directory): DirectoryData {
   }
 }
 
+/** What checks a flow file: the worker, or this thread while nothing else runs. */
+export interface FlowChecker {
+  check: (file: string, world: FlowWorld) => Promise<FlowCheck>
+}
+
+/**
+ * Checks on the calling thread, with the same size and link limits: for the first load at
+ * start, before the controller takes calls or answers HTTP, when there is nothing to stall
+ * and a worker (its start costs a second or more) would only add to the start-up time.
+ */
+export const checkOnThisThread: FlowChecker = {
+  check: async (file, world) => await checkFlowFile(file, world, FLOW_CHECK_LIMITS.maxBytes)
+}
+
 const refused = (file: string, reason: string): FlowCheck => ({ errors: [{ file, path: '/', reason } satisfies ConfigProblem], warnings: [] })
 
 /**
@@ -61,7 +75,7 @@ const refused = (file: string, reason: string): FlowCheck => ({ errors: [{ file,
  * next reload until `close()`; files are checked one at a time. A worker that timed out or
  * died is replaced at the next check.
  */
-export class FlowCheckThread {
+export class FlowCheckThread implements FlowChecker {
   readonly #limits: FlowCheckLimits
   #worker: Promise<Worker> | undefined
   #threadId: number | undefined

@@ -12,8 +12,9 @@
 // The prompt catalogue is reloaded with the flows. A catalogue that drops a prompt a flow in
 // force still plays is refused too.
 //
-// Files are checked in a worker thread with size and time limits (isolated-check.ts): a big or
-// hostile file is refused and listed like any bad one, and never stalls the calls' event loop.
+// Files are checked with size limits; on a reload, while calls run, in a worker thread with a
+// time limit too (isolated-check.ts): a big or hostile file is refused and listed like any bad
+// one, and never stalls the calls' event loop. The first load, at start, runs on this thread.
 
 import { EventEmitter } from 'node:events'
 import { type FSWatcher, watch } from 'node:fs'
@@ -23,7 +24,7 @@ import type { Logger } from 'pino'
 import { ConfigError, type ConfigProblem } from '../config/validate.js'
 import type { Directory } from '../domain/directory.js'
 import { HotlineError } from '../errors.js'
-import { type FlowCheckLimits, FlowCheckThread } from './isolated-check.js'
+import { type FlowCheckLimits, type FlowChecker, FlowCheckThread, checkOnThisThread } from './isolated-check.js'
 import type { FlowCheck, FlowWorld, LoadedFlow } from './loader.js'
 import { loadPromptCatalogue } from './prompts.js'
 
@@ -90,7 +91,7 @@ function duplicateId (file: string, id: string, owner: string): ConfigProblem {
 }
 
 /** Checks every file of a flow folder as the registry would load it (flows:check uses it too). */
-export async function scanFlowDirectory (dir: string, surroundings: FlowSurroundings, checker?: FlowCheckThread): Promise<FlowScan> {
+export async function scanFlowDirectory (dir: string, surroundings: FlowSurroundings, checker?: FlowChecker): Promise<FlowScan> {
   let prompts: ReadonlySet<string>
   let files: string[]
   try {
@@ -103,7 +104,9 @@ export async function scanFlowDirectory (dir: string, surroundings: FlowSurround
   const world: FlowWorld = { prompts, directory: surroundings.directory, groups: new Set(surroundings.groups) }
   const owners = new Map<string, string>()
   const results: FlowScan['files'] = []
-  const thread = checker ?? new FlowCheckThread()
+  const own = checker === undefined ? new FlowCheckThread() : undefined
+  const thread = checker ?? own
+  if (thread === undefined) throw new TypeError('no flow checker')
   try {
     for (const file of files) {
       const check = await thread.check(file, world)
@@ -119,7 +122,7 @@ export async function scanFlowDirectory (dir: string, surroundings: FlowSurround
       results.push({ file, check })
     }
   } finally {
-    if (checker === undefined) await thread.close()
+    await own?.close()
   }
   return { prompts, errors: [], files: results }
 }
@@ -154,12 +157,10 @@ export class FlowRegistry extends EventEmitter<FlowRegistryEvents> {
    */
   static async open (options: FlowRegistryOptions): Promise<FlowRegistry> {
     const registry = new FlowRegistry(options)
-    const scan = await scanFlowDirectory(options.dir, options.surroundings(), registry.#checker)
+    // At start nothing runs yet (no call, no HTTP): checked here; reloads use the worker.
+    const scan = await scanFlowDirectory(options.dir, options.surroundings(), checkOnThisThread)
     const errors = [...scan.errors, ...scan.files.flatMap((f) => f.check.errors)]
-    if (errors.length > 0 || scan.prompts === undefined) {
-      await registry.#checker.close()
-      throw new ConfigError(errors)
-    }
+    if (errors.length > 0 || scan.prompts === undefined) throw new ConfigError(errors)
     registry.#prompts = scan.prompts
     for (const { file, check } of scan.files) {
       if (check.flow === undefined) continue
