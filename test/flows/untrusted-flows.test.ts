@@ -59,14 +59,18 @@ void t.test('an alias bomb, an oversize and a deeply nested file dropped in are 
 })
 
 void t.test('a file whose check takes past the time limit: its worker is terminated, the file refused, the next file checked', async (t) => {
-  const dir = t.testdir({ 'big.yaml': long('big', 6000), 'line.yaml': line('line', 'goodbye') })
-  const thread = new FlowCheckThread({ timeoutMs: 1000 })
+  // ~15 000 steps take seconds to check (about 1 ms a step), far past the 500 ms limit on any
+  // machine; the small file takes a few milliseconds.
+  const big = long('big', 15_000)
+  t.ok(Buffer.byteLength(big) < FLOW_MAX_BYTES, 'within the size limit: refused for its time alone')
+  const dir = t.testdir({ 'big.yaml': big, 'line.yaml': line('line', 'goodbye') })
+  const thread = new FlowCheckThread({ timeoutMs: 500 })
   t.teardown(async () => { await thread.close() })
 
   t.ok((await thread.check(join(dir, 'line.yaml'), world)).flow, 'a small file passes')
   const first = thread.threadId
   t.same(await thread.check(join(dir, 'big.yaml'), world), {
-    errors: [{ file: join(dir, 'big.yaml'), path: '/', reason: 'checking took longer than 1000 ms: refused (split the flow into smaller ones)' }],
+    errors: [{ file: join(dir, 'big.yaml'), path: '/', reason: 'checking took longer than 500 ms: refused (split the flow into smaller ones)' }],
     warnings: []
   })
   t.ok((await thread.check(join(dir, 'line.yaml'), world)).flow, 'the next file is checked')

@@ -47,6 +47,7 @@ const ROLES: Record<string, readonly ApiRole[]> = {
   'POST /api/tickets/:id/contact': ['admin', 'department'],
   'POST /api/tickets/:id/close': ['admin', 'department'],
   'POST /api/tickets/:id/redeliver': ['admin'],
+  'GET /api/privacy/number-views': ['admin'],
   'GET /api/stats/connection-rate': OPS,
   'GET /api/directory/matters': SELF,
   'GET /api/directory/categories': SELF,
