@@ -17,8 +17,37 @@ import { FLOW_CHECK_LIMITS } from '../src/flows/isolated-check.js'
 import { FLOW_MAX_BYTES, checkFlowFile } from '../src/flows/loader.js'
 import { CATALOGUE_FILE, FlowRegistry } from '../src/flows/registry.js'
 
-const { values } = parseArgs({ options: { 'timeout-ms': { type: 'string', default: String(FLOW_CHECK_LIMITS.timeoutMs) } } })
+const USAGE = `usage: npm run bench:flow-reload [-- --timeout-ms N]
+
+Reloads a flow of the maximum size (${FLOW_MAX_BYTES} bytes) in a copy of ivr-flows/ and prints
+the event-loop delay meanwhile: checked in a worker thread, as the controller does, then on
+the main thread for comparison. Nothing is asserted.
+
+  --timeout-ms N  the worker's time limit for one file (default ${FLOW_CHECK_LIMITS.timeoutMs})
+  -h, --help      this text`
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        'timeout-ms': { type: 'string', default: String(FLOW_CHECK_LIMITS.timeoutMs) },
+        help: { type: 'boolean', short: 'h', default: false }
+      }
+    })
+  } catch (err) {
+    console.error(`bench:flow-reload: ${(err as Error).message}\n${USAGE}`)
+    process.exit(2)
+  }
+})()
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
 const timeoutMs = Number(values['timeout-ms'])
+if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+  console.error(`bench:flow-reload: --timeout-ms: a whole number of milliseconds, not ${values['timeout-ms']}\n${USAGE}`)
+  process.exit(2)
+}
 
 /** A valid flow of plays in a row, as many steps as fit in `maxBytes`. */
 function maximumFlow (maxBytes: number): { text: string, steps: number } {
