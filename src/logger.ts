@@ -29,6 +29,14 @@ export function maskChoices (choices: Readonly<Record<string, string>>): Record<
     [key, MASKED_KEYS.includes(key) || NUMBER_LIKE.test(value) ? maskNumber(value) : value]))
 }
 
+/**
+ * Free text that may hold a number (a raw frame from the switch): every run of 7 digits or
+ * more masked, as a caller's number would be (a channel id's digits are masked too: harmless).
+ */
+export function maskDigitRuns (text: string): string {
+  return text.replace(/\+?[0-9]{7,}/g, (run) => maskNumber(run))
+}
+
 export function redactPaths (): string[] {
   return MASKED_KEYS.flatMap((k) => [k, `*.${k}`])
 }

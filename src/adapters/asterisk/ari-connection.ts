@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { HotlineError } from '../../errors.js'
+import { maskDigitRuns } from '../../logger.js'
 import type { SwitchState } from '../../ports/switch.js'
 import { Reconnector } from '../reconnector.js'
 import { AriEventSocket } from './ari-event-socket.js'
@@ -126,7 +127,12 @@ export class AriConnection {
       // A silent socket is normal between calls; a ping unanswered until the next one is not.
       heartbeatMs: Math.max(1000, requestTimeoutMs),
       onEvent: this.#options.onEvent,
-      onBadFrame: (err, frame) => { log.error({ err, frame }, 'ARI event not handled') },
+      // The frame may carry a caller's number (caller.number): masked like every number logged.
+      // The frame may carry a caller's number (caller.number), and JSON.parse's message quotes
+      // the text: both masked like every number logged.
+      onBadFrame: (err, frame) => {
+        log.error({ reason: maskDigitRuns(err instanceof Error ? err.message : String(err)), frame: maskDigitRuns(frame) }, 'ARI event not handled')
+      },
       onClose: (why) => { this.#onClose(socket, why) },
       log
     })
