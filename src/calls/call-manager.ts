@@ -3,7 +3,8 @@
 
 import { FinalWrites } from './final-writes.js'
 import type { FinalJournal } from './final-journal.js'
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { callIdOf } from './call-id.js'
 import type { Logger } from 'pino'
 import { callIncrements } from '../domain/call-figures.js'
 import { maskNumber } from '../logger.js'
@@ -290,8 +291,8 @@ export class CallManager {
 
   #refuse (call: InboundCall, reason: string): void {
     const { logger, metrics, clock } = this.#deps
-    // One id per leg: two controllers that both refuse it (the store away for both) write one record.
-    const callId = refusedCallId(call.legId)
+    // The leg's own call id: a peer that claimed the leg meanwhile writes the same record.
+    const callId = callIdOf(call.legId)
     logger.warn({ callId, leg: call.legId, from: call.from, reason, finalState: 'refused' }, 'call refused')
     this.#deps.switch.hangup(call.legId, 'busy').catch((err: unknown) => {
       logger.warn({ err, leg: call.legId }, 'refusing a call failed')
@@ -358,8 +359,3 @@ export class CallManager {
  */
 const CLAIM_RETRIES_MS = [0, 250, 750, 1500, 2500]
 
-/** A call id made from the leg's: the same on every controller that refuses the leg. */
-export function refusedCallId (legId: string): string {
-  const hex = createHash('sha256').update(`refused:${legId}`).digest('hex')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
-}

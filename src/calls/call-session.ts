@@ -8,7 +8,7 @@
 // (call-end.ts), and nothing that happens inside it may escape it.
 
 import { FinalWrites } from './final-writes.js'
-import { randomUUID } from 'node:crypto'
+import { callIdOf } from './call-id.js'
 import type { Logger } from 'pino'
 import { callIncrements } from '../domain/call-figures.js'
 import { HotlineError, abortError, isHotlineError } from '../errors.js'
@@ -100,7 +100,7 @@ export class CallSession {
     this.#choice = choice
     this.#deps = deps
     this.#takeOver = takeOver
-    this.callId = takeOver?.record.callId ?? randomUUID()
+    this.callId = takeOver?.record.callId ?? callIdOf(call.legId)
     this.#log = deps.logger.child({ callId: this.callId, leg: call.legId, flow: choice.flowId })
     if (takeOver !== undefined) {
       const { record } = takeOver

@@ -48,8 +48,9 @@ export interface Store extends TransferStore {
   claimCall(legId: string, controllerId: string, at: number, attempt?: string): Promise<boolean>
   /**
    * Refused (HC_FENCED) when the record was written with a higher fencing token than this
-   * one's. A record in progress written over one with its final state is ignored: the final
-   * state is set once and stays (a late write queued before the end cannot undo it).
+   * one's. Any write over a record with its final state is ignored: the first final state is
+   * set once and stays (a late write queued before the end cannot undo it, and a peer that
+   * refused the leg another controller claimed — one call id per leg — does not add a record).
    */
   putCall(record: CallRecord): Promise<void>
   getCall(callId: string): Promise<CallRecord | undefined>

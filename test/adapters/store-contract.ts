@@ -83,7 +83,7 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     t.equal(await store.claimCall('leg-r', 'ctl-b', T0 + 4, 'try-1'), false, 'another controller with the same attempt id')
   })
 
-  void t.test('putCall: a record in progress never replaces a final one', async (t) => {
+  void t.test('putCall: nothing replaces a final record, in progress or final', async (t) => {
     const store = await open(t)
     await store.putCall(call('c-late', T0, { state: 'queued' }))
     const ended = call('c-late', T0, { finalState: 'abandoned', reason: 'hung up in the queue', endedAt: T0 + 5000, state: 'ended' })
@@ -91,8 +91,10 @@ export function storeContract (t: Test, makeStore: MakeStore): void {
     await store.putCall(call('c-late', T0, { state: 'queued', path: ['late'] }))
     t.match(await store.getCall('c-late'), { finalState: 'abandoned', state: 'ended' }, 'the late write of the call in progress is ignored')
     t.same((await store.listCalls({ active: true })).map((r) => r.callId), [], 'and it stays out of the active calls')
-    await store.putCall({ ...ended, reason: 'served', finalState: 'completed' })
-    t.match(await store.getCall('c-late'), { finalState: 'completed' }, 'a final record may still be rewritten (the same end, tried again)')
+    await store.putCall({ ...ended, reason: 'store unavailable', finalState: 'refused' })
+    t.match(await store.getCall('c-late'), { finalState: 'abandoned', reason: 'hung up in the queue' }, 'the first final state stands (a peer\'s other end of the same leg)')
+    await store.putCall(ended)
+    t.match(await store.getCall('c-late'), { finalState: 'abandoned' }, 'the same end tried again is harmless')
   })
 
   void t.test('putCall / getCall: values round-trip exactly', async (t) => {

@@ -5,7 +5,7 @@
 // one record, counted once.
 import t from 'tap'
 import { MemoryStore } from '../../src/adapters/memory/memory-store.js'
-import { refusedCallId } from '../../src/calls/call-manager.js'
+import { callIdOf } from '../../src/calls/call-id.js'
 import { SimSwitch } from '../../src/adapters/sim/sim-switch.js'
 import { callDay } from '../../src/domain/call-figures.js'
 import { HotlineError } from '../../src/errors.js'
@@ -66,7 +66,7 @@ void t.test('the store away for both: refused once, one record, counted once', a
   const ended = await caller.ended
   t.equal(ended.cause, 'USER_BUSY', 'refused busy')
   await eventually(() => lines().filter((l) => l.msg === 'call refused').length === 2 ? true : undefined, 'both refused it')
-  const id = refusedCallId(caller.channel.id)
+  const id = callIdOf(caller.channel.id)
   t.ok(lines().filter((l) => l.msg === 'call refused').every((l) => l.callId === id), 'under one call id made from the leg')
   const record = await eventually(async () => await store.getCall(id), 'the refusal stored')
   t.match(record, { legId: caller.channel.id, finalState: 'refused', reason: 'store unavailable' })

@@ -105,8 +105,9 @@ export class MemoryStore implements Store {
     return this.#run(() => {
       const previous = this.#calls.get(record.callId)
       if ((previous?.fence ?? 0) > (record.fence ?? 0)) throw fenced(record)
-      // The final state is set once and stays: a write of the call in progress arriving after it is ignored.
-      if (previous !== undefined && !previous.active && record.finalState === undefined) return
+      // The final state is set once and stays: any later write (the call in progress arriving
+      // late, a peer's other end of the same leg) is ignored.
+      if (previous !== undefined && !previous.active) return
       if (previous !== undefined) removeKey(this.#callOrder, [previous.startedAt, record.callId])
       this.#calls.set(record.callId, {
         fence: Math.max(previous?.fence ?? 0, record.fence ?? 0),

@@ -78,9 +78,9 @@ return 1
   /**
    * KEYS[1] call key, KEYS[2] calls, KEYS[3] calls:active, KEYS[4] the call's fence key.
    * ARGV: prefix, callId, json, startedAt, active ('1'|'0'), maxCalls, fence (0: none).
-   * Refuses a fence lower than the record's (returns -1). Ignores a record in progress written
-   * over one that has its final state (a write queued before the call's end, arriving after
-   * it): the final state is set once and stays. Writes the record and its index entries
+   * Refuses a fence lower than the record's (returns -1). Ignores any write over a record that
+   * has its final state (a write queued before the call's end arriving after it, or a peer's
+   * other end of the same leg): the first final state is set once and stays. Writes the record and its index entries
    * together, then trims the oldest records, so a reader never finds an index entry without
    * its record.
    */
@@ -90,7 +90,11 @@ return 1
 local fence = tonumber(ARGV[7])
 local held = tonumber(redis.call('GET', KEYS[4]) or '0')
 if fence < held then return -1 end
-if ARGV[5] == '1' and redis.call('EXISTS', KEYS[1]) == 1 and not redis.call('ZSCORE', KEYS[3], ARGV[2]) then return 0 end
+local previous = redis.call('GET', KEYS[1])
+if previous then
+  local ok, stored = pcall(cjson.decode, previous)
+  if ok and type(stored) == 'table' and type(stored.finalState) == 'string' then return 0 end
+end
 if fence > held then redis.call('SET', KEYS[4], ARGV[7]) end
 redis.call('SET', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
