@@ -78,10 +78,17 @@ export class FinalWrites {
     const entries = await journal.load()
     const fresh = entries.filter((kept) => !this.#pending.has(kept.record.callId))
     if (fresh.length > 0) log.warn({ ends: fresh.length, dir: journal.dir }, 'writing the call ends an earlier run kept while the store was away')
+    // Once one fails the store is taken as away: the others wait for the background tries,
+    // rather than each costing a store timeout before the calls left behind are looked for.
+    let away = false
     for (const kept of fresh) {
       const entry: Entry = { ...kept, failures: 0, kept: Promise.resolve() }
-      if (await this.#attempt(entry)) await this.#forget(entry)
-      else this.#wait(entry)
+      if (!away && await this.#attempt(entry)) {
+        await this.#forget(entry)
+      } else {
+        away = true
+        this.#wait(entry)
+      }
     }
     return fresh.length
   }

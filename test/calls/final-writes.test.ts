@@ -124,11 +124,19 @@ void t.test('journal: restored while the store is still away, the end waits and 
   first.stop()
   const next = new FinalWrites({ store, log, initialDelayMs: 20, maxDelayMs: 50, journal: new FinalJournal(dir, log) })
   t.teardown(() => { next.stop() })
-  t.equal(await next.restore(), 1)
-  t.ok(next.has('c1'), 'waiting, so recovery does not reap it')
+  let tries = 0
+  const addCallCounts = store.addCallCounts.bind(store)
+  store.addCallCounts = async (...args) => { tries += 1; await addCallCounts(...args) }
+  await first.submit({ ...ended, callId: 'c2' }, { offered: 1 })
+  await first.submit({ ...ended, callId: 'c3' }, { offered: 1 })
+  tries = 0
+  t.equal(await next.restore(), 3)
+  t.ok(next.has('c1') && next.has('c2') && next.has('c3'), 'waiting, so recovery does not reap them')
+  t.equal(tries, 1, 'after the first failure the others are not tried one by one before restore returns')
   state.down = false
   await eventually(() => next.pending === 0 ? true : undefined, 'stored', 5000)
   t.match(await store.getCall('c1'), { finalState: 'completed' })
+  t.equal((await store.listCalls({})).length, 3, 'all three stored')
   await eventually(() => readdirSync(dir).length === 0 ? true : undefined, 'removed', 2000)
 })
 
