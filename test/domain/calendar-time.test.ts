@@ -7,25 +7,9 @@ import { dateKey, localDay, localMonth, nextDay, parseDateKey } from '../../src/
 import { monthOf } from '../../src/domain/monthly-report.js'
 import { nextOccurrence } from '../../src/features/dialtest/schedule.js'
 import { windowAt } from '../../src/stats/connection-rate-service.js'
+import { at, localText } from './shanghai-time.js'
 
 const CONFIG_DIR = fileURLToPath(new URL('../../config', import.meta.url))
-
-/** Epoch ms of an Asia/Shanghai wall-clock time, parsed by Date with an explicit offset. */
-const at = (local: string): number => {
-  const ms = Date.parse(`${local}+08:00`)
-  if (Number.isNaN(ms)) throw new Error(`bad test time ${local}`)
-  return ms
-}
-
-// Independent of luxon: Intl with the IANA zone.
-const shanghai = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
-  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'
-})
-const localText = (ms: number): string => {
-  const p = Object.fromEntries(shanghai.formatToParts(ms).map((x) => [x.type, x.value]))
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`
-}
 
 const shipped = new WorkCalendar(await loadCalendar(CONFIG_DIR))
 
