@@ -3,6 +3,7 @@
 
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
+import { stringify } from 'yaml'
 import type { CallContext, QueueAsk, QueueResult } from '../../src/calls/call-context.js'
 import { loadCalendar } from '../../src/config/calendar-schema.js'
 import { loadDirectory } from '../../src/config/directory-schema.js'
@@ -169,3 +170,14 @@ export function fakeCall (actions: CallerAction[], queue = new FakeQueue(served)
   }
   return { call, caller, signal: abort.signal, choices, path, queue }
 }
+
+/** A flow file's text: a line that greets, then hangs up with `last` (goodbye, closed…). */
+export const lineFlow = (id: string, last: string): string => stringify({
+  id,
+  name: id,
+  start: 'welcome',
+  steps: {
+    welcome: { kind: 'play', prompt: 'welcome', next: 'bye' },
+    bye: { kind: 'hangup', prompt: last, reason: last }
+  }
+})

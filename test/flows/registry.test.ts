@@ -9,21 +9,13 @@ import { ConfigError } from '../../src/config/validate.js'
 import { runFlow } from '../../src/flows/engine.js'
 import type { LoadedFlow } from '../../src/flows/loader.js'
 import { FlowRegistry, type FlowRegistryOptions } from '../../src/flows/registry.js'
-import { fakeCall, services, shippedDirectory, silentLog } from './fake-call.js'
+import { fakeCall, services, shippedDirectory, silentLog, lineFlow } from './fake-call.js'
 
 const catalogue = (ids: string[]): string => stringify({ prompts: Object.fromEntries(ids.map((id) => [id, { zh: `提示音${id}` }])) })
 const PROMPTS = ['welcome', 'goodbye', 'closed']
 
 /** A line that greets, then says goodbye (v1) or "closed" (v2). */
-const line = (id: string, last: string): string => stringify({
-  id,
-  name: id,
-  start: 'welcome',
-  steps: {
-    welcome: { kind: 'play', prompt: 'welcome', next: 'bye' },
-    bye: { kind: 'hangup', prompt: last, reason: last }
-  }
-})
+const line = lineFlow
 
 const broken = (id: string): string => stringify({
   id, name: id, start: 'welcome', steps: { welcome: { kind: 'play', prompt: 'no-such-prompt', next: 'gone' } }

@@ -9,19 +9,11 @@ import { FlowCheckThread } from '../../src/flows/isolated-check.js'
 import { FLOW_MAX_BYTES, type FlowWorld } from '../../src/flows/loader.js'
 import { FlowRegistry } from '../../src/flows/registry.js'
 import { aliasBomb, nested } from '../config/untrusted-yaml.js'
-import { shippedDirectory, silentLog } from './fake-call.js'
+import { shippedDirectory, silentLog, lineFlow } from './fake-call.js'
 
 const catalogue = stringify({ prompts: { welcome: { zh: '欢迎' }, goodbye: { zh: '再见' }, closed: { zh: '下班' } } })
 
-const line = (id: string, last: string): string => stringify({
-  id,
-  name: id,
-  start: 'welcome',
-  steps: {
-    welcome: { kind: 'play', prompt: 'welcome', next: 'bye' },
-    bye: { kind: 'hangup', prompt: last, reason: last }
-  }
-})
+const line = lineFlow
 
 /** A valid flow of `steps` plays in a row: slow to check when long. */
 const long = (id: string, steps: number): string => [
