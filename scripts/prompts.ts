@@ -13,7 +13,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type PromptCatalogue, loadPromptCatalogue } from '../src/flows/prompts.js'
 import { SWITCH_VENDORS, type SwitchVendor } from '../src/ports/switch.js'
-import { renderPrompts } from '../src/prompts/render.js'
+import { type RenderedPrompt, renderPrompts } from '../src/prompts/render.js'
 import { ToolMissingError } from '../src/prompts/tools.js'
 import { progressView } from './prompts-progress.js'
 
@@ -101,9 +101,9 @@ async function main (): Promise<number> {
     return 1
   }
   progress.stop()
-  const recorded = built.filter((p) => p.source === 'recorded').length
+  const count = (source: RenderedPrompt['source']): number => built.filter((p) => p.source === source).length
   const files = built.reduce((n, p) => n + p.files.length, 0)
-  console.log(`prompts: ${built.length} prompts for ${switchKind} (${recorded} recorded, ${built.length - recorded} synthesised), ${files} files in ${resolve(outDir)}`)
+  console.log(`prompts: ${built.length} prompts for ${switchKind} (${count('recorded')} recorded, ${count('synthesised')} synthesised, ${count('tune')} ${count('tune') === 1 ? 'tune' : 'tunes'}), ${files} files in ${resolve(outDir)}`)
   console.log(`prompts: ${INSTALL_HINT[switchKind]}`)
   return 0
 }

@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics.js'
 import type { Clock } from '../ports/clock.js'
 import type { Store } from '../ports/store.js'
 import type { CallRecord, QueueVisit } from '../domain/call-record.js'
-import type { InboundCall, LegEvent, SwitchPort } from '../ports/switch.js'
+import type { InboundCall, LegEvent, PlayOutcome, SwitchPort } from '../ports/switch.js'
 import { type CallEnd, type CallSummary, type Cut, endOf } from './call-end.js'
 import { type CallState, transition } from '../domain/call-state.js'
 import { type AnsweredAgent, Conversation, type ResumedConversation } from './conversation.js'
@@ -354,8 +354,8 @@ export class CallSession {
     }
   }
 
-  async #play (prompt: string, signal: AbortSignal, quiet = false): Promise<void> {
-    await playPrompt(this.#deps.switch, this.#call.legId, prompt, { signal, health: this.#deps.prompts, log: this.#log, quiet })
+  async #play (prompt: string, signal: AbortSignal, quiet = false): Promise<PlayOutcome> {
+    return await playPrompt(this.#deps.switch, this.#call.legId, prompt, { signal, health: this.#deps.prompts, log: this.#log, quiet })
   }
 
   /** The queue, then the conversation with whoever answers; the caller comes back to the flow after it. */
@@ -379,7 +379,7 @@ export class CallSession {
         enqueuedAt,
         signal,
         log: this.#log,
-        announce: async (prompt, s) => { await this.#play(prompt, s) },
+        announce: async (prompt, s) => await this.#play(prompt, s),
         onRinging: (agentId) => {
           this.#offer = { agentId, group: ask.group, at: clock.now() }
           this.#move('ringing-agent')

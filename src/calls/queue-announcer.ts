@@ -1,11 +1,13 @@
-// What a caller waiting for an agent hears: their place in the queue, then a hold prompt, and
-// again every `everyMs`. Like the periodic announcements of FreeSWITCH mod_callcenter
-// (`announce-sound` + `announce-frequency`) and Asterisk app_queue (`announce-position`,
+// What a caller waiting for an agent hears: their place in the queue, a hold prompt, then hold
+// music until the next announcement is due, every `everyMs` — never silence, which callers take
+// for a dropped line. Like FreeSWITCH mod_callcenter (`moh-sound` under `announce-sound` every
+// `announce-frequency`) and Asterisk app_queue (music on hold under `announce-position` and
 // `periodic-announce-frequency`). It runs beside the wait and is stopped before the caller is
-// put through to an agent, so no prompt talks over the conversation.
+// put through to an agent, so nothing plays over the conversation.
 
 import type { Logger } from 'pino'
 import { isHotlineError } from '../errors.js'
+import type { PlayOutcome } from '../ports/switch.js'
 
 /** Positions 1–9 have their own recording; from 10 on the caller hears "many ahead". */
 export function positionPrompt (position: number): string {
@@ -13,13 +15,26 @@ export function positionPrompt (position: number): string {
 }
 
 export const QUEUE_HOLD_PROMPT = 'queue-hold'
+/** Looped between announcements and cut when the next is due (a tune in the catalogue, or a recording). */
+export const QUEUE_MUSIC_PROMPT = 'queue-music'
+/** Every prompt a waiting caller can hear: a queue step needs them all in the catalogue. */
+export const QUEUE_PROMPTS: readonly string[] = [
+  QUEUE_HOLD_PROMPT, QUEUE_MUSIC_PROMPT, ...Array.from({ length: 9 }, (_, i) => positionPrompt(i + 1)), positionPrompt(10)
+]
+
+/**
+ * Music is not started with less than this left before the next announcement, and a play that
+ * ends sooner on its own (a switch that did not really play it) is not looped: the rest of the
+ * period is then waited out, never spun through.
+ */
+export const MIN_MUSIC_MS = 250
 
 export interface AnnouncerOptions {
   everyMs: number
   /** The caller's place now; undefined while not in the queue (an agent is being rung). */
   position: () => Promise<number | undefined>
   /** Plays a prompt to the caller: through the call's owner, which holds the caller's leg. */
-  announce: (prompt: string, signal: AbortSignal) => Promise<void>
+  announce: (prompt: string, signal: AbortSignal) => Promise<PlayOutcome>
   /** The caller's signal: a hangup ends the announcements. */
   signal: AbortSignal
   log: Logger
@@ -59,7 +74,7 @@ export class QueueAnnouncer {
     const { everyMs, log } = this.#options
     const signal = AbortSignal.any([stopped, this.#options.signal])
     while (!signal.aborted) {
-      const started = Date.now()
+      const due = Date.now() + everyMs
       // A place the store cannot tell (a failover) is left out; the hold prompt still plays, so
       // the caller is not left in silence for a whole period.
       const position = await this.#options.position().catch((err: unknown) => {
@@ -69,6 +84,7 @@ export class QueueAnnouncer {
       try {
         if (position !== undefined) await this.#options.announce(positionPrompt(position), signal)
         await this.#options.announce(QUEUE_HOLD_PROMPT, signal)
+        await this.#music(due, signal)
       } catch (err) {
         if (signal.aborted) return
         // The caller's leg is gone: the queue loop hears of it through the signal.
@@ -76,7 +92,28 @@ export class QueueAnnouncer {
         // A missing recording or a switch hiccup must not end the wait: try again next time.
         log.warn({ err }, 'queue announcement failed')
       }
-      await pause(Math.max(0, started + everyMs - Date.now()), signal)
+      await pause(Math.max(0, due - Date.now()), signal)
+    }
+  }
+
+  /** Hold music, again and again, cut when the next announcement is `due`. */
+  async #music (due: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const left = due - Date.now()
+      if (left < MIN_MUSIC_MS) return
+      const period = AbortSignal.timeout(left)
+      const started = Date.now()
+      this.#options.log.debug({ prompt: QUEUE_MUSIC_PROMPT, untilMs: left }, 'hold music until the next announcement')
+      let outcome: PlayOutcome
+      try {
+        outcome = await this.#options.announce(QUEUE_MUSIC_PROMPT, AbortSignal.any([signal, period]))
+      } catch (err) {
+        // Cut because the next announcement is due: the music did its job.
+        if (period.aborted && !signal.aborted) return
+        throw err
+      }
+      if (period.aborted) return
+      if (outcome === 'missing' || Date.now() - started < MIN_MUSIC_MS) return
     }
   }
 }

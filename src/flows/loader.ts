@@ -169,6 +169,10 @@ class FlowChecker {
     for (const r of refs.prompts) {
       if (!prompts.has(r.id)) this.error(at + r.path, `unknown prompt "${r.id}": not in the prompt catalogue${suggest(r.id, prompts)}`)
     }
+    const lacking = refs.heard.filter((r) => !prompts.has(r.id)).map((r) => r.id)
+    if (lacking.length > 0) {
+      this.warn(at, `the prompt catalogue lacks ${lacking.join(', ')}, which this step plays by itself: callers hear silence there`)
+    }
     for (const r of refs.matters) {
       if (directory.matter(r.id) === undefined) this.error(at + r.path, `unknown matter "${r.id}": not in the directory${suggest(r.id, directory.matters().map((m) => m.id))}`)
     }

@@ -6,7 +6,7 @@
 
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
-import type { CollectOptions, CollectResult, PlayOptions, SwitchPort } from '../ports/switch.js'
+import type { CollectOptions, CollectResult, PlayOptions, PlayOutcome, SwitchPort } from '../ports/switch.js'
 
 export interface PromptCheck {
   /** Prompts the switch lacks, by the last check; empty before the first. */
@@ -99,9 +99,10 @@ export class PromptHealth {
  */
 export async function playPrompt (
   sw: SwitchPort, legId: string, prompt: string, options: PlayOptions & { health: PromptHealth, log: Logger, quiet?: boolean }
-): Promise<void> {
+): Promise<PlayOutcome> {
   const outcome = await sw.play(legId, prompt, options.signal === undefined ? {} : { signal: options.signal })
   if (outcome === 'missing') options.health.skipped(prompt, options.quiet === true ? undefined : options.log)
+  return outcome
 }
 
 /** Collects keys; a missing prompt is waited past the same way. */

@@ -95,6 +95,12 @@ export interface StepReferences {
   /** Step ids this step can continue to; none means the step ends the call. */
   next: StepReference[]
   prompts: StepReference[]
+  /**
+   * Prompts the step plays by itself without the flow naming them (the queue's waiting prompts).
+   * A catalogue without them is warned about, not refused: an older catalogue still loads, and
+   * the caller hears silence where they would be.
+   */
+  heard: StepReference[]
   matters: StepReference[]
   groups: StepReference[]
   departments: StepReference[]

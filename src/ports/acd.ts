@@ -5,6 +5,7 @@
 
 import type { Logger } from 'pino'
 import type { QueueVisit } from '../domain/call-record.js'
+import type { PlayOutcome } from './switch.js'
 
 export interface QueueRequest {
   callId: string
@@ -21,7 +22,7 @@ export interface QueueRequest {
   signal: AbortSignal
   log: Logger
   /** Plays a queue prompt to the caller (through the owner, which holds the caller's leg). */
-  announce: (prompt: string, signal: AbortSignal) => Promise<void>
+  announce: (prompt: string, signal: AbortSignal) => Promise<PlayOutcome>
   /** An agent's phone rings for the caller. */
   onRinging?: (agentId: string) => void
   /** The agent did not take the call: the caller is back at the head of the queue. */

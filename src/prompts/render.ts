@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os'
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { VOICE, speechText, synthesise } from './speech.js'
+import { renderTune, type Tune } from './tune.js'
 import { ToolFailedError, runTool } from './tools.js'
 import type { SwitchVendor } from '../ports/switch.js'
 
@@ -27,7 +28,8 @@ export function promptFiles (kind: SwitchVendor, id: string): string[] {
 /** Catalogue ids; checked again here because an id becomes a file name. */
 const PROMPT_ID = /^[a-z0-9][a-z0-9-]{0,63}$/
 
-export interface PromptText { zh: string, say?: string | undefined }
+/** A catalogue entry: spoken from `say` or `zh`, or, with `tune`, played as music. */
+export interface PromptText { zh: string, say?: string | undefined, tune?: Tune | undefined }
 
 export interface RenderOptions {
   switch: SwitchVendor
@@ -48,7 +50,7 @@ export interface RenderOptions {
 
 export interface RenderedPrompt {
   id: string
-  source: 'recorded' | 'synthesised'
+  source: 'recorded' | 'synthesised' | 'tune'
   /** Absolute paths of the files written, in `promptFiles` order. */
   files: string[]
 }
@@ -114,11 +116,17 @@ async function renderOne (id: string, options: RenderOptions, outDir: string, wo
   const recorded = options.recordedDir === undefined ? undefined : join(options.recordedDir, `${id}.wav`)
   const isRecorded = recorded !== undefined && await isFile(recorded)
   const wav = join(work, `${id}.wav`)
+  const prompt = options.prompts[id]!
   if (isRecorded) {
     await runTool('sox', [...SOX, recorded, ...PCM16, wav, 'channels', '1', 'rate', '8000'])
+  } else if (prompt.tune !== undefined) {
+    const tune = join(work, `${id}.tune.wav`)
+    await renderTune(prompt.tune, tune, join(work, id))
+    // Softer than speech: music under the announcements, not over them.
+    await runTool('sox', [...SOX, tune, ...PCM16, wav, 'gain', '-9', 'rate', '8000'])
   } else {
     const spoken = join(work, `${id}.espeak.wav`)
-    await synthesise(speechText(options.prompts[id]!), spoken, options.voice ?? VOICE)
+    await synthesise(speechText(prompt), spoken, options.voice ?? VOICE)
     // espeak-ng peaks close to full scale: 3 dB of headroom keeps the resampler from clipping,
     // the same for every prompt so that digits read one after another sound alike.
     await runTool('sox', [...SOX, spoken, ...PCM16, wav, 'gain', '-3', 'rate', '8000'])
@@ -130,7 +138,7 @@ async function renderOne (id: string, options: RenderOptions, outDir: string, wo
   }
   const files = names.map((name) => join(outDir, name))
   for (const [i, name] of names.entries()) await rename(join(work, name), files[i]!)
-  return { id, source: isRecorded ? 'recorded' : 'synthesised', files }
+  return { id, source: isRecorded ? 'recorded' : prompt.tune !== undefined ? 'tune' : 'synthesised', files }
 }
 
 async function isFile (path: string): Promise<boolean> {

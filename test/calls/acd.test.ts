@@ -136,7 +136,7 @@ async function setUp (t: Test, protocol: Protocol, options: Options = {}) {
       announceEveryMs: 100,
       signal: abort.signal,
       log: silent,
-      announce: async (prompt, signal) => { await playPrompt(sw, call.legId, prompt, { signal, health, log: silent }) },
+      announce: async (prompt, signal) => await playPrompt(sw, call.legId, prompt, { signal, health, log: silent }),
       onVisit: (change) => { Object.assign(visit, change) },
       ...overrides
     })

@@ -1,12 +1,13 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
+import { QUEUE_MUSIC_PROMPT, QUEUE_PROMPTS } from '../../src/calls/queue-announcer.js'
 import { ConfigError } from '../../src/config/validate.js'
 import { type FlowWorld, checkFlowFile, checkFlowText, loadFlowFile } from '../../src/flows/loader.js'
 import { shippedDirectory } from './fake-call.js'
 
 const world: FlowWorld = {
-  prompts: new Set(['welcome', 'menu', 'invalid-input', 'no-input', 'code', 'goodbye']),
+  prompts: new Set(['welcome', 'menu', 'invalid-input', 'no-input', 'code', 'goodbye', ...QUEUE_PROMPTS]),
   directory: shippedDirectory,
   groups: new Set(['enterprise-seat', 'ordinary'])
 }
@@ -223,6 +224,16 @@ void t.test('warnings do not refuse the file', async (t) => {
   t.same(r.warnings.map((w) => w.path), ['/steps/queue/announceEverySec', '/steps/hours/variable', '/id'])
   t.same(r.flow?.warnings, r.warnings)
   t.match(r.warnings.find((w) => w.path === '/steps/hours/variable')?.reason, 'no step of this flow sets "region"')
+})
+
+void t.test('a catalogue without the queue\'s own prompts (one from before the hold music): warned, still loaded', async (t) => {
+  const older = { ...world, prompts: new Set([...world.prompts].filter((p) => p !== QUEUE_MUSIC_PROMPT)) }
+  const r = checkFlowText(stringify(good()), 'test-line.yaml', older)
+  t.same(r.errors, [])
+  t.ok(r.flow, 'loaded')
+  t.same(r.warnings.map((w) => [w.path, w.reason]), [
+    ['/steps/queue', 'the prompt catalogue lacks queue-music, which this step plays by itself: callers hear silence there']
+  ])
 })
 
 void t.test('loadFlowFile throws one ConfigError with every problem', async (t) => {

@@ -42,12 +42,13 @@ void t.test('bad arguments exit 2 with the usage', async (t) => {
 
 void t.test('builds the prompts named, a line per prompt when not on a terminal, and says where', async (t) => {
   const dir = t.testdir()
-  const ran = await cli(['--switch', 'asterisk', '--out', dir, '--only', 'digit-0,goodbye'])
+  const ran = await cli(['--switch', 'asterisk', '--out', dir, '--only', 'digit-0,goodbye,queue-music'])
   t.equal(ran.code, 0, ran.stderr)
-  t.match(ran.stderr, /prompts: 1\/2 \S+ \(synthesised\)\nprompts: 2\/2 \S+ \(synthesised\)/)
-  t.match(ran.stdout, `2 prompts for asterisk (0 recorded, 2 synthesised), 6 files in ${dir}`)
+  t.match(ran.stderr, /prompts: 1\/3 \S+ \((synthesised|tune)\)\nprompts: 2\/3 \S+ \((synthesised|tune)\)\nprompts: 3\/3/)
+  t.match(ran.stderr, /queue-music \(tune\)/)
+  t.match(ran.stdout, `3 prompts for asterisk (0 recorded, 2 synthesised, 1 tune), 9 files in ${dir}`)
   t.match(ran.stdout, /sounds\/zh\/hotline12345\//)
-  t.same((await readdir(dir)).sort(), ['digit-0.alaw', 'digit-0.ulaw', 'digit-0.wav', 'goodbye.alaw', 'goodbye.ulaw', 'goodbye.wav'])
+  t.same((await readdir(dir)).sort(), ['digit-0.alaw', 'digit-0.ulaw', 'digit-0.wav', 'goodbye.alaw', 'goodbye.ulaw', 'goodbye.wav', 'queue-music.alaw', 'queue-music.ulaw', 'queue-music.wav'])
 })
 
 void t.test('espeak-ng not installed: exit 1, naming the Debian package', async (t) => {

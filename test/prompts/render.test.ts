@@ -9,6 +9,7 @@ import t from 'tap'
 import { loadPromptCatalogue } from '../../src/flows/prompts.js'
 import { type RenderProgress, PromptRenderError, promptFiles, renderPrompts } from '../../src/prompts/render.js'
 import { speechText } from '../../src/prompts/speech.js'
+import { parseTune } from '../../src/prompts/tune.js'
 
 const ROOT = new URL('../../', import.meta.url).pathname
 const { prompts } = await loadPromptCatalogue(join(ROOT, 'ivr-flows', 'prompts.yaml'))
@@ -129,4 +130,55 @@ void t.test('ids are checked before anything runs', async (t) => {
   const dir = t.testdir()
   await t.rejects(renderPrompts({ switch: 'freeswitch', outDir: dir, prompts, ids: ['no-such-prompt'] }), /no prompt no-such-prompt/)
   await t.rejects(renderPrompts({ switch: 'freeswitch', outDir: dir, prompts: { '../x': { zh: '好' } } }), /not a prompt id/)
+})
+
+void t.test('a tune (the hold music): plucked notes, 8 kHz, its length from the beats, the same bytes each build', async (t) => {
+  const dir = t.testdir({ first: {}, second: {} })
+  const tune = prompts['queue-music']!.tune!
+  t.ok(tune !== undefined, 'the catalogue\'s hold music is a tune')
+  const [built] = await renderPrompts({ switch: 'asterisk', outDir: join(dir, 'first'), prompts, ids: ['queue-music'] })
+  await renderPrompts({ switch: 'asterisk', outDir: join(dir, 'second'), prompts, ids: ['queue-music'] })
+  t.equal(built!.source, 'tune')
+  const expected = parseTune(tune).reduce((sum, n) => sum + n.seconds, 0)
+  const wav = join(dir, 'first', 'queue-music.wav')
+  t.equal(await soxi('-r', wav), '8000')
+  t.ok(Math.abs(Number(await soxi('-D', wav)) - expected) < 0.05, `${await soxi('-D', wav)} s, the notes say ${expected} s`)
+  for (const name of promptFiles('asterisk', 'queue-music')) {
+    t.same(await readFile(join(dir, 'second', name)), await readFile(join(dir, 'first', name)), `${name}: the same bytes`)
+  }
+  // Music, not silence: loud enough to hear, soft enough to sit under the announcements.
+  const pcm = await samples(wav)
+  const rms = Math.sqrt(pcm.reduce((sum, s) => sum + s * s, 0) / pcm.length) / 32768
+  t.ok(rms > 0.01 && rms < 0.2, `RMS ${rms.toFixed(3)} of full scale`)
+  // A plucked note has its pitch: the first note's period by autocorrelation is E4's (329.63 Hz).
+  const firstNote = pcm.subarray(400, 400 + 2000)
+  let bestLag = 0
+  let best = -Infinity
+  for (let lag = 13; lag <= 40; lag++) {
+    let sum = 0
+    for (let i = 0; i + lag < firstNote.length; i++) sum += firstNote[i]! * firstNote[i + lag]!
+    if (sum > best) { best = sum; bestLag = lag }
+  }
+  const hz = 8000 / bestLag
+  t.ok(Math.abs(hz - 329.63) < 15, `the first note sounds at ~${hz.toFixed(0)} Hz (E4)`)
+})
+
+void t.test('parseTune: notes and rests with their lengths; a bad note is named', async (t) => {
+  t.same(parseTune({ bpm: 60, notes: 'A4/1 r/0.5  C5/2 A#3/1' }), [
+    { hz: 440, seconds: 1 }, { hz: undefined, seconds: 0.5 }, { hz: 523.25, seconds: 2 }, { hz: 233.08, seconds: 1 }
+  ])
+  t.throws(() => parseTune({ bpm: 60, notes: 'A4/1 H4/1' }), /note 2 "H4\/1" is not <note>\/<beats>/)
+  t.throws(() => parseTune({ bpm: 60, notes: 'A4/0' }), /note 1 "A4\/0"/)
+  t.throws(() => parseTune({ bpm: 60, notes: '  ' }), /at least one note/)
+  t.throws(() => parseTune({ bpm: 30, notes: Array(40).fill('A4/4').join(' ') }), /lasts 320\.0 s, more than 120 s/)
+})
+
+void t.test('a catalogue with a tune that cannot be played is refused with file, path and reason', async (t) => {
+  const dir = t.testdir({
+    'prompts.yaml': 'prompts:\n  queue-music:\n    zh: 音乐\n    tune:\n      bpm: 80\n      notes: E4/1 Q9/1\n'
+  })
+  await t.rejects(loadPromptCatalogue(join(dir, 'prompts.yaml')), {
+    name: 'ConfigError',
+    message: /prompts\.yaml.*queue-music\/tune.*note 2 "Q9\/1"/s
+  })
 })

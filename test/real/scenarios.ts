@@ -235,10 +235,19 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
 
   await t.test('nobody ready: the caller gives up in the queue, abandoned with the time waited there', async (t) => {
     const ctl = await line.controller(t, WORKING)
-    // From the last key: the connecting prompt (~4.3 s), then the queue.
-    const HANGUP_AFTER_MS = 12_000
-    const done = await line.call('13812340008', { keys: TO_INVOICE, hangupAfterMs: HANGUP_AFTER_MS }, 90_000)
+    // From the last key: the connecting prompt (~4.3 s), then the queue: the place and the hold
+    // prompt (~7 s), then hold music until the caller gives up.
+    const HANGUP_AFTER_MS = 16_000
+    const calling = line.call('13812340008', { keys: TO_INVOICE, hangupAfterMs: HANGUP_AFTER_MS }, 90_000)
+    await eventually(() => ctl.lines.some((l) => l.msg === 'hold music until the next announcement') ? true : undefined, 'the hold music', 20_000)
+    if (line.sw.vendor === 'freeswitch') {
+      // The switch itself plays the file to the caller's leg (`show channels`: application_data).
+      await eventually(async () => (await line.sw.cli('show channels')).includes('queue-music') ? true : undefined, 'the switch playing the music')
+    }
+    const done = await calling
     t.equal(done.code, 0, done.stdout.slice(-1500))
+    t.notOk(ctl.lines.some((l) => l.msg === 'queue announcement failed' || (l.msg.startsWith('prompt missing') && l.prompt === 'queue-music')),
+      'the music played: neither missing nor failed')
     const summary = await eventually(() => ctl.controller.calls.recent().at(-1), 'the call ends', 15_000)
     t.match(summary, { finalState: 'abandoned', endedBy: 'caller', abandon: { phase: 'queue' } })
     const joined = String(ctl.lines.find((l) => l.msg === 'waiting for an agent')?.time)

@@ -27,7 +27,7 @@ export const DEFAULT_RETRIES = 2
 export const DTMF_KEY_PATTERN = '^[0-9*#]$'
 
 export function references (partial: Partial<StepReferences>): StepReferences {
-  return { next: [], prompts: [], matters: [], groups: [], departments: [], variables: [], ...partial }
+  return { next: [], prompts: [], heard: [], matters: [], groups: [], departments: [], variables: [], ...partial }
 }
 
 export function ref (path: string, id: string): StepReference {

@@ -1,11 +1,12 @@
 // `queue`: wait for an agent of a group, talk, and come back when the agent's conversation
 // ends (`next`) — or leave after `maxWaitSec` without an agent (`overflow`, after the
 // optional `overflowPrompt`). The queue plays the waiting prompts (queue-hold,
-// queue-position-N) through the call's owner; the agent who answers sees the caller's choices.
+// queue-position-N, queue-music) through the call's owner; the agent who answers sees the caller's choices.
 // The visit is stored with the call.
 
 import { Type, type Static } from '@sinclair/typebox'
 import type { StepKind } from '../step.js'
+import { QUEUE_PROMPTS } from '../../calls/queue-announcer.js'
 import { PromptId, StepId, optionalPrompt, ref, references, throwIfAborted } from './fields.js'
 
 export const DEFAULT_ANNOUNCE_EVERY_SEC = 30
@@ -32,6 +33,7 @@ export const queueStep: StepKind<QueueStep> = {
   references: (step) => references({
     next: [ref('/next', step.next), ref('/overflow', step.overflow)],
     prompts: optionalPrompt('/overflowPrompt', step.overflowPrompt),
+    heard: QUEUE_PROMPTS.map((id) => ref('', id)),
     groups: [ref('/group', step.group)]
   }),
   check (step) {
