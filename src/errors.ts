@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'HC_CALL_STATE'
   | 'HC_DIAL_TEST_STATE'
   | 'HC_RATE_LIMITED'
+  /** The event loop is overloaded: reads are shed until it recovers (http/shedding.ts). */
+  | 'HC_OVERLOADED'
   /** A write with a fencing token older than the record's: another controller owns it now. */
   | 'HC_FENCED'
   | 'HC_INTERNAL'
@@ -44,6 +46,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   HC_TRANSFER_STATE: 409,
   HC_DIAL_TEST_STATE: 409,
   HC_RATE_LIMITED: 429,
+  HC_OVERLOADED: 503,
   HC_FENCED: 409
 }
 

@@ -33,10 +33,16 @@ export class Metrics {
   readonly transferRequests: Counter<'department' | 'working_time' | 'result'>
   readonly transferAttempts: Counter<'department' | 'number' | 'working_time' | 'outcome'>
   readonly connectionRateBelowTarget: Gauge<'department'>
+  readonly httpShed: Counter
 
   constructor () {
     collectDefaultMetrics({ register: this.registry })
     const registers = [this.registry]
+    this.httpShed = new Counter({
+      name: 'hotline_http_shed_total',
+      help: 'Reads answered 503 at once while the event loop was overloaded (http/shedding.ts); probes are never shed',
+      registers
+    })
     this.callsOffered = new Counter({
       name: 'hotline_calls_offered_total', help: 'Calls offered to the controller by the switch', registers
     })

@@ -83,7 +83,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'REDIS_WAIT_TIMEOUT_MS', path: ['store', 'waitTimeoutMs'], integer: true },
   { name: 'API_TOKENS', path: ['api', 'tokens'], secret: true, parse: parseApiTokens },
   { name: 'TICKET_WEBHOOK_SECRET', path: ['tickets', 'webhookSecret'], secret: true },
-  { name: 'PRIVACY_FULL_NUMBER_DAYS', path: ['privacy', 'fullNumberDays'], integer: true }
+  { name: 'PRIVACY_FULL_NUMBER_DAYS', path: ['privacy', 'fullNumberDays'], integer: true },
+  { name: 'SHED_MAX_EVENT_LOOP_DELAY_MS', path: ['api', 'shedding', 'maxEventLoopDelayMs'], integer: true }
 ]
 
 // The password FreeSWITCH ships in event_socket.conf.xml. It is public, and a switch still

@@ -171,6 +171,16 @@ export const AppConfigSchema = Type.Object({
     streams: section({
       perToken: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
       perAddress: Type.Integer({ minimum: 1, maximum: 10_000, default: 32 })
+    }),
+    // While the event loop is overloaded — late by more than maxEventLoopDelayMs on average
+    // and busy more than minEventLoopUtilization of the time, for a second — reads other than
+    // the probes are answered 503 with Retry-After, so that probes and calls keep their time
+    // (http/shedding.ts). Late but idle is a starved machine, not our load: nothing is shed.
+    // maxEventLoopDelayMs 0 turns it off.
+    shedding: section({
+      maxEventLoopDelayMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 30 }),
+      minEventLoopUtilization: Type.Number({ minimum: 0, maximum: 1, default: 0.9 }),
+      retryAfterSec: Type.Integer({ minimum: 1, maximum: 600, default: 5 })
     })
   }),
   dialTest: section({

@@ -13,6 +13,7 @@ import type { AppConfig } from '../config/app-config.js'
 import { type AuthOptions, registerAuth } from './auth.js'
 import { installErrorHandler } from './error-handler.js'
 import { BEARER, failureBody } from './schemas.js'
+import { sheddingPlugin } from './shedding.js'
 import { streamQuotaPlugin } from './sse.js'
 import type { Logger } from 'pino'
 import type { CallManager } from '../calls/call-manager.js'
@@ -34,8 +35,8 @@ export interface AppDeps {
   routes?: ((app: FastifyInstance) => Promise<void>) | undefined
   /** The API tokens (API_TOKENS); without them every route but the public ones answers 401. */
   auth?: Pick<AuthOptions, 'tokens'>
-  /** Rate limits, /metrics access, stream caps; without them the defaults of config/default.yaml. */
-  api?: Partial<Pick<AppConfig['api'], 'rateLimit' | 'metricsPublic' | 'streams'>>
+  /** Rate limits, /metrics access, stream caps, shedding; without them the defaults of config/default.yaml. */
+  api?: Partial<Pick<AppConfig['api'], 'rateLimit' | 'metricsPublic' | 'streams' | 'shedding'>>
   /** Proxies whose X-Forwarded-For gives the client's address (http.trustedProxies). */
   trustedProxies?: readonly string[]
 }
@@ -67,6 +68,12 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   })
 
   installErrorHandler(app)
+  // Before everything else: a read shed under load costs no token check, no rate-limit count.
+  await app.register(sheddingPlugin, {
+    ...(deps.api?.shedding ?? { maxEventLoopDelayMs: 30, minEventLoopUtilization: 0.9, retryAfterSec: 5 }),
+    logger: deps.logger.child({ component: 'http' }),
+    onShed: () => { deps.metrics.httpShed.inc() }
+  })
   // First, so that its onRoute hook sees every route: none is reached without a token unless
   // it is public (auth.ts PUBLIC_ROUTES).
   await registerAuth(app, { tokens: deps.auth?.tokens ?? [], metricsPublic: deps.api?.metricsPublic ?? false })
@@ -74,8 +81,9 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await registerApiSurface(app, deps.api?.rateLimit ?? { perMinute: 600, publicPerMinute: 120 }, deps.api?.metricsPublic ?? false)
 
   // The probes answer from memory only (no store round trip, no token, outside the rate
-  // limit): under load an orchestrator must still read the truth, not a 429 or a timeout.
-  const probe = { config: { rateLimit: false } } as const
+  // limit, never shed): under load an orchestrator must still read the truth, not a 429, a
+  // 503 of the shedding or a timeout.
+  const probe = { config: { rateLimit: false, probe: true } } as const
 
   // Liveness: the process answers. Restarting it would not fix a switch that is down.
   app.get('/health', { ...probe, schema: { tags: ['operations'], summary: 'Liveness' } }, () => ({ status: 'ok' }))

@@ -64,7 +64,7 @@ void t.test('every alert has a severity, bilingual summary and description, and 
   const rules = await alertRules()
   const expected = [
     'HotlineSwitchDisconnected', 'HotlineControllerDown', 'HotlineControllerTargetMissing', 'HotlineNoControllerReady',
-    'HotlineConnectionRateBelowTarget', 'HotlineConnectionRateLowLastHour',
+    'HotlineShedding', 'HotlineConnectionRateBelowTarget', 'HotlineConnectionRateLowLastHour',
     'HotlineCallEndsUnstored', 'HotlineTicketsOverdue', 'HotlineTicketsDead', 'HotlineTicketDeliveryFailing',
     'HotlineCalendarYearMissing', 'HotlineDialTestFailing'
   ]

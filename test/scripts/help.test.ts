@@ -10,7 +10,7 @@ const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 
 // npm scripts that run a script of scripts/ with options, each run as its npm script runs it
 // (`tsx scripts/x.ts`) but without npm and tsx's own launcher in front: a second less each.
-const NPM_SCRIPTS = ['config:check', 'calendar:check', 'flows:check', 'bench', 'bench:flow-reload', 'chaos', 'dial-test', 'prompts', 'switch-config']
+const NPM_SCRIPTS = ['config:check', 'calendar:check', 'flows:check', 'bench', 'bench:flow-reload', 'bench:probes', 'chaos', 'dial-test', 'prompts', 'switch-config']
 const scriptFile = (name: string): string => {
   const file = /\b(?:tsx|dist\/)(?: --[\w-]+)* ?(scripts\/[\w-]+)\.[jt]s\b/.exec(scripts[name] ?? '')?.[1]
   if (file === undefined) throw new Error(`npm script ${name} runs no script of scripts/: ${scripts[name]}`)
