@@ -46,6 +46,12 @@ export interface ChaosOptions {
   silenceLimitMs: number
   /** Chance of each fault besides kills, per fault drawn. */
   weights?: Partial<Record<Fault, number>>
+  /**
+   * The longest a queued caller stays before hanging up (default 120 s; at least 45 s, so that
+   * some wait through announcements). The calls still up when the faults end are drained, so
+   * this bounds the run's tail.
+   */
+  longestCallMs?: number
   /** Faults to run first, in this order (a short run that must see each kind); then random ones. */
   sequence?: readonly Fault[]
   entry?: Entry
@@ -211,7 +217,7 @@ export async function runChaos (options: ChaosOptions): Promise<ChaosResult> {
         const roll = random()
         // Most go to the queue and stay a while; some give up in the IVR or while waiting.
         const [keys, hangupAfterMs] = roll < 0.65
-          ? [TO_QUEUE, Math.round(between(40_000, 120_000))]
+          ? [TO_QUEUE, Math.round(between(40_000, Math.max(45_000, options.longestCallMs ?? 120_000)))]
           : roll < 0.8 ? ['', Math.round(between(2000, 12_000))] : [TO_QUEUE, Math.round(between(16_000, 30_000))]
         const from = `139${String(++seq).padStart(8, '0')}`
         const res = await sim.control<{ id?: string }>('POST', `/calls?from=${from}&hangupAfterMs=${hangupAfterMs}${keys === '' ? '' : `&keys=${keys}`}`).catch(() => undefined)
