@@ -167,6 +167,7 @@ async function run (): Promise<BenchResult> {
         dashboardPush: dashboard.latency.summary() ?? null
       },
       apiErrors: api.errors(),
+      apiShed: api.shed(),
       eventLoopDelayMs: eventLoop,
       memory: mem,
       notes

@@ -94,7 +94,7 @@ export function watchTransferDials (model: SimSwitch, calls: Pick<CallManager, '
 
 /** GET `path` over HTTP one request after another, `intervalMs` apart, on one kept-alive connection. */
 export function pollApi (base: string, path: string, token: string, intervalMs: number): {
-  latency: Latency, errors: () => number, stop: () => Promise<void>
+  latency: Latency, errors: () => number, shed: () => number, stop: () => Promise<void>
 } {
   const latency = new Latency()
   // Our own agent, destroyed at the end: an idle kept-alive socket would hold the server's
@@ -102,6 +102,8 @@ export function pollApi (base: string, path: string, token: string, intervalMs: 
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const url = new URL(path, base)
   let errors = 0
+  // 503 while the controller sheds reads under load (http/shedding.ts): its choice, not an error.
+  let shed = 0
   let stopped = false
   const once = (): Promise<number> => new Promise((resolve, reject) => {
     const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
@@ -118,6 +120,7 @@ export function pollApi (base: string, path: string, token: string, intervalMs: 
       try {
         const status = await once()
         if (status === 200) latency.record(performance.now() - started)
+        else if (status === 503) shed++
         else errors++
       } catch {
         errors++
@@ -128,6 +131,7 @@ export function pollApi (base: string, path: string, token: string, intervalMs: 
   return {
     latency,
     errors: () => errors,
+    shed: () => shed,
     stop: async () => {
       stopped = true
       await loop

@@ -34,6 +34,8 @@ export interface BenchResult {
     dashboardPush: Percentiles | null
   }
   apiErrors: number
+  /** Polls answered 503 while the controller shed reads (overloaded). */
+  apiShed: number
   eventLoopDelayMs: Percentiles
   memory: MemoryFigures
   notes: string[]
@@ -90,7 +92,7 @@ export function table (r: BenchResult): string {
     ['transfer dials answered / made', `${r.transfers.attemptsAnswered} / ${r.transfers.attempts}`],
     ['call setup latency (dial → first prompt)', latencyRow(r.latencyMs.callSetup)],
     ['transfer dial latency (request → first dial)', latencyRow(r.latencyMs.transferDial)],
-    ['API latency (GET /api/agents)', latencyRow(r.latencyMs.api) + (r.apiErrors > 0 ? `, ${r.apiErrors} errors` : '')],
+    ['API latency (GET /api/agents)', latencyRow(r.latencyMs.api) + (r.apiErrors > 0 ? `, ${r.apiErrors} errors` : '') + (r.apiShed > 0 ? `, ${r.apiShed} shed (503, overloaded)` : '')],
     ['dashboard push latency (agent change → snapshot)', latencyRow(r.latencyMs.dashboardPush)],
     ['event-loop delay', latencyRow(r.eventLoopDelayMs)],
     ['calls up at peak', String(r.memory.peakConcurrentCalls)],
