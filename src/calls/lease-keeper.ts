@@ -132,7 +132,8 @@ export class LeaseKeeper {
     this.#held = true
     if (again) this.#deps.onAcquired?.(this.#fence)
     if (!this.#deps.canTakeOver()) return
-    for (const dead of await leases.lapsed()) {
+    // Its own claims too: after a restart part way through a takeover it claims again at once.
+    for (const dead of await leases.lapsed(controllerId)) {
       if (dead.controllerId === controllerId || this.#stopped || this.#taking.has(dead.controllerId)) continue
       const fence = await leases.claim(dead.controllerId, controllerId, CLAIM_HOLD_MS)
       if (fence === undefined) continue

@@ -24,12 +24,17 @@ export interface Leases {
   acquire(controllerId: string, ttlMs: number, info?: LeaseInfo): Promise<number | undefined>
   /** Extends the lease; `taken` when a peer took this controller's calls over meanwhile. */
   renew(controllerId: string, ttlMs: number): Promise<'held' | 'taken'>
-  /** Controllers known to the store whose lease lapsed and whose calls nobody claimed yet. */
-  lapsed(): Promise<LapsedLease[]>
   /**
-   * Atomically: if `deadId`'s lease is still lapsed and no peer claimed it, `byId` claims its
-   * calls for at most `holdMs` (then another peer may); the fencing token for the records it
-   * takes, or undefined when it may not.
+   * Controllers known to the store whose lease lapsed and whose calls nobody claimed yet — or,
+   * when `forId` is given, that `forId` itself was claiming: a controller killed part way
+   * through a takeover claims again as soon as it is back, instead of leaving the dead
+   * controller's callers to wait out its own claim.
+   */
+  lapsed(forId?: string): Promise<LapsedLease[]>
+  /**
+   * Atomically: if `deadId`'s lease is still lapsed and no peer claimed it (or `byId` was the
+   * one claiming it, before a restart), `byId` claims its calls for at most `holdMs` (then
+   * another peer may); the fencing token for the records it takes, or undefined when it may not.
    */
   claim(deadId: string, byId: string, holdMs: number): Promise<number | undefined>
   /**

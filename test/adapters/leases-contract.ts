@@ -89,6 +89,24 @@ export function leasesContract (t: Test, makeLeases: MakeLeases): void {
     t.ok(second > first, 'claimed again, with a newer token')
   })
 
+  void t.test('a peer killed mid-takeover claims again as soon as it is back; no other peer meanwhile', async (t) => {
+    const leases = await open(t)
+    await leases.acquire('ctl-a', SHORT)
+    await leases.acquire('ctl-b', LONG)
+    await lapse(leases, 'ctl-a')
+    const first = await leases.claim('ctl-a', 'ctl-b', LONG) ?? 0
+    t.ok(first, 'ctl-b claims ctl-a\'s calls, then is killed part way')
+    t.same((await leases.lapsed('ctl-c')).map((l) => l.controllerId), [], 'another peer is not offered them: the claim holds')
+    t.equal(await leases.claim('ctl-a', 'ctl-c', LONG), undefined, 'nor may it claim them')
+    t.same((await leases.lapsed('ctl-b')).map((l) => l.controllerId), ['ctl-a'], 'ctl-b, restarted, is offered its own claim again')
+    const again = await leases.claim('ctl-a', 'ctl-b', LONG) ?? 0
+    t.ok(again > first, 'and claims again at once, with a newer token, not after the claim\'s hold')
+    t.equal(await leases.acquire('ctl-a', LONG), undefined, 'the dead controller still waits for the takeover')
+    await leases.release('ctl-a', LONG)
+    t.same(await leases.lapsed('ctl-b'), [], 'once released, offered to nobody')
+    t.equal(await leases.claim('ctl-a', 'ctl-b', LONG), undefined, 'a finished takeover is not claimed again, even by its taker')
+  })
+
   void t.test('a claim held past its time is given up: another peer may claim', async (t) => {
     const leases = await open(t)
     await leases.acquire('ctl-a', SHORT)

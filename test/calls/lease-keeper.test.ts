@@ -252,3 +252,30 @@ void t.test('held again after rounds that failed: told, so its own calls are loo
   t.equal(a.acquired.length, 2, 'told once it holds it again')
   t.equal(a.acquired[1], a.keeper.fence, 'with the same token')
 })
+
+void t.test('killed part way through a takeover: restarted, it takes the calls over at its first round, not after the claim\'s hold', async (t) => {
+  const time = clock()
+  const leases = new MemoryLeases(time.now)
+  const a = keeper(leases, 'ctl-a')
+  // b's takeover does not end before b is killed during it.
+  let killed = (): void => {}
+  const b = keeper(leases, 'ctl-b', { takeOver: async () => { await new Promise<void>((resolve) => { killed = resolve }) } })
+  const c = keeper(leases, 'ctl-c')
+  for (const k of [a, b, c]) await k.keeper.round()
+  time.pass(7000)
+  // Its round waits for the takeover it starts, which does not end: not awaited.
+  const bRound = b.keeper.round()
+  while (b.took.length === 0 && (await leases.lapsed()).length > 0) await new Promise((resolve) => setImmediate(resolve))
+  t.equal((await leases.lapsed()).length, 0, 'b claimed a\'s calls')
+
+  // b's next process, with the same id, and c, both seconds later: well within the claim's hold.
+  time.pass(3000)
+  const bAgain = keeper(leases, 'ctl-b')
+  await c.keeper.round()
+  await bAgain.keeper.round()
+  t.same(c.took, [], 'another peer keeps off while the claim holds')
+  t.match(bAgain.took, [{ deadId: 'ctl-a' }], 'b, back, takes a\'s calls over at once')
+  t.ok((bAgain.took[0]?.fence ?? 0) > b.keeper.fence, 'with a newer token')
+  killed()
+  void bRound
+})

@@ -31,16 +31,16 @@ export class MemoryLeases implements Leases {
     return await Promise.resolve('held')
   }
 
-  async lapsed (): Promise<LapsedLease[]> {
+  async lapsed (forId?: string): Promise<LapsedLease[]> {
     const now = this.#now()
     return await Promise.resolve([...this.#known]
-      .filter(([id, held]) => held.expiresAt <= now && !this.#isTaken(id))
+      .filter(([id, held]) => held.expiresAt <= now && (!this.#isTaken(id) || this.#claimingBy(id, forId)))
       .map(([controllerId, held]) => ({ controllerId, info: held.info })))
   }
 
   async claim (deadId: string, byId: string, holdMs: number): Promise<number | undefined> {
     const held = this.#known.get(deadId)
-    if (held === undefined || held.expiresAt > this.#now() || this.#isTaken(deadId)) return undefined
+    if (held === undefined || held.expiresAt > this.#now() || (this.#isTaken(deadId) && !this.#claimingBy(deadId, byId))) return undefined
     this.#taken.set(deadId, { by: byId, until: this.#now() + holdMs, claiming: true })
     return await Promise.resolve(++this.#epoch)
   }
@@ -65,6 +65,12 @@ export class MemoryLeases implements Leases {
 
   async close (): Promise<void> {
     await Promise.resolve()
+  }
+
+  /** `byId` is claiming `deadId`'s calls (from before a restart of its own). */
+  #claimingBy (deadId: string, byId: string | undefined): boolean {
+    const taken = this.#taken.get(deadId)
+    return byId !== undefined && taken !== undefined && taken.claiming && taken.by === byId && taken.until > this.#now()
   }
 
   #isTaken (controllerId: string): boolean {

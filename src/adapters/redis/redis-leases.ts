@@ -33,7 +33,7 @@ if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then redis.call('HSET', KEYS[2],
 return 'held'
 `
   },
-  /** KEYS: leases. ARGV: prefix. Returns id, info, id, info, … */
+  /** KEYS: leases. ARGV: prefix, forId ('' for none). Returns id, info, id, info, … */
   lapsed: {
     numberOfKeys: 1,
     lua: `
@@ -41,7 +41,8 @@ local out = {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local id = all[i]
-  if redis.call('EXISTS', ARGV[1] .. 'lease:' .. id) == 0 and redis.call('EXISTS', ARGV[1] .. 'lease-taken:' .. id) == 0 then
+  local taken = redis.call('GET', ARGV[1] .. 'lease-taken:' .. id)
+  if redis.call('EXISTS', ARGV[1] .. 'lease:' .. id) == 0 and (not taken or (ARGV[2] ~= '' and taken == 'claiming:' .. ARGV[2])) then
     out[#out + 1] = id
     out[#out + 1] = all[i + 1]
   end
@@ -55,7 +56,9 @@ return out
     lua: `
 if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then return false end
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-if not redis.call('SET', KEYS[2], 'claiming:' .. ARGV[2], 'NX', 'PX', ARGV[3]) then return false end
+local taken = redis.call('GET', KEYS[2])
+if taken and taken ~= 'claiming:' .. ARGV[2] then return false end
+redis.call('SET', KEYS[2], 'claiming:' .. ARGV[2], 'PX', ARGV[3])
 return redis.call('INCR', KEYS[3])
 `
   },
@@ -111,9 +114,9 @@ export class RedisLeases implements Leases {
     return answer === 'taken' ? 'taken' : 'held'
   }
 
-  async lapsed (): Promise<LapsedLease[]> {
+  async lapsed (forId?: string): Promise<LapsedLease[]> {
     const c = this.#connection
-    const flat = await c.script('lapsed', [c.key('leases')], [c.keyPrefix]) as string[]
+    const flat = await c.script('lapsed', [c.key('leases')], [c.keyPrefix, forId ?? '']) as string[]
     const out: LapsedLease[] = []
     for (let i = 0; i + 1 < flat.length; i += 2) out.push({ controllerId: String(flat[i]), info: parseInfo(String(flat[i + 1])) })
     return out
