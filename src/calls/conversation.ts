@@ -47,6 +47,8 @@ export interface ConversationDeps {
   metrics: Metrics
   /** Where transfer-failed tickets go; none: the agent registers one by hand. */
   tickets?: TicketSink | undefined
+  /** Pauses between attempts at a ticket the store refused (default TICKET_RETRY_DELAYS_MS). */
+  ticketRetryDelaysMs?: readonly number[]
 }
 
 export interface AnsweredAgent {

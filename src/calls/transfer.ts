@@ -251,12 +251,20 @@ export class TransferRun {
 }
 
 /**
+ * Pauses between attempts to raise a transfer-failed ticket the store did not take: together
+ * about 15 s, longer than a Redis failover, so a failover does not cost the business its call
+ * back. A raise is idempotent per call and kind, so a retry never makes a second ticket.
+ */
+export const TICKET_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000]
+
+/**
  * The transfer-failed ticket for a hunt nobody answered (or the switch cut short): to the
- * matter's department, with the caller's number to call back. Undefined if none could be
- * raised: the agent must register one.
+ * matter's department, with the caller's number to call back. Tried again while the store
+ * refuses it (the caller's hangup does not stop it: the ticket is the call back). Undefined if
+ * none could be raised: the agent must register one.
  */
 export async function raiseTransferTicket (
-  deps: { tickets?: TicketSink | undefined, clock: Clock },
+  deps: { tickets?: TicketSink | undefined, clock: Clock, ticketRetryDelaysMs?: readonly number[] },
   call: { callId: string, callerNumber: string, choices: () => Record<string, string> },
   run: TransferRun,
   state: 'all-failed' | 'switch-lost'
@@ -267,21 +275,31 @@ export async function raiseTransferTicket (
     log.error('no transfer-failed ticket raised: the agent must register one')
     return undefined
   }
-  try {
-    const ticket = await tickets.raise({
-      kind: 'transfer-failed',
-      callId: call.callId,
-      matterId: matter.id,
-      departmentId: matter.departmentId,
-      callbackNumber: call.callerNumber,
-      choices: call.choices(),
-      failure: state === 'switch-lost' ? 'switch-lost' : 'no-answer',
-      at: deps.clock.now()
-    })
-    log.info({ ticketId: ticket.id, departmentId: matter.departmentId, why: state }, 'transfer-failed ticket raised')
-    return ticket.id
-  } catch (err) {
-    log.error({ err }, 'raising the transfer-failed ticket failed: the agent must register one')
-    return undefined
+  // One request for every attempt: the same instant, so the same due time.
+  const request = {
+    kind: 'transfer-failed' as const,
+    callId: call.callId,
+    matterId: matter.id,
+    departmentId: matter.departmentId,
+    callbackNumber: call.callerNumber,
+    choices: call.choices(),
+    failure: state === 'switch-lost' ? 'switch-lost' as const : 'no-answer' as const,
+    at: deps.clock.now()
+  }
+  const delays = deps.ticketRetryDelaysMs ?? TICKET_RETRY_DELAYS_MS
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const ticket = await tickets.raise(request)
+      log.info({ ticketId: ticket.id, departmentId: matter.departmentId, why: state, attempts: attempt + 1 }, 'transfer-failed ticket raised')
+      return ticket.id
+    } catch (err) {
+      const delay = delays[attempt]
+      if (delay === undefined) {
+        log.error({ err, attempts: attempt + 1 }, 'raising the transfer-failed ticket failed: the agent must register one')
+        return undefined
+      }
+      log.warn({ err, attempt: attempt + 1, retryInMs: delay }, 'raising the transfer-failed ticket failed; trying again')
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
   }
 }

@@ -76,9 +76,13 @@ class RecordingStore implements TransferStore {
 class FakeTickets implements TicketSink {
   readonly raised: TicketRequest[] = []
   fail = false
+  /** Attempts refused before the store takes them (a failover). */
+  failFirst = 0
+  attempts = 0
   async raise (request: TicketRequest): Promise<Ticket> {
     await Promise.resolve()
-    if (this.fail) throw new HotlineError('HC_STORE', 'store down')
+    this.attempts++
+    if (this.fail || this.attempts <= this.failFirst) throw new HotlineError('HC_STORE', 'store down')
     this.raised.push(request)
     return {
       ...request, id: `T${this.raised.length}`, createdAt: request.at, dueAt: request.at + 86_400_000, status: 'open', history: []
@@ -155,7 +159,7 @@ async function setUp (t: Test, options: Options = {}) {
     },
     play: async (prompt, signal) => { await sw.play(CALLER_LEG, prompt, { signal }) }
   }
-  const conversation = new Conversation(host, { switch: sw, agents, transfers, directory, clock, metrics, tickets }, {
+  const conversation = new Conversation(host, { switch: sw, agents, transfers, directory, clock, metrics, tickets, ticketRetryDelaysMs: [5, 5, 5] }, {
     agentId: 'agent01', legId: AGENT_LEG, group: GROUP
   })
 
@@ -389,6 +393,20 @@ for (const [what, tickets] of [['could not be raised', 'failing'], ['has nowhere
     await s.finish()
   })
 }
+
+void t.test('the store refuses the ticket twice (a failover): tried again, one ticket, the caller told', async (t) => {
+  const sink = new FakeTickets()
+  sink.failFirst = 2
+  const s = await setUp(t, { tickets: sink })
+  const { id } = await s.conversation.transfer('tax-invoice', by)
+  const record = await s.settled(id)
+  t.match(record, { state: 'all-failed', ticketId: 'T1' })
+  t.equal(sink.attempts, 3, 'two refused, the third taken')
+  t.equal(sink.raised.length, 1, 'one ticket')
+  t.same(new Set(sink.raised.map((r) => r.at)).size, 1, 'every attempt the same request: the same due time')
+  t.ok(s.sw.played.length > 0, 'the caller is told a department will call back')
+  await s.finish()
+})
 
 void t.test('requests outside working time are recorded as such', async (t) => {
   const s = await setUp(t, { at: SATURDAY_10 })
