@@ -237,9 +237,10 @@ export async function realScenarios (t: Test, vendor: SwitchVendor): Promise<voi
     const ctl = await line.controller(t, WORKING)
     // From the last key: the connecting prompt (~4.3 s), then the queue: the place and the hold
     // prompt (~7 s), then hold music until the caller gives up.
-    const HANGUP_AFTER_MS = 16_000
+    const HANGUP_AFTER_MS = 20_000
     const calling = line.call('13812340008', { keys: TO_INVOICE, hangupAfterMs: HANGUP_AFTER_MS }, 90_000)
-    await eventually(() => ctl.lines.some((l) => l.msg === 'hold music until the next announcement') ? true : undefined, 'the hold music', 20_000)
+    // The menus take ~20 s to reach the queue, then the place and the hold prompt ~7 s.
+    await eventually(() => ctl.lines.some((l) => l.msg === 'hold music until the next announcement') ? true : undefined, 'the hold music', 45_000)
     if (line.sw.vendor === 'freeswitch') {
       // The switch itself plays the file to the caller's leg (`show channels`: application_data).
       await eventually(async () => (await line.sw.cli('show channels')).includes('queue-music') ? true : undefined, 'the switch playing the music')
