@@ -10,6 +10,7 @@
 // (`transfer.attempted`, `transfer.connected`, `transfer.failed`, `transfer.cancelled`) carry
 // the record as written, for counters and pages.
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import { ulid } from 'ulidx'
@@ -299,7 +300,7 @@ export async function raiseTransferTicket (
         return undefined
       }
       log.warn({ err, attempt: attempt + 1, retryInMs: delay }, 'raising the transfer-failed ticket failed; trying again')
-      await new Promise((resolve) => setTimeout(resolve, delay))
+      await sleep(delay)
     }
   }
 }

@@ -13,7 +13,7 @@ import type { AppConfig } from '../config/app-config.js'
 import { type AuthOptions, registerAuth } from './auth.js'
 import { installErrorHandler } from './error-handler.js'
 import { BEARER, failureBody } from './schemas.js'
-import { sheddingPlugin } from './shedding.js'
+import { DEFAULT_SHEDDING, sheddingPlugin } from './shedding.js'
 import { streamQuotaPlugin } from './sse.js'
 import type { Logger } from 'pino'
 import type { CallManager } from '../calls/call-manager.js'
@@ -70,7 +70,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandler(app)
   // Before everything else: a read shed under load costs no token check, no rate-limit count.
   await app.register(sheddingPlugin, {
-    ...(deps.api?.shedding ?? { maxEventLoopDelayMs: 30, minEventLoopUtilization: 0.9, retryAfterSec: 5 }),
+    ...(deps.api?.shedding ?? DEFAULT_SHEDDING),
     logger: deps.logger.child({ component: 'http' }),
     onShed: () => { deps.metrics.httpShed.inc() }
   })

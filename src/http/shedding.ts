@@ -23,6 +23,9 @@ export interface SheddingLimits {
   retryAfterSec: number
 }
 
+/** config/default.yaml's `api.shedding`, for an app built without settings (tests, tools). */
+export const DEFAULT_SHEDDING: SheddingLimits = { maxEventLoopDelayMs: 30, minEventLoopUtilization: 0.9, retryAfterSec: 5 }
+
 export interface LoadSample {
   /** Mean event-loop delay of the last sample (ms). */
   delayMs: number
